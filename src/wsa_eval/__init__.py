@@ -1,0 +1,48 @@
+"""wsa_eval: evaluate Whole System Approaches and diversion schemes for women.
+
+Difference-in-differences (``wsa_eval.did``), synthetic control (``wsa_eval.synth``) and
+survival analysis of reoffending (``wsa_eval.survival``), with inference that is valid when
+one or a few areas are treated, plain-English output and the real police-force-area data
+behind the Greater Manchester case study (``wsa_eval.datasets``).
+"""
+
+from ._version import __version__
+from .errors import (
+    ColumnError,
+    ConvergenceWarning,
+    DataFormatError,
+    DataWarning,
+    EstimationError,
+    InferenceWarning,
+    PanelError,
+    SpecificationError,
+    WsaEvalError,
+    WsaEvalWarning,
+)
+from .panel import PanelReport, validate_panel
+from .results import TIDY_COLUMNS, EffectResult, Result, compare
+from . import did, synth, survival, inference  # noqa: E402  (subpackages)
+
+__all__ = [
+    "__version__",
+    "validate_panel",
+    "PanelReport",
+    "Result",
+    "EffectResult",
+    "TIDY_COLUMNS",
+    "compare",
+    "did",
+    "synth",
+    "survival",
+    "inference",
+    "WsaEvalError",
+    "ColumnError",
+    "PanelError",
+    "SpecificationError",
+    "DataFormatError",
+    "EstimationError",
+    "WsaEvalWarning",
+    "DataWarning",
+    "InferenceWarning",
+    "ConvergenceWarning",
+]

@@ -1,0 +1,1 @@
+"""did (filled in by its issue)."""

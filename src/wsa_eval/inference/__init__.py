@@ -1,0 +1,1 @@
+"""inference (filled in by its issue)."""

@@ -1,0 +1,397 @@
+"""Result objects shared across the library.
+
+Every estimator returns a frozen result (changing inference means calling again, never
+mutating a result). :class:`Result` is the common base: ``summary()``, ``to_frame()``,
+``plot(kind=None, ax=None)``, ``interpret()`` and ``spec``. :class:`EffectResult` adds the
+headline effect (``estimate``, ``se``, ``ci_low``, ``ci_high``, ``p_value``, ``alpha``,
+``inference``) and a tidy ``effects`` table whose columns are the same everywhere:
+
+``term, estimate, std_error, statistic, p_value, ci_low, ci_high``
+
+(families may append columns, e.g. ``time`` or ``cohort``; they never rename these).
+Subclasses add what a family needs (donor weights, group-time cells, survival curves).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ._version import __version__
+
+__all__ = [
+    "TIDY_COLUMNS",
+    "Result",
+    "EffectResult",
+    "Summary",
+    "tidy_frame",
+    "compare",
+    "make_spec",
+]
+
+TIDY_COLUMNS: tuple[str, ...] = (
+    "term",
+    "estimate",
+    "std_error",
+    "statistic",
+    "p_value",
+    "ci_low",
+    "ci_high",
+)
+
+
+def tidy_frame(
+    terms: Sequence[Any],
+    estimates: Sequence[float] | np.ndarray,
+    std_errors: Sequence[float] | np.ndarray | None = None,
+    *,
+    alpha: float = 0.05,
+    df: float | None = None,
+    p_values: Sequence[float] | np.ndarray | None = None,
+    ci: tuple[np.ndarray, np.ndarray] | None = None,
+    extra: Mapping[str, Sequence[Any]] | None = None,
+) -> pd.DataFrame:
+    """Build the tidy effects table.
+
+    By default ``statistic = estimate / std_error``, two-sided p-values and
+    ``estimate -/+ z_{1-alpha/2} * std_error`` intervals from the normal distribution (or
+    Student's t with ``df``). Pass ``p_values`` or ``ci`` to use values from another method
+    (permutation, bootstrap, conformal); NaN is used only where a quantity does not exist for
+    that method (e.g. no standard error for a permutation test).
+    """
+    est = np.asarray(estimates, dtype=float)
+    se = np.full_like(est, np.nan) if std_errors is None else np.asarray(std_errors, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.where(se > 0, est / se, np.nan)
+    dist = stats.norm if df is None else stats.t(df)
+    if p_values is None:
+        p = 2 * dist.sf(np.abs(stat))
+    else:
+        p = np.asarray(p_values, dtype=float)
+    if ci is None:
+        crit = dist.ppf(1 - alpha / 2)
+        lo, hi = est - crit * se, est + crit * se
+    else:
+        lo, hi = (np.asarray(c, dtype=float) for c in ci)
+    out = pd.DataFrame(
+        {
+            "term": list(terms),
+            "estimate": est,
+            "std_error": se,
+            "statistic": stat,
+            "p_value": p,
+            "ci_low": lo,
+            "ci_high": hi,
+        }
+    )
+    if extra:
+        for k, v in extra.items():
+            out[k] = list(v)
+    return out
+
+
+def make_spec(
+    method: str,
+    arguments: Mapping[str, Any],
+    *,
+    data_hash: str | None = None,
+    seed: Any = None,
+) -> dict[str, Any]:
+    """What a result records about how it was made."""
+    clean = {}
+    for k, v in arguments.items():
+        if isinstance(v, pd.DataFrame):
+            continue  # recorded through data_hash
+        if isinstance(v, np.random.Generator):
+            v = "numpy.random.Generator"
+        clean[k] = v
+    return {
+        "method": method,
+        "arguments": clean,
+        "seed": seed,
+        "data_hash": data_hash,
+        "wsa_eval_version": __version__,
+    }
+
+
+class Summary:
+    """What ``result.summary()`` returns: prints as plain text, renders as HTML in notebooks."""
+
+    def __init__(
+        self,
+        title: str,
+        header: Sequence[tuple[str, Any]],
+        tables: Sequence[tuple[str, pd.DataFrame]] = (),
+        footer: Sequence[str] = (),
+    ):
+        self.title = title
+        self.header = list(header)
+        self.tables = list(tables)
+        self.footer = [f for f in footer if f]
+
+    @staticmethod
+    def _fmt(v: Any) -> str:
+        if isinstance(v, (float, np.floating)):
+            if math.isnan(v):
+                return "-"
+            return f"{v:.4g}"
+        return str(v)
+
+    def as_text(self) -> str:
+        width = 78
+        lines = [self.title.center(width), "=" * width]
+        if self.header:
+            kw = max(len(k) for k, _ in self.header)
+            lines += [f"{k:<{kw}} : {self._fmt(v)}" for k, v in self.header]
+            lines.append("-" * width)
+        for name, table in self.tables:
+            if name:
+                lines.append(name)
+            with pd.option_context(
+                "display.width", width, "display.max_columns", 20, "display.max_rows", 200,
+                "display.float_format", lambda x: f"{x:.4g}",
+            ):
+                lines.append(table.to_string(index=False))
+            lines.append("-" * width)
+        for f in self.footer:
+            lines.append(f)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def __repr__(self) -> str:
+        return self.as_text()
+
+    def _repr_html_(self) -> str:
+        parts = [f"<h4>{html.escape(self.title)}</h4>"]
+        if self.header:
+            rows = "".join(
+                f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+                f"<td style='text-align:left'>{html.escape(self._fmt(v))}</td></tr>"
+                for k, v in self.header
+            )
+            parts.append(f"<table>{rows}</table>")
+        for name, table in self.tables:
+            if name:
+                parts.append(f"<p><b>{html.escape(name)}</b></p>")
+            parts.append(table.to_html(index=False, float_format=lambda x: f"{x:.4g}"))
+        if self.footer:
+            parts.append("<p>" + "<br>".join(html.escape(f) for f in self.footer) + "</p>")
+        return "\n".join(parts)
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Result:
+    """Base of every result: a method name, a specification, diagnostics and warnings.
+
+    Attributes
+    ----------
+    method : str
+        The estimator in words, with its paper (e.g. ``"Callaway & Sant'Anna (2021)"``).
+    spec : dict
+        Every argument, the seed, the library version and a hash of the input data.
+    diagnostics : dict
+        Checks a reader should see (pre-trend test, pre-period RMSPE, balance, ...).
+    warnings : tuple of str
+        Plain-English warnings raised while fitting (also emitted as Python warnings).
+    """
+
+    method: str
+    spec: Mapping[str, Any] = field(default_factory=dict)
+    diagnostics: Mapping[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    #: plot kinds: name -> dotted path "module:function" taking (result, ax=..., **kw)
+    _plot_kinds: ClassVar[dict[str, str]] = {}
+    _default_plot: ClassVar[str | None] = None
+
+    # -- things subclasses override -------------------------------------------------------
+    def to_frame(self) -> pd.DataFrame:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _summary_header(self) -> list[tuple[str, Any]]:
+        return [("Method", self.method)]
+
+    def _summary_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("", self.to_frame())]
+
+    def _summary_footer(self) -> list[str]:
+        return list(self.warnings)
+
+    # -- shared behaviour ----------------------------------------------------------------
+    def summary(self) -> Summary:
+        """A printable summary (plain text; HTML in notebooks)."""
+        return Summary(
+            self.method,
+            self._summary_header(),
+            self._summary_tables(),
+            self._summary_footer(),
+        )
+
+    def plot(self, kind: str | None = None, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw the result on ``ax`` (a new figure when None) and return the matplotlib Axes.
+
+        ``kind`` chooses among the plots this result offers (see ``plot_kinds``).
+        """
+        from .errors import SpecificationError
+
+        kinds = type(self)._plot_kinds
+        kind = kind or type(self)._default_plot
+        if not kinds or kind is None:
+            raise SpecificationError(f"{type(self).__name__} has no plots.")
+        if kind not in kinds:
+            raise SpecificationError(
+                f"plot kind {kind!r} is not available for {type(self).__name__}; "
+                f"choose one of {sorted(kinds)}."
+            )
+        import importlib
+
+        module, func = kinds[kind].split(":")
+        fn = getattr(importlib.import_module(module, package=__package__), func)
+        return fn(self, ax=ax, **kwargs)
+
+    @property
+    def plot_kinds(self) -> list[str]:
+        return sorted(type(self)._plot_kinds)
+
+    def interpret(self) -> str:
+        """A plain-English reading of the result."""
+        return self.summary().title
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.method}>"
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
+    def replace(self, **changes: Any) -> Result:
+        """A copy with some fields changed (results themselves are immutable)."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class EffectResult(Result):
+    """A treatment-effect estimate with its uncertainty and a tidy table of component effects.
+
+    Attributes
+    ----------
+    estimate, se, ci_low, ci_high, p_value : float
+        The headline effect (e.g. the overall ATT, or the mean post-period gap), its standard
+        error (NaN only when the inference method has none, e.g. a permutation test), its
+        ``1 - alpha`` confidence interval and two-sided p-value.
+    alpha : float
+        The level used for the interval.
+    inference : str
+        How the uncertainty was computed, in words.
+    estimand : str
+        What ``estimate`` is, in words.
+    effects : DataFrame
+        Tidy table (``TIDY_COLUMNS`` first) by event time, period, cohort or term.
+    n_obs, n_units, n_treated : int or None
+        Sizes of the analysed data.
+    """
+
+    estimate: float
+    se: float = math.nan
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+    p_value: float = math.nan
+    alpha: float = 0.05
+    inference: str = ""
+    estimand: str = "average treatment effect on the treated"
+    effects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TIDY_COLUMNS))
+    n_obs: int | None = None
+    n_units: int | None = None
+    n_treated: int | None = None
+
+    _plot_kinds: ClassVar[dict[str, str]] = {"effects": ".plotting:effects_plot"}
+    _default_plot: ClassVar[str | None] = "effects"
+
+    def __post_init__(self) -> None:
+        # keep the stored table private to the result: callers get copies
+        object.__setattr__(self, "effects", self.effects.copy())
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy effects table (a copy)."""
+        return self.effects.copy()
+
+    def headline_frame(self) -> pd.DataFrame:
+        """The headline effect as a one-row tidy table."""
+        return pd.DataFrame(
+            {
+                "term": [self.estimand],
+                "estimate": [self.estimate],
+                "std_error": [self.se],
+                "statistic": [self.estimate / self.se if self.se and self.se > 0 else math.nan],
+                "p_value": [self.p_value],
+                "ci_low": [self.ci_low],
+                "ci_high": [self.ci_high],
+            }
+        )
+
+    def _summary_header(self) -> list[tuple[str, Any]]:
+        h: list[tuple[str, Any]] = [("Estimand", self.estimand)]
+        h += [
+            ("Estimate", self.estimate),
+            ("Std. error", self.se),
+            (f"{100 * (1 - self.alpha):.0f}% CI", f"[{self.ci_low:.4g}, {self.ci_high:.4g}]"),
+            ("p-value", self.p_value),
+            ("Inference", self.inference or "-"),
+        ]
+        for name, v in (("Observations", self.n_obs), ("Units", self.n_units),
+                        ("Treated units", self.n_treated)):
+            if v is not None:
+                h.append((name, v))
+        return h
+
+    def _summary_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        if self.effects.shape[0] == 0:
+            return []
+        return [("Effects", self.effects)]
+
+    def _summary_footer(self) -> list[str]:
+        foot = []
+        seed = self.spec.get("seed") if self.spec else None
+        if seed is not None:
+            foot.append(f"Seed: {seed}.")
+        foot.append(f"wsa_eval {__version__}.")
+        return foot + [f"Warning: {w}" for w in self.warnings]
+
+    def interpret(self) -> str:
+        from .interpret import effect_sentence
+
+        return effect_sentence(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__}: {self.method}; estimate={self.estimate:.4g}, "
+            f"se={self.se:.4g}, {100 * (1 - self.alpha):.0f}% CI "
+            f"[{self.ci_low:.4g}, {self.ci_high:.4g}], p={self.p_value:.3g}>"
+        )
+
+
+def compare(results: Mapping[str, EffectResult] | Sequence[EffectResult]) -> pd.DataFrame:
+    """Stack the headline effects of several results into one tidy table (a ``model`` column).
+
+    Pass a mapping ``{"name": result}`` to name the rows, or a sequence to use each method.
+    """
+    items = results.items() if isinstance(results, Mapping) else [(r.method, r) for r in results]
+    rows = []
+    for name, r in items:
+        row = r.headline_frame()
+        row.insert(0, "model", name)
+        row["inference"] = r.inference
+        rows.append(row)
+    return pd.concat(rows, ignore_index=True)
+
+
+def _field_names(cls: type) -> list[str]:
+    return [f.name for f in fields(cls)]

@@ -1,0 +1,1 @@
+"""survival (filled in by its issue)."""

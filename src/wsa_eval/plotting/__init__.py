@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..errors import WsaEvalError
 
-__all__ = ["get_ax", "effects_plot"]
+__all__ = ["get_ax", "effects_plot", "timing_plot", "event_study_plot"]
 
 
 def get_ax(ax: Any = None, figsize: tuple[float, float] = (7.0, 4.2)) -> Any:
@@ -79,4 +81,42 @@ def timing_plot(report: Any, ax: Any = None, *, max_units: int = 60) -> Any:
     ax.set_yticklabels([str(u) for u in g.index], fontsize=7)
     ax.set_xlabel("period")
     ax.set_title("Treatment timing (shaded = treated)")
+    return ax
+
+
+def event_study_plot(results: Any, ax: Any = None, *, labels: Any = None,
+                     uniform: bool = True, reference: float | None = -1) -> Any:
+    """Event-study coefficients with pointwise (and, when present, uniform) bands.
+
+    ``results`` is one result or a list of results (overlaid with small horizontal offsets,
+    so modern estimators can be compared on one plot). Each result's effects table needs an
+    ``event_time`` column; columns ``cband_low`` / ``cband_high`` (simultaneous bands) are
+    drawn as a lighter, wider bar when ``uniform`` is True. ``reference`` marks the omitted
+    base period with a hollow point at zero (None to skip).
+    """
+    ax = get_ax(ax)
+    many = isinstance(results, (list, tuple))
+    results = list(results) if many else [results]
+    labels = list(labels) if labels is not None else [r.method for r in results]
+    width = 0.5
+    offsets = [0.0] if len(results) == 1 else [
+        -width / 2 + width * i / (len(results) - 1) for i in range(len(results))]
+    for i, (res, lab) in enumerate(zip(results, labels)):
+        eff = res.to_frame()
+        if "event_time" not in eff.columns:
+            raise WsaEvalError(f"{type(res).__name__} has no event_time column to plot.")
+        x = eff["event_time"].to_numpy(dtype=float) + offsets[i]
+        y = eff["estimate"].to_numpy(dtype=float)
+        color = f"C{i}"
+        if uniform and {"cband_low", "cband_high"} <= set(eff.columns):
+            ax.vlines(x, eff["cband_low"], eff["cband_high"], color=color, alpha=0.35, lw=4)
+        ax.vlines(x, eff["ci_low"], eff["ci_high"], color=color, lw=1.5)
+        ax.plot(x, y, "o", color=color, label=lab, ms=5)
+        if reference is not None and not np.isin(reference, eff["event_time"]).any():
+            ax.plot([reference + offsets[i]], [0.0], "o", mfc="white", color=color, ms=5)
+    ax.axhline(0, color="0.5", lw=0.8, ls="--")
+    ax.axvline(-0.5, color="0.7", lw=0.8, ls=":")
+    ax.set_xlabel("years relative to the start of the scheme (event time)")
+    ax.set_ylabel("estimated effect")
+    ax.legend(frameon=False)
     return ax

@@ -6,6 +6,7 @@ one or a few areas are treated, plain-English output and the real police-force-a
 behind the Greater Manchester case study (``wsa_eval.datasets``).
 """
 
+from . import did, inference, survival, synth  # noqa: E402  (subpackages)
 from ._version import __version__
 from .errors import (
     ColumnError,
@@ -21,7 +22,6 @@ from .errors import (
 )
 from .panel import PanelReport, validate_panel
 from .results import TIDY_COLUMNS, EffectResult, Result, compare
-from . import did, synth, survival, inference  # noqa: E402  (subpackages)
 
 __all__ = [
     "__version__",

@@ -28,7 +28,8 @@ def as_generator(random_state: int | np.random.Generator | None) -> np.random.Ge
     if random_state is None or isinstance(random_state, (int, np.integer)):
         return np.random.default_rng(random_state)
     raise SpecificationError(
-        f"random_state must be an int, a numpy.random.Generator or None, not {type(random_state).__name__}."
+        "random_state must be an int, a numpy.random.Generator or None, "
+        f"not {type(random_state).__name__}."
     )
 
 
@@ -153,6 +154,7 @@ def check_alpha(alpha: float) -> float:
 def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
     if value not in choices:
         raise SpecificationError(
-            f"{name}={value!r} is not one of the allowed values: {format_examples(list(choices), 20)}."
+            f"{name}={value!r} is not one of the allowed values: "
+            f"{format_examples(list(choices), 20)}."
         )
     return value

@@ -430,8 +430,8 @@ def _validate(
             full = np.arange(times[0], times[-1] + step / 2, step)
             gaps = [t for t in full if not np.isclose(times.astype(float), t).any()]
             checks.warn("gaps in time", f"No unit is observed in period(s) "
-                        f"{format_examples([_fmt_t(g) for g in gaps], quote=False)}: the periods are not "
-                        "evenly spaced. Estimators compare each period with the one before it "
+                        f"{format_examples([_fmt_t(g) for g in gaps], quote=False)}: the "
+                        "periods are not evenly spaced. Estimators compare each period with the one before it "
                         "in the data.")
         else:
             checks.ok("gaps in time")

@@ -119,7 +119,8 @@ def simplex_ls(
             wf = wf + alpha * (z - wf)
             w = np.zeros(n)
             w[idx] = wf
-            drop = idx[(wf <= 1e-15) & neg] if np.any((wf <= 1e-15) & neg) else idx[[np.argmin(steps)]]
+            hit = (wf <= 1e-15) & neg
+            drop = idx[hit] if np.any(hit) else idx[[np.argmin(steps)]]
             free[drop] = False
             w[drop] = 0.0
             if not free.any():  # cannot happen for a feasible start; guard anyway

@@ -144,9 +144,10 @@ def did2x2(
             raise SpecificationError(f"The treat column {treat!r} must be 0 or 1 in every row.")
         varies = tr.groupby(data[unit]).nunique()
         if (varies > 1).any():
+            bad = format_examples(list(varies[varies > 1].index))
             raise SpecificationError(
                 f"The treat column {treat!r} marks the treated group, so it must be the same "
-                f"in every row of a unit; it varies for {format_examples(list(varies[varies > 1].index))}."
+                f"in every row of a unit; it varies for {bad}."
             )
         treated_units = list(pd.unique(data.loc[tr == 1, unit]))
         if not treated_units:

@@ -153,12 +153,20 @@ def did2x2(
         if not treated_units:
             raise EstimationError(f"No unit has {treat!r} = 1.")
     tu = [treated_units] if np.isscalar(treated_units) else list(treated_units)
+    tvals = pd.to_numeric(data[time], errors="coerce")
+    try:
+        s0 = float(start)
+    except (TypeError, ValueError) as exc:
+        raise SpecificationError(f"start must be a period number, not {start!r}.") from exc
+    if not (tvals.min() < s0 <= tvals.max()):
+        raise EstimationError(
+            f"start={start!r} leaves no periods before or no periods after it (the data run "
+            f"from {tvals.min():g} to {tvals.max():g})."
+        )
     p = D.prepare(data, outcome=outcome, unit=unit, time=time, treated_units=tu, start=start,
                   weights=weights, cluster=cluster, balanced=False, control_group="either")
     trt = np.isfinite(p.g).astype(float)
     post = (p.t >= float(start)).astype(float)
-    if post.all() or not post.any():
-        raise EstimationError(f"start={start!r} leaves no periods before or no periods after.")
     if trt.all():
         raise EstimationError("Every unit is treated: there is no comparison group.")
     X = np.column_stack([np.ones_like(trt), trt, post, trt * post])

@@ -112,6 +112,9 @@ def sun_abraham(
     check_choice("control", control, ("never_treated", "last_cohort"))
     if not isinstance(reference, (int, np.integer)) or reference >= 0:
         raise SpecificationError(f"reference must be a negative whole number, not {reference!r}.")
+    for nm, v in (("leads", leads), ("lags", lags)):
+        if v is not None and (not isinstance(v, (int, np.integer)) or v < 0):
+            raise SpecificationError(f"{nm} must be a non-negative whole number, not {v!r}.")
     p = D.prepare(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
                   treated=treated, weights=weights, cluster=cluster, covariates=covariates,
                   control_group="never_treated" if control == "never_treated" else "either")

@@ -182,6 +182,22 @@ def test_few_treated_clusters_warning():
         twfe(d, outcome="y", unit="unit", time="t", first_treated="g")
 
 
+def test_single_treated_unit_by_label(castle):
+    """One treated area (the Greater Manchester set-up): treated_units + start."""
+    d = castle.loc[castle.treatment_date.isna() | castle.state.eq("Florida")]
+    with pytest.warns(InferenceWarning, match="Only 1 cluster"):
+        a = twfe(d, outcome="l_homicide", unit="state", time="year", treated_units="Florida",
+                 start=2005)
+    with pytest.warns(InferenceWarning):
+        b = twfe(d, outcome="l_homicide", unit="state", time="year", first_treated="g")
+    assert a.estimate == pytest.approx(b.estimate, abs=1e-12)
+    assert a.n_treated == 1
+    with pytest.warns(InferenceWarning):
+        e = event_study(d, outcome="l_homicide", unit="state", time="year",
+                        treated_units=["Florida"], start={"Florida": 2005}, leads=3, lags=3)
+    assert list(e.effects["event_time"]) == [-3, -2, 0, 1, 2, 3]
+
+
 def test_interpret_inconclusive():
     d = _sim(5, effect=lambda e: 0.0 * e, noise=1.0)
     r = twfe(d, outcome="y", unit="unit", time="t", first_treated="g")
@@ -249,6 +265,11 @@ def test_bad_inputs(castle):
         did2x2(varying, treat="tr", start=2006, **kw)
     with pytest.raises(ColumnError):
         twfe(castle, treated="post", cluster="region", **kw)
+    with pytest.raises(SpecificationError, match="zeros"):
+        twfe(castle.assign(w=castle.popwt.where(castle.year > 2000, 0.0)), treated="post",
+             weights="w", **kw)
+    with pytest.raises(PanelError, match="weights"):
+        twfe(castle.assign(w=-1.0), treated="post", weights="w", **kw)
 
 
 def test_event_study_not_identified_without_never_treated():

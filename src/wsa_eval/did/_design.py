@@ -98,7 +98,7 @@ def prepare(
     from ..errors import DataWarning
 
     for m in report.warnings:
-        warnings.warn(m, DataWarning, stacklevel=4)
+        warnings.warn(m, DataWarning, stacklevel=3)
     df = report.data
     if cluster is not None and df[cluster].isna().any():
         bad = df.loc[df[cluster].isna(), [unit, time]].head(3).to_records(index=False)
@@ -226,7 +226,7 @@ def treated_clusters(p: Prepared) -> int:
     return int(len(np.unique(p.cluster_codes[np.isfinite(p.g)])))
 
 
-def few_clusters_warning(p: Prepared, messages: list[str], stacklevel: int = 3) -> None:
+def few_clusters_warning(p: Prepared, messages: list[str], stacklevel: int = 2) -> None:
     n_tc = treated_clusters(p)
     if n_tc < FEW_CLUSTERS:
         msg = (f"Only {n_tc} cluster(s) of {p.cluster_name!r} contain treated units. "

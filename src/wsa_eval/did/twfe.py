@@ -204,6 +204,8 @@ def twfe(
     time: str,
     treated: str | None = None,
     first_treated: str | None = None,
+    treated_units: Any = None,
+    start: Any = None,
     weights: str | None = None,
     cluster: str | None = None,
     covariates: Sequence[str] | None = None,
@@ -219,6 +221,9 @@ def twfe(
         Column names.
     treated, first_treated : str
         Treatment as a 0/1 column, or each unit's first treated period (0/NaN = never).
+    treated_units, start
+        Alternatively, the treated unit label(s) and their first treated period (a value,
+        or a dict unit -> period), e.g. one area that started a scheme in 2014.
     weights : str, optional
         Analytic (regression) weights, e.g. population.
     cluster : str, optional
@@ -236,7 +241,8 @@ def twfe(
     """
     alpha = check_alpha(alpha)
     p = D.prepare(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
-                  treated=treated, weights=weights, cluster=cluster, covariates=covariates)
+                  treated=treated, treated_units=treated_units, start=start, weights=weights,
+                  cluster=cluster, covariates=covariates)
     dit = (p.t >= p.g).astype(float)
     X = dit[:, None] if p.X is None else np.column_stack([dit, p.X])
     names = ["treated", *p.covariates]
@@ -246,7 +252,8 @@ def twfe(
     msgs: list[str] = list(p.report.warnings)
     D.few_clusters_warning(p, msgs)
     spec = make_spec("twfe", dict(outcome=outcome, unit=unit, time=time, treated=treated,
-                                  first_treated=first_treated, weights=weights, cluster=cluster,
+                                  first_treated=first_treated, treated_units=treated_units,
+                                  start=start, weights=weights, cluster=cluster,
                                   covariates=list(p.covariates), alpha=alpha),
                      data_hash=hash_frame(data))
     return TWFEResult(
@@ -302,6 +309,8 @@ def event_study(
     time: str,
     first_treated: str | None = None,
     treated: str | None = None,
+    treated_units: Any = None,
+    start: Any = None,
     leads: int | None = None,
     lags: int | None = None,
     bin_endpoints: bool = True,
@@ -322,7 +331,7 @@ def event_study(
         False, treated rows outside the window are dropped (with a warning).
     reference : int
         The omitted event time (default -1, the period before treatment).
-    weights, cluster, covariates, alpha
+    first_treated, treated, treated_units, start, weights, cluster, covariates, alpha
         As in :func:`twfe`.
 
     Returns
@@ -343,7 +352,8 @@ def event_study(
             f"{reference!r}."
         )
     p = D.prepare(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
-                  treated=treated, weights=weights, cluster=cluster, covariates=covariates)
+                  treated=treated, treated_units=treated_units, start=start, weights=weights,
+                  cluster=cluster, covariates=covariates)
     tmask = np.isfinite(p.g)
     rel = np.where(tmask, _rel_periods(p), 0).astype(int)
     Xd, etimes, keep = event_time_design(rel, tmask, leads=leads, lags=lags,
@@ -378,7 +388,8 @@ def event_study(
     D.few_clusters_warning(p, msgs)
     spec = make_spec("event_study", dict(
         outcome=outcome, unit=unit, time=time, first_treated=first_treated, treated=treated,
-        leads=leads, lags=lags, bin_endpoints=bin_endpoints, reference=reference,
+        treated_units=treated_units, start=start, leads=leads, lags=lags,
+        bin_endpoints=bin_endpoints, reference=reference,
         weights=weights, cluster=cluster, covariates=list(p.covariates), alpha=alpha),
         data_hash=hash_frame(data))
     return EventStudyResult(

@@ -53,7 +53,7 @@ def _sim(seed: int, n_per: int = 30, T: int = 12, cohorts=(3, 6, 9), never: int 
 
 def test_sunab_castle_matches_pyfixest(castle):
     r = sun_abraham(castle, outcome="l_homicide", unit="state", time="year",
-                    first_treated="g")
+                    first_treated="g", share_variance=False)
     ref = REF["castle_sunab"]
     eff = r.to_frame()
     assert list(eff.columns[:7]) == list(TIDY_COLUMNS)
@@ -70,7 +70,7 @@ def test_sunab_castle_matches_pyfixest(castle):
 
 def test_sunab_mpdta_matches_pyfixest(mpdta):
     r = sun_abraham(mpdta, outcome="lemp", unit="countyreal", time="year",
-                    first_treated="first.treat")
+                    first_treated="first.treat", share_variance=False)
     ref = REF["mpdta_sunab"]
     eff = r.to_frame()
     assert list(eff["event_time"]) == ref["event_time"]
@@ -84,6 +84,25 @@ def test_sunab_mpdta_matches_pyfixest(mpdta):
     assert r.estimate == pytest.approx(att, abs=1e-12)
     pw = r.diagnostics["pretrend_wald"]
     assert pw["df"] == 3 and 0 <= pw["p_value"] <= 1
+
+
+def test_sunab_share_variance_term(mpdta):
+    """eventstudyinteract adds delta_l' (diag(p) - pp') delta_l / n_l to each variance."""
+    kw = dict(outcome="lemp", unit="countyreal", time="year", first_treated="first.treat")
+    known = sun_abraham(mpdta, share_variance=False, **kw)
+    full = sun_abraham(mpdta, **kw)
+    np.testing.assert_allclose(full.effects["estimate"], known.effects["estimate"])
+    ce = full.cohort_effects
+    for e, se_k, se_f in zip(known.effects["event_time"], known.effects["std_error"],
+                             full.effects["std_error"]):
+        c = ce[ce.event_time == e]
+        p, dl, n = c["weight"].to_numpy(), c["estimate"].to_numpy(), c["n_obs_or_weight"].sum()
+        extra = (dl @ (np.diag(p) - np.outer(p, p)) @ dl) / n
+        assert se_f ** 2 == pytest.approx(se_k ** 2 + extra, rel=1e-10)
+        assert se_f >= se_k
+    off = ~np.eye(len(full.vcov), dtype=bool)
+    np.testing.assert_allclose(full.vcov.to_numpy()[off], known.vcov.to_numpy()[off])
+    assert "share" in full.inference
 
 
 def test_sunab_recovers_dynamic_effects_where_twfe_fails():

@@ -18,9 +18,13 @@ controls too). ``delta_{g,l}`` estimates the cohort-specific average treatment e
     IW_l = sum_g Pr(G = g | G in cohorts observed at l) * delta_{g,l},
 
 the shares being the sample shares of observations (or of regression weights). Standard errors
-are the delta method on the cluster-robust covariance of the interactions, treating the shares
-as known (as R ``fixest::sunab`` aggregation and pyfixest do); the covariance matrix of the
-IW estimates is stored as ``vcov``.
+are the delta method on the cluster-robust covariance of the interactions plus, with
+``share_variance=True`` (default, as in the authors' Stata command ``eventstudyinteract``),
+the variance from estimating the shares: for relative period ``l`` with ``n_l`` observations
+and shares ``p_l``, ``delta_l' (diag(p_l) - p_l p_l') delta_l / n_l`` (a heteroskedasticity-
+robust variance of the share regression, added to the diagonal only, as there). With
+``share_variance=False`` the shares are treated as known, as R ``fixest::sunab`` aggregation
+and pyfixest do. The covariance matrix of the IW estimates is stored as ``vcov``.
 
 Assumptions: parallel trends between each treated cohort and the control cohort, no
 anticipation, staggered adoption. Unlike the binned two-way fixed effects event study, the
@@ -79,6 +83,7 @@ def sun_abraham(
     weights: str | None = None,
     cluster: str | None = None,
     covariates: Sequence[str] | None = None,
+    share_variance: bool = True,
     alpha: float = 0.05,
 ) -> SunAbrahamResult:
     """Sun & Abraham (2021) interaction-weighted event study.
@@ -100,6 +105,9 @@ def sun_abraham(
         relative periods: binning would reintroduce contamination).
     weights, cluster, covariates, alpha
         Analytic weights, cluster variable (default ``unit``), controls, 1 - confidence.
+    share_variance : bool
+        Add the variance from estimating the cohort shares (default True; see the module
+        docstring).
 
     Returns
     -------
@@ -131,9 +139,10 @@ def sun_abraham(
         cohorts = cohorts[:-1]
     rel = D.rel_periods(p)
     trt = np.isfinite(g) & keep
+    wt = np.ones(int(trt.sum())) if p.w is None else p.w[trt]
     cells = (pd.DataFrame({"cohort": g[trt], "event_time": rel[trt].astype(int),
-                           "mass": 1.0 if p.w is None else p.w[trt]})
-             .groupby(["cohort", "event_time"], as_index=False)["mass"].sum())
+                           "mass": wt, "mass2": wt ** 2})
+             .groupby(["cohort", "event_time"], as_index=False)[["mass", "mass2"]].sum())
     cells = cells.loc[cells["event_time"] != reference].reset_index(drop=True)
     if cells.empty:
         raise EstimationError("No treated observations away from the reference period.")
@@ -169,6 +178,9 @@ def sun_abraham(
         A[j, m] = cells.loc[m, "weight"].to_numpy()
     b = A @ delta
     V = A @ Vd @ A.T
+    if share_variance:
+        V = V + np.diag([_share_var(cells, (cells["event_time"] == e).to_numpy())
+                         for e in etimes])
     terms = [D.event_term(e) for e in etimes]
     eff = tidy_frame(terms, b, np.sqrt(np.diag(V)), alpha=alpha,
                      extra={"event_time": etimes.astype(int)})
@@ -176,7 +188,10 @@ def sun_abraham(
     if post_cells.any():
         a = np.where(post_cells, cells["mass"], 0.0)
         a = a / a.sum()
-        h = D.headline(*D.lincomb(delta, Vd, a), alpha)
+        est_att, se_att = D.lincomb(delta, Vd, a)
+        if share_variance:  # cells of one unit are treated as independent here
+            se_att = float(np.sqrt(se_att ** 2 + _share_var(cells, post_cells)))
+        h = D.headline(est_att, se_att, alpha)
     else:
         h = D.headline(np.nan, np.nan, alpha)
     pre = etimes < 0
@@ -190,7 +205,8 @@ def sun_abraham(
     spec = make_spec("sun_abraham", dict(
         outcome=outcome, unit=unit, time=time, first_treated=first_treated, treated=treated,
         control=control, reference=reference, leads=leads, lags=lags, weights=weights,
-        cluster=cluster, covariates=list(p.covariates), alpha=alpha),
+        cluster=cluster, covariates=list(p.covariates), share_variance=share_variance,
+        alpha=alpha),
         data_hash=hash_frame(data))
     return SunAbrahamResult(
         method="Sun & Abraham (2021) interaction-weighted event study", spec=spec,
@@ -199,12 +215,33 @@ def sun_abraham(
                      "cohorts": [float(c) for c in cohorts]},
         warnings=tuple(msgs), alpha=alpha,
         inference=(f"delta method on cluster-robust (CR1) covariance, clustered by "
-                   f"{p.cluster_name!r}; cohort shares treated as known"),
+                   f"{p.cluster_name!r}; "
+                   + ("plus cohort-share estimation variance" if share_variance
+                      else "cohort shares treated as known")),
         estimand="average treatment effect on the treated (post-period cells, size-weighted)",
         effects=eff, vcov=pd.DataFrame(V, index=terms, columns=terms),
         reference=int(reference), cohort_effects=ce, n_obs=fit.n_obs, n_units=len(p.units),
         n_treated=int(len(np.unique(p.unit_codes[trt]))), **h,
     )
+
+
+def _share_var(cells: pd.DataFrame, mask: np.ndarray) -> float:
+    """Variance of ``sum_c p_c delta_c`` from estimating the shares ``p`` (internal).
+
+    ``p_c = mass_c / sum(mass)`` over the cells in ``mask`` (``mass`` = sum of regression
+    weights, or counts); treating observations as independent (a robust variance of the
+    share regression, as ``eventstudyinteract`` does), the variance is
+    ``sum_c mass2_c (delta_c - delta_bar)^2 / (sum mass)^2`` with ``mass2`` the sum of squared
+    weights; with counts it is ``(sum p delta^2 - delta_bar^2) / n``.
+    """
+    c = cells.loc[mask]
+    m = c["mass"].to_numpy()
+    d = c["estimate"].to_numpy()
+    tot = float(m.sum())
+    if tot <= 0:
+        return 0.0
+    dbar = float((m * d).sum() / tot)
+    return float((c["mass2"].to_numpy() * (d - dbar) ** 2).sum() / tot ** 2)
 
 
 def _fmt(c: float) -> str:

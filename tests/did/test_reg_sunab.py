@@ -109,9 +109,10 @@ def test_sunab_recovers_dynamic_effects_where_twfe_fails():
     d = _sim(11)
     true_att = d.loc[d.tau != 0, "tau"].mean()
     tw = twfe(d, outcome="y", unit="id", time="t", first_treated="g")
-    # effects grow from 1 to 10 and are all positive; static TWFE, using already-treated
-    # cohorts as controls, is biased downwards by more than half of the true ATT
-    assert tw.estimate < 0.5 * true_att
+    # effects grow from 1 to 10 and are all positive (ATT 4.43); static TWFE, using
+    # already-treated cohorts as controls, gets the sign wrong (about -0.1 with this design)
+    assert true_att > 4
+    assert tw.estimate < 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sa = sun_abraham(d, outcome="y", unit="id", time="t", first_treated="g",

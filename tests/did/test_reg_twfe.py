@@ -220,6 +220,9 @@ def test_results_frozen_plot_summary(castle):
     text = str(r.summary())
     assert "Pre-trend test" in text and "event_time=0" in text
     assert "event_study" in r.plot_kinds
+    pw = r.diagnostics["pretrend_wald"]
+    assert f"joint test p = {pw['p_value']:.3g}" in r.interpret()
+    assert pw["p_value"] > 0.05 and "does not prove" in r.interpret()
     assert repr(r).startswith("<EventStudyResult")
 
 

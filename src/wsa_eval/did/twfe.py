@@ -79,6 +79,22 @@ class EventStudyResult(EffectResult):
     def post_period(self) -> pd.DataFrame:
         return self.effects.loc[self.effects["event_time"] >= 0].copy()
 
+    def interpret(self) -> str:
+        text = super().interpret()
+        pw = self.diagnostics.get("pretrend_wald") if self.diagnostics else None
+        if pw and pw.get("df"):
+            if pw["p_value"] < self.alpha:
+                text += (f" Before the start, the treated and comparison units already moved "
+                         f"differently (joint test of the {pw['df']} pre-period coefficients, "
+                         f"p = {pw['p_value']:.3g}): the parallel-trends assumption is in "
+                         "doubt, so read the estimates with care (see the HonestDiD "
+                         "sensitivity analysis).")
+            else:
+                text += (f" The pre-period coefficients show no clear difference in trends "
+                         f"before the start (joint test p = {pw['p_value']:.3g}); this does not "
+                         "prove that trends would have stayed parallel.")
+        return text
+
     def _summary_footer(self) -> list[str]:
         foot = []
         pw = self.diagnostics.get("pretrend_wald") if self.diagnostics else None

@@ -44,7 +44,6 @@ def claim_checks(claim: Any) -> pd.DataFrame:
     if not math.isnan(neff):
         rows.append(("Effective number of comparison areas", _status(neff >= 5, neff >= 2),
                      f"{neff:.1f} (weights spread over this many areas)"))
-    verdicts = {m: claim.fits[m] for m in claim.fits}
     agree = claim.attributable.assign(
         v=[np.sign(x) if p < claim.alpha else 0 for x, p in
            zip(claim.attributable["estimate"], claim.attributable["p_value"])])
@@ -63,7 +62,6 @@ def claim_checks(claim: Any) -> pd.DataFrame:
                      "the verdict changes in: " + ", ".join(diff["specification"])))
     rows.append(("Pre-period length", _status(len(claim.paths[~claim.paths["post"]]) >= 5, True),
                  f"{int((~claim.paths['post'].astype(bool)).sum())} years before the scheme"))
-    _ = verdicts
     return pd.DataFrame(rows, columns=["check", "status", "detail"])
 
 
@@ -96,6 +94,9 @@ def claim_report(claim: Any, path: str | Path, *, title: str | None = None,
         f"p = {r['p_value']:.3f}).",
         f"With {n} comparison areas, the smallest p-value this check can give is "
         f"{1 / (n + 1):.3f}.",
+        f"Judged instead by how much worse the fit became after the scheme started than before "
+        f"(the post/pre RMSPE ratio of Abadie, Diamond & Hainmueller 2010), the permutation "
+        f"p-value is {r['p_value_rmspe_ratio']:.3f}.",
         f"{level} confidence interval for the change attributable to the scheme: "
         f"{100 * r['change_ci_low']:+.0f}% to {100 * r['change_ci_high']:+.0f}% "
         f"({claim.attributable.set_index('method').loc[claim.primary, 'label']}, placebo "

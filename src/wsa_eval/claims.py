@@ -32,6 +32,7 @@ otherwise they are a measure of how unusual the treated area's change is among i
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -49,7 +50,7 @@ from ._utils import (
     require_frame,
     seed_for_spec,
 )
-from .errors import PanelError, SpecificationError, format_examples
+from .errors import DataWarning, PanelError, SpecificationError, WsaEvalError, format_examples
 from .interpret import verdict
 from .results import Result, make_spec
 
@@ -226,32 +227,46 @@ def _fit(method: str, df, outcome, unit, time, treated, start, se, reps, alpha, 
     from .synth import sdid as sdid_module
 
     fn = getattr(sdid_module, method)
-    return fn(df, outcome=outcome, unit=unit, time=time, treated=treated, start=start, se=se,
-              reps=reps, alpha=alpha, random_state=rng, progress=progress)
+    # the panel was validated (and any data warnings raised) once, in _prepare
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        return fn(df, outcome=outcome, unit=unit, time=time, treated=treated, start=start,
+                  se=se, reps=reps, alpha=alpha, random_state=rng, progress=progress)
 
 
-def _gap_stats(res) -> tuple[float, float, pd.Series]:
+def _gap_stats(res) -> tuple[float, float, float, pd.Series]:
+    """Estimate, pre-period RMSPE of the gap, post/pre RMSPE ratio, and the gap path."""
     eff = res.to_frame()
     gaps = pd.Series(eff["estimate"].to_numpy(float), index=eff["time"].to_numpy())
     post = eff["post"].to_numpy(bool)
-    pre_rmspe = float(np.sqrt(np.mean(gaps.to_numpy()[~post] ** 2))) if (~post).any() else math.nan
-    return float(res.estimate), pre_rmspe, gaps
+    g = gaps.to_numpy()
+    pre_rmspe = float(np.sqrt(np.mean(g[~post] ** 2))) if (~post).any() else math.nan
+    post_rmspe = float(np.sqrt(np.mean(g[post] ** 2)))
+    ratio = post_rmspe / pre_rmspe if pre_rmspe > 0 else math.inf
+    return float(res.estimate), pre_rmspe, ratio, gaps
 
 
-def _permutation(method, df, outcome, unit, time, treated, start, donors, theta, progress,
-                 statistic="estimate"):
-    """Placebo-in-space: each donor in turn treated, the real treated area left out."""
+def _permutation(method, df, outcome, unit, time, treated, start, donors, theta, ratio,
+                 progress):
+    """Placebo-in-space: each donor in turn treated, the real treated area left out.
+
+    Two statistics, each giving an exact p-value ``(1 + #{placebos at least as extreme}) /
+    (J + 1)``: the absolute mean post-period effect, and the post/pre RMSPE ratio of
+    Abadie, Diamond & Hainmueller (2010), which discounts placebos with poor pre-period fit.
+    """
     rest = df[df[unit] != treated]
-    stats_, gaps = [], {}
+    ests, ratios, gaps = [], [], {}
     for d in progress_iter(donors, desc=f"placebos ({method})", progress=progress):
         r = _fit(method, rest, outcome, unit, time, d, start, None, 0, 0.05, None, False)
-        est, _, g = _gap_stats(r)
-        stats_.append(est)
+        est, _, rat, g = _gap_stats(r)
+        ests.append(est)
+        ratios.append(rat)
         gaps[d] = g
-    stats_ = np.asarray(stats_)
-    n_ge = int(np.sum(np.abs(stats_) >= abs(theta) - 1e-12))
-    p = (1 + n_ge) / (len(stats_) + 1)
-    return p, 1 + n_ge, stats_, pd.DataFrame(gaps)
+    ests, ratios = np.asarray(ests), np.asarray(ratios)
+    n_ge = int(np.sum(np.abs(ests) >= abs(theta) * (1 - 1e-12)))
+    p = (1 + n_ge) / (len(ests) + 1)
+    p_ratio = (1 + int(np.sum(ratios >= ratio * (1 - 1e-12)))) / (len(ests) + 1)
+    return p, 1 + n_ge, p_ratio, pd.DataFrame(gaps)
 
 
 def check_claim(
@@ -330,8 +345,13 @@ def check_claim(
     if not end > start:
         raise SpecificationError(f"end ({end}) must come after start ({start}).")
     rng = as_generator(random_state)
-    df, pool, excluded = _prepare(data, outcome, unit, time, treated, start, end, scale,
-                                  donors, exclude)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        df, pool, excluded = _prepare(data, outcome, unit, time, treated, start, end, scale,
+                                      donors, exclude)
+    data_warnings = [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
+    for msg in data_warnings:
+        warnings.warn(msg, DataWarning, stacklevel=2)
     raw = data[(data[unit] == treated) & data[time].isin([baseline, end])].set_index(time)[outcome]
     if baseline not in raw.index:
         raise PanelError(f"The treated area has no {outcome!r} value in the baseline period "
@@ -346,9 +366,9 @@ def check_claim(
         fit = _fit(m, df, outcome, unit, time, treated, start, "placebo", reps, alpha, rng,
                    progress)
         fits[m] = fit
-        theta, pre_rmspe, gaps = _gap_stats(fit)
-        p, rank, _, pg = _permutation(m, df, outcome, unit, time, treated, start, pool, theta,
-                                      progress)
+        theta, pre_rmspe, ratio, gaps = _gap_stats(fit)
+        p, rank, p_ratio, pg = _permutation(m, df, outcome, unit, time, treated, start, pool,
+                                            theta, ratio, progress)
         if m == primary:
             placebo_gaps = pg
         eff = fit.to_frame().set_index("time")
@@ -366,6 +386,7 @@ def check_claim(
         rows.append({
             "method": m, "label": METHOD_LABELS[m], "estimate": theta, "std_error": fit.se,
             "ci_low": fit.ci_low, "ci_high": fit.ci_high, "p_value": p,
+            "p_value_rmspe_ratio": p_ratio,
             "change": change, "change_ci_low": lo, "change_ci_high": hi,
             "counterfactual_change": cf_change, "rank": rank, "n_placebos": len(pool),
             "min_p_value": 1 / (len(pool) + 1), "pre_rmspe": pre_rmspe,
@@ -380,23 +401,29 @@ def check_claim(
 
     def _rob(label, d, excl, st):
         try:
-            d2, pool2, _ = _prepare(d, outcome, unit, time, treated, st, end, scale, None, excl)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DataWarning)
+                d2, pool2, _ = _prepare(d, outcome, unit, time, treated, st, end, scale, None,
+                                        excl)
             f = _fit(primary, d2, outcome, unit, time, treated, st, "placebo", reps, alpha, rng,
                      False)
+            est, _, rat, _ = _gap_stats(f)
             p2, _, _, _ = _permutation(primary, d2, outcome, unit, time, treated, st, pool2,
-                                       f.estimate, False)
+                                       est, rat, False)
+            tr = np.expm1 if scale == "log" else (lambda x: x)
             rob.append({"specification": label, "estimate": f.estimate,
-                        "change": float(np.expm1(f.estimate)) if scale == "log" else f.estimate,
-                        "ci_low": f.ci_low, "ci_high": f.ci_high, "p_value": p2,
+                        "change": float(tr(f.estimate)), "change_ci_low": float(tr(f.ci_low)),
+                        "change_ci_high": float(tr(f.ci_high)), "p_value": p2,
                         "n_comparison_areas": len(pool2),
                         "verdict": verdict(f.estimate, f.ci_low, f.ci_high, p2, alpha)})
-        except Exception as exc:  # a robustness row that cannot be computed says why
+        except WsaEvalError as exc:  # a robustness row that cannot be computed says why
             rob.append({"specification": label, "estimate": math.nan, "change": math.nan,
-                        "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan,
+                        "change_ci_low": math.nan, "change_ci_high": math.nan,
+                        "p_value": math.nan,
                         "n_comparison_areas": 0, "verdict": f"not computed: {exc}"})
 
     rob.append({"specification": "main", "estimate": prim["estimate"], "change": prim["change"],
-                "ci_low": prim["ci_low"], "ci_high": prim["ci_high"],
+                "change_ci_low": prim["change_ci_low"], "change_ci_high": prim["change_ci_high"],
                 "p_value": prim["p_value"], "n_comparison_areas": len(pool), "verdict": v})
     if alternative_exclude is not None:
         _rob("other donor pool", data, list(alternative_exclude), start)
@@ -418,7 +445,7 @@ def check_claim(
              alternative_data=list((alternative_data or {}).keys()), reps=reps, alpha=alpha),
         data_hash=hash_frame(data), seed=seed_for_spec(random_state),
     )
-    warns = []
+    warns = list(data_warnings)
     if len(pool) < 19:
         warns.append(f"Only {len(pool)} comparison areas: the smallest attainable permutation "
                      f"p-value is {1 / (len(pool) + 1):.3f}, so evidence at the 5% level is "

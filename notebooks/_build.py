@@ -48,8 +48,8 @@ def cells_gm():
              "a = load_pfa_custody('A')\n"
              "gm = a[a.pfa == 'Greater Manchester'].set_index('year')['immediate_custody']\n"
              "ew = a.groupby('year')['immediate_custody'].sum()\n"
-             "print(f\"GM 2014 -> 2020: {gm[2014]} -> {gm[2020]} ({gm[2020] / gm[2014] - 1:+.0%})\")\n"
-             "print(f\"England and Wales: {ew[2014]} -> {ew[2020]} ({ew[2020] / ew[2014] - 1:+.0%})\")"),
+             "for name, s in (('Greater Manchester', gm), ('England and Wales', ew)):\n"
+             "    print(f'{name}: {s[2014]} -> {s[2020]} ({s[2020] / s[2014] - 1:+.0%})')"),
         code("ax = (gm / gm[2013]).plot(marker='o', label='Greater Manchester')\n"
              "(ew / ew[2013]).plot(ax=ax, marker='s', label='England and Wales')\n"
              "ax.axvline(2013.5, ls=':', color='0.5'); ax.set_ylabel('index, 2013 = 1'); "

@@ -212,10 +212,11 @@ def _prepare(data, outcome, unit, time, treated, start, end, scale, donors, excl
         bad = df[outcome] <= 0
         if bad.any():
             b = df.loc[bad]
+            where = [f"({u!r}, {t})" for u, t in zip(b[unit], b[time])]
             raise PanelError(
                 f"The outcome {outcome!r} is zero or negative at (unit, period) "
-                f"{format_examples([f'({u!r}, {t})' for u, t in zip(b[unit], b[time])], quote=False)}"
-                "; it cannot be analysed on the log scale. Use scale='level'."
+                f"{format_examples(where, quote=False)}; it cannot be analysed on the log "
+                "scale. Use scale='level'."
             )
         df[outcome] = np.log(df[outcome].astype(float))
     if df[time].max() < end:

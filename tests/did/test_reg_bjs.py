@@ -173,3 +173,14 @@ def test_bjs_bad_inputs(castle):
         _fit(castle, horizons=[0, 40], **kw)
     with pytest.raises(SpecificationError, match="pretrends"):
         _fit(castle, pretrends=-2, **kw)
+
+
+def test_bjs_unbalanced_matches_naive(castle):
+    d = castle.loc[(castle["sid"] * 7 + castle["year"]) % 13 != 0]
+    r = _fit(d, outcome="l_homicide", unit="state", time="year", first_treated="g")
+    ref = REF["castle_unbalanced_bjs_naive"]  # dense naive BJS, leave-out; tol 1e-8
+    assert list(r.effects["event_time"]) == ref["event_time"]
+    assert r.effects["estimate"].to_numpy() == pytest.approx(ref["coef"], abs=1e-9)
+    assert r.effects["std_error"].to_numpy() == pytest.approx(ref["se"], abs=1e-8)
+    assert r.estimate == pytest.approx(ref["att"], abs=1e-9)
+    assert r.se == pytest.approx(ref["att_se"], abs=1e-8)

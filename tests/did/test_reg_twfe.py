@@ -279,3 +279,15 @@ def test_event_study_not_identified_without_never_treated():
     d = _sim(6, never=0, cohorts=(3, 5, 7))
     with pytest.raises(EstimationError, match="collinear|fully explained"):
         _quiet(event_study, d, outcome="y", unit="unit", time="t", first_treated="g")
+
+
+def test_twfe_unbalanced_weighted(castle):
+    """Unbalanced panel (1 row in 13 removed by a fixed rule) with population weights."""
+    d = castle.loc[(castle["sid"] * 7 + castle["year"]) % 13 != 0]
+    with pytest.warns(DataWarning, match="not observed in every period"):
+        r = twfe(d, outcome="l_homicide", unit="state", time="year", treated="post",
+                 weights="popwt")
+    ref = REF["castle_unbalanced_twfe_popwt"]  # statsmodels WLS with dummies + CR1 by hand
+    assert r.n_obs == ref["n"]
+    assert r.estimate == pytest.approx(ref["coef"], abs=1e-10)
+    assert r.se == pytest.approx(ref["se_crv1"], abs=1e-8)

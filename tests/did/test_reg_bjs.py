@@ -184,3 +184,14 @@ def test_bjs_unbalanced_matches_naive(castle):
     assert r.effects["std_error"].to_numpy() == pytest.approx(ref["se"], abs=1e-8)
     assert r.estimate == pytest.approx(ref["att"], abs=1e-9)
     assert r.se == pytest.approx(ref["att_se"], abs=1e-8)
+
+
+def test_bjs_unit_without_pre_period_dropped():
+    d = _sim(23)
+    late = d.loc[d.g > 0, "id"].iloc[0]
+    g0 = int(d.loc[d.id == late, "g"].iloc[0])
+    d = d.loc[~((d.id == late) & (d.t < g0))]  # that unit is only seen once treated
+    with pytest.warns(DataWarning, match="never observed before treatment"):
+        r = imputation(d, outcome="y", unit="id", time="t", first_treated="g")
+    assert np.isfinite(r.estimate) and r.se > 0
+    assert r.n_units == d["id"].nunique() - 1

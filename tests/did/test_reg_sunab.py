@@ -167,3 +167,24 @@ def test_sunab_bad_inputs(castle):
     one = castle.loc[castle.g.isin([2006])]
     with pytest.raises((EstimationError, PanelError)):
         sun_abraham(one, control="last_cohort", **kw)
+
+
+def test_sunab_covariates_and_overlay_plot(castle):
+    from wsa_eval.did.imputation import imputation
+    from wsa_eval.did.twfe import event_study
+    from wsa_eval.plotting import event_study_plot
+
+    d = castle.copy()
+    d["x"] = np.cos(d["sid"] * 0.9 + d["year"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sa = sun_abraham(d, outcome="l_homicide", unit="state", time="year",
+                         first_treated="g", covariates=["x"], leads=4, lags=4)
+        es = event_study(d, outcome="l_homicide", unit="state", time="year",
+                         first_treated="g", covariates=["x"], leads=4, lags=4)
+        bjs = imputation(d, outcome="l_homicide", unit="state", time="year",
+                         first_treated="g", covariates=["x"], pretrends=4)
+    assert "x" not in list(sa.effects["term"])  # covariates are not event-time effects
+    assert list(sa.vcov.index) == list(sa.effects["term"])
+    ax = event_study_plot([es, sa, bjs])
+    assert len(ax.get_legend().get_texts()) == 3

@@ -291,3 +291,12 @@ def test_twfe_unbalanced_weighted(castle):
     assert r.n_obs == ref["n"]
     assert r.estimate == pytest.approx(ref["coef"], abs=1e-10)
     assert r.se == pytest.approx(ref["se_crv1"], abs=1e-8)
+
+
+def test_event_study_binned_without_never_treated():
+    """All units eventually treated: binned end points keep the design identified."""
+    d = _sim(7, never=0, cohorts=(3, 5, 7), n_per=20)
+    r = event_study(d, outcome="y", unit="unit", time="t", first_treated="g", leads=2,
+                    lags=2)
+    assert list(r.effects["event_time"]) == [-2, 0, 1, 2]
+    assert np.all(np.abs(r.post_period["estimate"] + 1.0) < 4 * r.post_period["std_error"])

@@ -193,14 +193,24 @@ def imputation(
     msgs: list[str] = list(p.report.warnings)
     rel = D.rel_periods(p)
     trt = np.isfinite(p.g) & (rel >= 0)
-    # treated rows that cannot be imputed: their period has no untreated observation
+    # treated rows that cannot be imputed: their period, or their unit, has no untreated
+    # observation (e.g. a unit first observed after its start in an unbalanced panel)
     untreated_times = np.unique(p.time_codes[~trt])
-    ok = ~trt | np.isin(p.time_codes, untreated_times)
-    if not ok.all():
-        bad = np.unique(p.times[p.time_codes[~ok]])
-        msg = (f"Dropped {int((~ok).sum())} treated observation(s) in period(s) "
+    untreated_units = np.unique(p.unit_codes[~trt])
+    ok_t = ~trt | np.isin(p.time_codes, untreated_times)
+    ok_u = ~trt | np.isin(p.unit_codes, untreated_units)
+    ok = ok_t & ok_u
+    if not ok_t.all():
+        bad = np.unique(p.times[p.time_codes[~ok_t]])
+        msg = (f"Dropped {int((~ok_t).sum())} treated observation(s) in period(s) "
                f"{format_examples([_fmt(t) for t in bad], quote=False)}, where every unit is "
                "already treated: their untreated outcome cannot be imputed.")
+        msgs.append(msg)
+        warnings.warn(msg, DataWarning, stacklevel=2)
+    if not ok_u.all():
+        bad_u = list(p.units[np.unique(p.unit_codes[~ok_u])])
+        msg = (f"Dropped unit(s) {format_examples(bad_u)}: they are never observed before "
+               "treatment, so their untreated outcome cannot be imputed.")
         msgs.append(msg)
         warnings.warn(msg, DataWarning, stacklevel=2)
     keep = ok.copy()

@@ -145,19 +145,40 @@ def _offence_chunks(offences: Any, cols: list[str], chunksize: int) -> Iterator[
 
 
 class _Lookup:
-    """Person id -> row of the sorted index table (numpy searchsorted on sorted ids)."""
+    """Person id -> row of the sorted index table.
+
+    Integer ids: a direct table when the id range is compact (at most 8 x the number of
+    people), else ``numpy.searchsorted`` on the sorted ids with the queries sorted first (which
+    keeps the binary searches cache-friendly). Other ids: a hash lookup (``pandas.Index``).
+    """
 
     def __init__(self, ids: np.ndarray):
         self.numeric = ids.dtype.kind in "iuf"
         self.ids = ids
+        self.table = None
+        if ids.dtype.kind in "iu" and len(ids):
+            lo, hi = int(ids[0]), int(ids[-1])
+            if hi - lo + 1 <= 8 * len(ids) + 1024:
+                self.lo = lo
+                self.table = np.full(hi - lo + 1, -1, dtype=np.int64)
+                self.table[ids - lo] = np.arange(len(ids))
         if not self.numeric:
             self.index = pd.Index(ids)
 
     def __call__(self, x: pd.Series) -> np.ndarray:
         if self.numeric and pd.api.types.is_numeric_dtype(x):
             v = x.to_numpy(dtype=float, na_value=np.nan) if x.isna().any() else x.to_numpy()
-            pos = np.minimum(np.searchsorted(self.ids, v), len(self.ids) - 1)
-            return np.where(self.ids[pos] == v, pos, -1)
+            if self.table is not None and v.dtype.kind in "iu":
+                k = v.astype(np.int64) - self.lo
+                inside = (k >= 0) & (k < len(self.table))
+                out = np.full(len(k), -1, dtype=np.int64)
+                out[inside] = self.table[k[inside]]
+                return out
+            o = np.argsort(v, kind="stable")
+            pos = np.minimum(np.searchsorted(self.ids, v[o]), len(self.ids) - 1)
+            out = np.empty(len(v), dtype=np.int64)
+            out[o] = np.where(self.ids[pos] == v[o], pos, -1)
+            return out
         if self.numeric:  # text ids against numeric index ids: try to read them as numbers
             return self(pd.to_numeric(x, errors="coerce"))
         return self.index.get_indexer(x.astype(object).to_numpy())
@@ -257,7 +278,7 @@ def proven_reoffending(
     _drop("index_events", rows[bad], pid[bad].to_numpy(), "have an index date after data_end")
     keep &= ~bad
     # duplicates: keep the earliest index event per person
-    order = np.lexsort((idx_day, pid.rank(method="dense").fillna(-1).to_numpy()))
+    order = np.lexsort((idx_day, pd.factorize(pid)[0]))
     order = order[keep[order]]
     dup = pd.Series(pid.to_numpy()[order]).duplicated().to_numpy()
     _drop("index_events", order[dup], pid.to_numpy()[order[dup]],

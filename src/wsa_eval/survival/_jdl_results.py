@@ -37,7 +37,7 @@ def _copy_frames(obj: Any, names: tuple[str, ...]) -> None:
 # ------------------------------------------------------------------------------------------
 # competing risks
 # ------------------------------------------------------------------------------------------
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class GrayTestResult(Result):
     """Gray's K-sample test: ``statistic`` (chi-square, ``df``) and ``p_value``."""
 
@@ -71,7 +71,7 @@ class GrayTestResult(Result):
                 f"{self.statistic:.2f} on {self.df} df, p = {p:.3g}).")
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class CumulativeIncidenceResult(Result):
     """Cumulative incidence curves (one per group) and, with groups, Gray's test.
 
@@ -136,7 +136,7 @@ class CumulativeIncidenceResult(Result):
         return text
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class FineGrayResult(Result):
     """Fine-Gray model: ``effects`` (tidy; log subdistribution hazard ratios), ``params``,
     ``cov`` (robust sandwich), ``loglik``, ``information``."""
@@ -191,7 +191,7 @@ class FineGrayResult(Result):
 # ------------------------------------------------------------------------------------------
 # proven reoffending cohort
 # ------------------------------------------------------------------------------------------
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class ProvenReoffendingResult(Result):
     """Per-person proven-reoffending measures and the cohort summary.
 
@@ -252,7 +252,7 @@ class ProvenReoffendingResult(Result):
 # ------------------------------------------------------------------------------------------
 # comparison groups
 # ------------------------------------------------------------------------------------------
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class PropensityResult(Result):
     """Fitted propensity scores: ``scores`` (Series aligned to the input rows), ``params``."""
 
@@ -274,7 +274,7 @@ class PropensityResult(Result):
         return pd.DataFrame({"term": self.params.index, "estimate": self.params.to_numpy()})
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class MatchResult(Result):
     """Nearest-neighbour matches: ``pairs`` (treated row, control row, distance),
     ``data`` (matched sample, with a ``match_weight`` column) and the unmatched treated."""
@@ -308,7 +308,7 @@ class MatchResult(Result):
         return []
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class WeightResult(Result):
     """Inverse-probability weights (``weights``, aligned to the input rows) and scores."""
 
@@ -329,7 +329,7 @@ class WeightResult(Result):
             (f"Effective n ({k})", v) for k, v in self.effective_n.items()]
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class BalanceResult(Result):
     """Standardised mean differences before and after adjustment (``table``)."""
 
@@ -366,7 +366,7 @@ class BalanceResult(Result):
 # ------------------------------------------------------------------------------------------
 # JDL-style effects
 # ------------------------------------------------------------------------------------------
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class ReoffendingEffectsResult(EffectResult):
     """Effects on the proven-reoffending measures (one row per measure in ``effects``).
 

@@ -203,3 +203,37 @@ def test_bad_inputs(mgus):
         fine_gray(mgus, duration="etime", event="event", covariates=[])
     with pytest.raises(SpecificationError):
         cumulative_incidence([1, 2], duration="etime", event="event")
+
+
+def _ageband(d):
+    return d.assign(ageband=pd.cut(d["age"], [0, 60, 75, 200],
+                                   labels=["a<=60", "b60-75", "c>75"]).astype(str))
+
+
+def test_gray_three_groups_and_strata_match_cmprsk(mgus):
+    d = _ageband(mgus)
+    for fname, strata in (("gray_test_by_ageband.csv", None),
+                          ("gray_test_by_ageband_strata_sex.csv", "sex")):
+        ref = pd.read_csv(REF / fname)
+        for _, r in ref.iterrows():
+            g = gray_test(d, duration="etime", event="event", event_of_interest=int(r["cause"]),
+                          group="ageband", strata=strata)
+            # SOURCE: cuminc(etime, event, group = ageband[, strata = sex])$Tests;
+            # TOLERANCE 1e-8 relative
+            assert g.statistic == pytest.approx(r["stat"], rel=1e-8)
+            assert g.df == 2
+
+
+def test_cuminc_three_groups_match_cmprsk(mgus):
+    d = _ageband(mgus)
+    ref = _cuminc_ref("cuminc_by_ageband.csv")
+    for cause in (1, 2):
+        tab = cumulative_incidence(d, duration="etime", event="event", event_of_interest=cause,
+                                   group="ageband").to_frame()
+        for g in ("a<=60", "b60-75", "c>75"):
+            r = ref[ref["curve"] == f"{g} {cause}"]
+            m = tab[(tab["group"] == g) & (tab["time"] > 0)].merge(r, on="time")
+            assert len(m) == ((tab["group"] == g) & (tab["time"] > 0)).sum()
+            # SOURCE: cuminc(etime, event, group = ageband); TOLERANCE 1e-6 absolute
+            np.testing.assert_allclose(m["estimate"], m["est"], atol=1e-6, rtol=0)
+            np.testing.assert_allclose(m["std_error"] ** 2, m["var"], atol=1e-6, rtol=1e-8)

@@ -28,6 +28,17 @@ ci_r1 <- cuminc(d$etime, d$event, group = d$sex, rho = 1)
 write.csv(data.frame(cause = rownames(ci_r1$Tests), ci_r1$Tests),
           file.path(out, "gray_test_by_sex_rho1.csv"), row.names = FALSE)
 
+# three groups (age bands) and a stratified test (strata = sex), to exercise the K > 2 path
+d$ageband <- cut(d$age, c(0, 60, 75, 200), labels = c("a<=60", "b60-75", "c>75"))
+ci_age <- cuminc(d$etime, d$event, group = d$ageband)
+write.csv(data.frame(cause = rownames(ci_age$Tests), ci_age$Tests),
+          file.path(out, "gray_test_by_ageband.csv"), row.names = FALSE)
+write.csv(flat(ci_age), file.path(out, "cuminc_by_ageband.csv"), row.names = FALSE)
+ci_str <- cuminc(d$etime, d$event, group = d$ageband, strata = d$sex)
+write.csv(data.frame(cause = rownames(ci_str$Tests), ci_str$Tests),
+          file.path(out, "gray_test_by_ageband_strata_sex.csv"), row.names = FALSE)
+print(ci_age$Tests); print(ci_str$Tests)
+
 # Fine-Gray: covariates age (years) and male (1 = M)
 X <- cbind(age = d$age, male = as.numeric(d$sex == "M"))
 rows <- list()

@@ -261,3 +261,18 @@ def test_csv_missing_columns(tmp_path):
     off.rename(columns={"proven_date": "conviction"}).to_csv(p, index=False)
     with pytest.raises(DataFormatError, match="conviction"):
         proven_reoffending(idx, p, data_end="2021-01-01")
+
+
+def test_empty_offences_warns_and_all_chunks_missing_dates():
+    idx, off, *_ = simulate(n=30)
+    with pytest.warns(DataWarning, match="No offence rows"):
+        res = proven_reoffending(idx, off.iloc[:0], data_end="2021-12-31")
+    assert (res.persons["reoffended"] == 0).all()
+    # a first chunk whose offence dates are all missing must not confuse the date-type check
+    bad = off.copy()
+    bad["offence_date"] = bad["offence_date"].astype(object)
+    bad.loc[bad.index[:10], "offence_date"] = None
+    chunks = [bad.iloc[:10].assign(offence_date=np.nan), bad.iloc[10:]]
+    with pytest.warns(DataWarning, match="missing or unreadable offence date"):
+        r2 = proven_reoffending(idx, iter(chunks), data_end="2021-12-31")
+    assert (r2.dropped["reason"].str.contains("offence date")).sum() == 10

@@ -277,19 +277,25 @@ def proven_reoffending(
     bad = keep & (idx_day > end)
     _drop("index_events", rows[bad], pid[bad].to_numpy(), "have an index date after data_end")
     keep &= ~bad
-    # duplicates: keep the earliest index event per person
-    order = np.lexsort((idx_day, pd.factorize(pid)[0]))
+    # duplicates: keep the earliest index event per person. Sorting by (id, day) also gives
+    # the sorted id array the offence look-up needs.
+    pv_ids = pid.to_numpy()
+    if pv_ids.dtype.kind in "iuf":
+        key = pv_ids
+    else:
+        key = pd.factorize(pid, sort=True)[0]
+    order = np.lexsort((idx_day, key))
     order = order[keep[order]]
-    dup = pd.Series(pid.to_numpy()[order]).duplicated().to_numpy()
-    _drop("index_events", order[dup], pid.to_numpy()[order[dup]],
+    ks = key[order]
+    dup = np.zeros(len(order), dtype=bool)
+    dup[1:] = ks[1:] == ks[:-1]
+    _drop("index_events", order[dup], pv_ids[order[dup]],
           "repeat a person already in the cohort (the earliest index event is kept)")
     keep[order[dup]] = False
     dropped_ids = pd.Index(pid[~keep & ~miss_id].unique())
 
-    sel = np.flatnonzero(keep)
-    ids = pid.to_numpy()[sel]
-    srt = np.argsort(ids, kind="stable")
-    sel, ids = sel[srt], ids[srt]
+    sel = order[~dup]  # sorted by person id
+    ids = pv_ids[sel]
     base = idx_day[sel]
     n = len(sel)
     if n == 0:
@@ -298,7 +304,7 @@ def proven_reoffending(
     avail = end - base  # days from index to data_end
     complete = avail >= F + W
     cens_day = np.where(complete, F, np.clip(avail - W, 0, F)).astype(np.int64)
-    limit = np.minimum(base + F + W, end)  # last day a proof is counted
+    any_incomplete = bool((~complete).any())
     lo = 0 if include_index_day else 1
 
     # ---- offences, chunk by chunk ---------------------------------------------------------
@@ -315,7 +321,7 @@ def proven_reoffending(
         r = np.arange(offset, offset + m)
         offset += m
         n_off += m
-        if off_kind is None:
+        if off_kind is None and chunk[offence_date].notna().any():
             off_kind = _kind(chunk[offence_date])
             if (off_kind == "day") != (kind == "day"):
                 raise SpecificationError(
@@ -349,15 +355,25 @@ def proven_reoffending(
             _drop("offences", r[bad], chunk[person].to_numpy()[bad],
                   "are proven before the offence was committed")
         ok &= ~bad
-        p = pos[ok]
-        d = od[ok] - base[p]
-        hit = (d >= lo) & (d <= cens_day[p]) & (pv[ok] <= limit[p])
-        ph, dh = p[hit], d[hit]
+        if not ok.all():
+            pos, od, pv = pos[ok], od[ok], pv[ok]
+        b = base[pos]
+        d = od - b
+        hit = (d >= lo) & (d <= F) & (pv - b <= F + W)
+        if any_incomplete:  # shorter windows for people whose follow-up is cut short
+            inc = hit & ~complete[pos]
+            if inc.any():
+                pi = pos[inc]
+                hit[inc] = (d[inc] <= cens_day[pi]) & (pv[inc] <= end)
+        ph, dh = pos[hit], d[hit]
         counts += np.bincount(ph, minlength=n)
         np.minimum.at(first, ph, dh)
-    if n_off == 0 and off_kind is None:
-        raise SpecificationError("offences has no rows; pass an empty-safe table with at least "
-                                 "one offence, or check the file.")
+    early: list[str] = []
+    if n_off == 0:
+        msg = ("No offence rows were read, so nobody in the cohort has a proven reoffence. "
+               "Check that the offence data were passed correctly.")
+        warnings.warn(msg, DataWarning, stacklevel=2)
+        early.append(msg)
 
     # ---- per-person frame -----------------------------------------------------------------
     event = counts > 0
@@ -377,7 +393,7 @@ def proven_reoffending(
 
     dropped = (pd.concat(drops, ignore_index=True) if drops else
                pd.DataFrame({"table": [], "row": [], "person": [], "reason": []}))
-    warns: list[str] = []
+    warns: list[str] = early
     if dropped.shape[0]:
         by = dropped.groupby(["table", "reason"]).size()
         msg = ("Dropped impossible records: " + "; ".join(

@@ -259,3 +259,15 @@ def test_bad_inputs():
     with pytest.warns(ConvergenceWarning):
         sep = pd.DataFrame({"z": [0, 0, 0, 1, 1, 1], "x": [1.0, 2, 3, 4, 5, 6]})
         propensity(sep, treatment="z", covariates=["x"])
+
+
+def test_love_plot_on_given_axes():
+    import matplotlib.pyplot as plt
+
+    d = confounded(600, seed=8)
+    wr = weight(d, treatment="z", covariates=["x1", "x2"])
+    res = balance(d, treatment="z", covariates=["x1", "x2"], weights=wr)
+    _, ax = plt.subplots()
+    assert res.plot(ax=ax, absolute=False) is ax
+    assert len(ax.get_lines()) >= 2
+    assert "balanced after adjustment" in res.interpret()

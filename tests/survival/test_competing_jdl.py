@@ -237,3 +237,16 @@ def test_cuminc_three_groups_match_cmprsk(mgus):
             # SOURCE: cuminc(etime, event, group = ageband); TOLERANCE 1e-6 absolute
             np.testing.assert_allclose(m["estimate"], m["est"], atol=1e-6, rtol=0)
             np.testing.assert_allclose(m["std_error"] ** 2, m["var"], atol=1e-6, rtol=1e-8)
+
+
+def test_cif_plot_draws_on_given_axes(mgus):
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots()
+    res = cumulative_incidence(mgus, duration="etime", event="event", group="sex")
+    out = res.plot(ax=ax, bands=False, percent=False)
+    assert out is ax and len(ax.get_lines()) == 2
+    fit = fine_gray(mgus, duration="etime", event="event", covariates=["age", "male"])
+    assert fit.plot() is not None and "subdistribution hazard ratio" in fit.interpret()
+    assert "Gray's test" in gray_test(mgus, duration="etime", event="event",
+                                      group="sex").interpret()

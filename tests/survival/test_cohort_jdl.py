@@ -276,3 +276,20 @@ def test_empty_offences_warns_and_all_chunks_missing_dates():
     with pytest.warns(DataWarning, match="missing or unreadable offence date"):
         r2 = proven_reoffending(idx, iter(chunks), data_end="2021-12-31")
     assert (r2.dropped["reason"].str.contains("offence date")).sum() == 10
+
+
+def test_window_boundaries_are_inclusive():
+    # follow-up days 1..365 inclusive; proofs up to day 365 + 183 = 548 inclusive
+    idx = pd.DataFrame({"person_id": [1, 2, 3, 4], "index_date": [0, 0, 0, 0]})
+    off = pd.DataFrame({"person_id": [1, 2, 3, 4],
+                        "offence_date": [365, 366, 300, 300],
+                        "proven_date": [365, 366, 548, 549]})
+    res = proven_reoffending(idx, off, data_end=548)
+    per = res.persons.set_index("person_id")
+    assert per["reoffended"].tolist() == [1, 0, 1, 0]
+    assert per["follow_up_complete"].all()
+    # one day less of data: everyone's follow-up is incomplete (censored at day 364)
+    with pytest.warns(DataWarning, match="incomplete"):
+        r2 = proven_reoffending(idx, off, data_end=547)
+    assert (r2.persons["follow_up_days_observed"] == 364).all()
+    assert r2.persons["event"].sum() == 0

@@ -195,7 +195,7 @@ def _scores(data, treatment, covariates, ps):
 # ------------------------------------------------------------------------------------------
 # matching
 # ------------------------------------------------------------------------------------------
-def _find(parent: np.ndarray, i: int) -> int:
+def _find(parent: list[int], i: int) -> int:
     root = i
     while parent[root] != root:
         root = parent[root]
@@ -211,37 +211,45 @@ def _greedy_match(lt: np.ndarray, lc: np.ndarray, order: np.ndarray, ratio: int,
     v = lc[cs]
     nc = len(v)
     pos = np.searchsorted(v, lt)
+    if replace:  # vectorised: the k nearest lie among the k sorted neighbours on each side
+        k = ratio
+        cand = pos[order][:, None] + np.arange(-k, k)[None, :]
+        valid = (cand >= 0) & (cand < nc)
+        cc = np.clip(cand, 0, nc - 1)
+        dist = np.where(valid, np.abs(v[cc] - lt[order][:, None]), np.inf)
+        row = np.repeat(np.arange(len(order)), 2 * k)
+        srt = np.lexsort((cs[cc].ravel(), dist.ravel(), row))
+        best = srt.reshape(len(order), 2 * k)[:, :k].ravel()
+        r, dd = row[best], dist.ravel()[best]
+        ok = dd <= caliper
+        return list(zip(order[r[ok]].tolist(), cs[cc.ravel()[best[ok]]].tolist(),
+                        dd[ok].tolist()))
+    # without replacement (greedy): right[i] = smallest unused >= i (nc = none);
+    # left[i + 1] = largest unused <= i, stored shifted by one (0 = none). Plain lists: the
+    # loop is in Python and list indexing is much faster than numpy scalar indexing.
+    right = list(range(nc + 1))
+    left = list(range(nc + 1))
+    vl, csl, posl, ltl = v.tolist(), cs.tolist(), pos.tolist(), lt.tolist()
+    done = [False] * len(lt)
     pairs: list[tuple[int, int, float]] = []
-    if replace:
-        for t in order:
-            lo, hi = max(pos[t] - ratio, 0), min(pos[t] + ratio, nc)
-            cand = np.arange(lo, hi)
-            dist = np.abs(v[cand] - lt[t])
-            o = np.lexsort((cs[cand], dist))[:ratio]
-            for j in o:
-                if dist[j] <= caliper:
-                    pairs.append((int(t), int(cs[cand[j]]), float(dist[j])))
-        return pairs
-    # without replacement: right[i] = smallest unused >= i (nc = none);
-    # left[i + 1] = largest unused <= i, stored shifted by one (0 = none)
-    right = np.arange(nc + 1)
-    left = np.arange(nc + 1)
-    done = np.zeros(len(lt), dtype=bool)
     for _ in range(ratio):
-        for t in order:
+        for t in order.tolist():
             if done[t]:
                 continue
-            r = _find(right, int(pos[t]))
-            l_ = _find(left, int(pos[t])) - 1
-            best, bd = -1, np.inf
+            x = ltl[t]
+            r = _find(right, posl[t])
+            l_ = _find(left, posl[t]) - 1
+            best, bd = -1, float("inf")
             if l_ >= 0:
-                best, bd = l_, lt[t] - v[l_]
-            if r < nc and (v[r] - lt[t] < bd or (v[r] - lt[t] == bd and cs[r] < cs[best])):
-                best, bd = r, v[r] - lt[t]
+                best, bd = l_, x - vl[l_]
+            if r < nc:
+                dr = vl[r] - x
+                if dr < bd or (dr == bd and csl[r] < csl[best]):
+                    best, bd = r, dr
             if best < 0 or bd > caliper:
                 done[t] = True  # no (further) match within the caliper
                 continue
-            pairs.append((int(t), int(cs[best]), float(bd)))
+            pairs.append((t, csl[best], bd))
             right[best] = best + 1
             left[best + 1] = best
     return pairs

@@ -21,7 +21,7 @@ from wsa_eval.errors import (
 from wsa_eval.interpret import INCONCLUSIVE
 from wsa_eval.survival.balance import match, weight
 from wsa_eval.survival.cohort import proven_reoffending
-from wsa_eval.survival.jdl import _weighted_km_at, reoffending_effects
+from wsa_eval.survival.jdl import _weighted_km_at, _weighted_km_rmst, reoffending_effects
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "survival_jdl"
 
@@ -56,6 +56,13 @@ def test_weighted_km_matches_r_survfit_robust(reference_dir):
         # the horizon (tests/reference/survival_jdl/weighted_km_rossi.R); TOLERANCE 1e-9
         assert S == pytest.approx(r["surv"], abs=1e-9)
         assert np.sqrt(v) == pytest.approx(r["std_err_surv"], abs=1e-9)
+        _, _, rm, vr = _weighted_km_rmst(d["week"].to_numpy(float),
+                                         d["arrest"].to_numpy(float), ww, r["horizon"])
+        # SOURCE: same fit; RMST = survfit's rmean, its SE from survfit's influence.surv;
+        # TOLERANCE 1e-9
+        assert rm == pytest.approx(r["rmst"], abs=1e-9)
+        assert rm == pytest.approx(r["survfit_rmean"], abs=1e-9)
+        assert np.sqrt(vr) == pytest.approx(r["std_err_rmst"], abs=1e-9)
 
 
 def test_rate_and_frequency_are_weighted_means_with_linearised_se():
@@ -107,6 +114,9 @@ def test_matching_recovers_known_effect_while_naive_is_biased():
     assert abs(res.estimate - truth) < 4  # simulation tolerance (se about 1.2 pp)
     assert res.ci_low < truth < res.ci_high
     assert res.effects.loc[0, "verdict"] == "evidence of a reduction"
+    # RMST: more days free of reoffending for the treated, read as a reduction in reoffending
+    assert res.effects.loc[3, "estimate"] > 0
+    assert res.effects.loc[3, "verdict"] == "evidence of a reduction"
 
 
 def test_wording_jdl_style_and_inconclusive():

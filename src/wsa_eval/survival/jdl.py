@@ -11,7 +11,9 @@ weights (from :mod:`wsa_eval.survival.balance`):
 2. the difference in frequency (proven reoffences per person);
 3. the difference in the probability of a first proven reoffence by ``horizon`` days
    (default 365), from weighted Kaplan-Meier curves that use everyone, including people whose
-   follow-up is incomplete (censored).
+   follow-up is incomplete (censored);
+4. the difference in restricted mean time free of proven reoffending up to ``horizon`` (the
+   area under the Kaplan-Meier curve, RMST; in days, higher = later or no reoffending).
 
 Estimators: weighted (Hajek) means per group; standard errors by linearisation treating the
 weights as fixed, ``var(mean_g) = sum_i w_i^2 (y_i - mean_g)^2 / (sum_i w_i)^2``; the weighted
@@ -20,8 +22,8 @@ is what R ``survival::survfit(..., weights, robust = TRUE)`` reports for weighte
 matching weights as fixed ignores the uncertainty of the match itself (as the JDL does); with
 few treated people the intervals are approximate.
 
-The Kaplan-Meier helper here is deliberately minimal and private: at integration it should be
-replaced by the library's ``survival.km`` (and an RMST contrast from ``survival.rmst``).
+The Kaplan-Meier / RMST helper here is deliberately minimal and private: at integration it
+should be replaced by the library's ``survival.km`` and ``survival.rmst``.
 
 Results read as "evidence of a reduction", "evidence of an increase" or, when the interval
 includes zero, "inconclusive: not enough evidence either way" -- never "no effect". Treated
@@ -66,34 +68,53 @@ def _wmean(y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
 
 def _weighted_km_at(time: np.ndarray, event: np.ndarray, w: np.ndarray, horizon: float
                     ) -> tuple[float, float]:
-    """Weighted Kaplan-Meier S(horizon) and its infinitesimal-jackknife variance.
+    """Weighted Kaplan-Meier S(horizon) and its infinitesimal-jackknife variance."""
+    S, vS, _, _ = _weighted_km_rmst(time, event, w, horizon)
+    return S, vS
 
-    Minimal private helper (to be replaced by ``survival.km`` at integration).
+
+def _weighted_km_rmst(time: np.ndarray, event: np.ndarray, w: np.ndarray, tau: float
+                      ) -> tuple[float, float, float, float]:
+    """Weighted Kaplan-Meier at ``tau``: ``(S(tau), var, RMST(tau), var)``.
+
+    RMST is the area under the curve from 0 to ``tau`` (restricted mean event-free time).
+    Variances are infinitesimal-jackknife (robust) ones, ``sum_i (w_i IF_i)^2``, with the
+    influence of one unit of weight on S(tau) ``-S(tau) sum_{t_j <= min(T_i, tau)}
+    [dN_i(t_j) - h_j] / (Y_j (1 - h_j))`` and on RMST the same with ``S(tau)`` replaced by
+    ``A_j = int_{t_j}^{tau} S(u) du`` inside the sum (as R survfit(..., robust = TRUE)).
+    Minimal private helper: to be replaced by ``survival.km`` / ``survival.rmst`` at
+    integration.
     """
     keep = w > 0
     t, d, w = time[keep], event[keep].astype(bool), w[keep]
-    ev_t = np.unique(t[d & (t <= horizon)])
+    dd = d & (t <= tau)
+    ev_t = np.unique(t[dd])
     if ev_t.size == 0:
-        return 1.0, 0.0
-    # weighted deaths and numbers at risk at each event time
+        return 1.0, 0.0, float(tau), 0.0
+    ts = np.sort(t)
     order = np.argsort(t, kind="stable")
-    ts, ws = t[order], w[order]
-    risk = np.concatenate((np.cumsum(ws[::-1])[::-1], [0.0]))
+    risk = np.concatenate((np.cumsum(w[order][::-1])[::-1], [0.0]))
     Y = risk[np.searchsorted(ts, ev_t, side="left")]
-    dw = np.bincount(np.searchsorted(ev_t, t[d & (t <= horizon)]),
-                     weights=w[d & (t <= horizon)], minlength=ev_t.size)
+    dw = np.bincount(np.searchsorted(ev_t, t[dd]), weights=w[dd], minlength=ev_t.size)
     h = dw / Y
-    S = float(np.prod(1 - h))
-    if S <= 0:
-        return 0.0, 0.0
-    c = np.concatenate(([0.0], np.cumsum(h / (Y * (1 - h)))))
-    k = np.searchsorted(ev_t, np.minimum(t, horizon), side="right")  # event times <= min
-    jump = np.zeros(len(t))
-    own = d & (t <= horizon)
-    idx = np.searchsorted(ev_t, t[own])
-    jump[own] = 1.0 / (Y[idx] * (1 - h[idx]))
-    infl = -S * (jump - c[k])  # influence of one unit of weight
-    return S, float(np.sum((w * infl) ** 2))
+    S_after = np.cumprod(1 - h)
+    S = float(S_after[-1])
+    widths = np.diff(np.concatenate((ev_t, [tau])))
+    piece = S_after * widths  # area of each step after an event time
+    A = np.cumsum(piece[::-1])[::-1]  # int_{t_j}^{tau} S(u) du
+    rmst = float(ev_t[0] + piece.sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.where(h < 1, 1.0 / (Y * (1 - h)), 0.0)
+    k = np.searchsorted(ev_t, np.minimum(t, tau), side="right")  # event times <= min(T, tau)
+    idx = np.searchsorted(ev_t, t[dd])
+    out = []
+    for mult in (np.full(ev_t.size, S), A):
+        c = np.concatenate(([0.0], np.cumsum(mult * h * g)))
+        own = np.zeros(len(t))
+        own[dd] = (mult * g)[idx]
+        infl = -(own - c[k])
+        out.append(float(np.sum((w * infl) ** 2)))
+    return S, out[0], rmst, out[1]
 
 
 def _range_words(lo: float, hi: float, unit: str, fewer: str = "fewer", more: str = "more"
@@ -234,26 +255,32 @@ def reoffending_effects(
         rows.append((key, k * (mt - mc), k * math.sqrt(vt + vc), k * mt, k * mc))
     # 3. probability of a proven reoffence by the horizon (Kaplan-Meier, everyone)
     tt, ct = (z == 1) & (w > 0), (z == 0) & (w > 0)
-    St, vSt = _weighted_km_at(time[tt], event[tt], w[tt], float(horizon))
-    Sc, vSc = _weighted_km_at(time[ct], event[ct], w[ct], float(horizon))
+    St, vSt, Rt, vRt = _weighted_km_rmst(time[tt], event[tt], w[tt], float(horizon))
+    Sc, vSc, Rc, vRc = _weighted_km_rmst(time[ct], event[ct], w[ct], float(horizon))
     rows.append(("km", 100 * (Sc - St), 100 * math.sqrt(vSt + vSc), 100 * (1 - St),
                  100 * (1 - Sc)))
+    # 4. restricted mean time free of proven reoffending up to the horizon (days)
+    rows.append(("rmst", Rt - Rc, math.sqrt(vRt + vRc), Rt, Rc))
     terms = {
         "rate": "one-year proven reoffending rate (percentage points)",
         "frequency": "proven reoffences per person in one year",
         "km": f"reoffended by day {horizon:g}, Kaplan-Meier (percentage points)",
+        "rmst": f"days free of proven reoffending in the first {horizon:g} (RMST)",
     }
     units = {"rate": "percentage points", "frequency": "reoffences per person",
-             "km": "percentage points"}
+             "km": "percentage points", "rmst": "days (higher = fewer reoffences)"}
     eff = tidy_frame([terms[r[0]] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
                      alpha=alpha)
     eff["treated_value"] = [r[3] for r in rows]
     eff["comparison_value"] = [r[4] for r in rows]
     eff["unit"] = [units[r[0]] for r in rows]
-    eff["verdict"] = [verdict(e, lo, hi, p, alpha) for e, lo, hi, p in
-                      zip(eff["estimate"], eff["ci_low"], eff["ci_high"], eff["p_value"])]
-    eff["n_treated"] = [n_t, n_t, int(tt.sum())]
-    eff["n_comparison"] = [n_c, n_c, int(ct.sum())]
+    # verdicts are about reoffending: more days free of it (RMST) is a reduction
+    sign = np.array([1.0, 1.0, 1.0, -1.0])
+    eff["verdict"] = [verdict(sg * e, min(sg * lo, sg * hi), max(sg * lo, sg * hi), p, alpha)
+                      for sg, e, lo, hi, p in zip(sign, eff["estimate"], eff["ci_low"],
+                                                  eff["ci_high"], eff["p_value"])]
+    eff["n_treated"] = [n_t, n_t, int(tt.sum()), int(tt.sum())]
+    eff["n_comparison"] = [n_c, n_c, int(ct.sum()), int(ct.sum())]
 
     statements = _statements(eff, population, alpha, horizon)
     head = eff.iloc[0]
@@ -305,6 +332,15 @@ def _statements(eff: pd.DataFrame, pop: str, alpha: float, horizon: float) -> li
         f"{_n(max(k['comparison_value'] + k['ci_low'], 0))} and "
         f"{_n(min(k['comparison_value'] + k['ci_high'], 100))}.")
     out.append(_verdict_sentence(k, f"the chance of a proven reoffence by day {horizon:g}", None))
+    r4 = eff.iloc[3]
+    out.append(
+        f"Over the first {horizon:g} days, {pop} who received support spent on average "
+        + _range_words(r4["ci_low"], r4["ci_high"], "days")
+        + f" free of proven reoffending than {pop} like those in the comparison group (who "
+        f"averaged {_n(r4['comparison_value'])} days).")
+    out.append(_verdict_sentence(
+        r4, f"proven reoffending over the first {horizon:g} days, measured by days free of it",
+        None))
     return out
 
 

@@ -307,6 +307,17 @@ class MatchResult(Result):
     def _summary_tables(self) -> list[tuple[str, pd.DataFrame]]:
         return []
 
+    def interpret(self) -> str:
+        text = (f"{self.n_matched_treated} of {self.n_treated} treated people were matched to "
+                f"{'up to ' if self.ratio > 1 else ''}{self.ratio} comparison "
+                f"{'people' if self.ratio > 1 else 'person'} each"
+                + (f" within {self.caliper} standard deviations of the logit propensity score"
+                   if self.caliper is not None else "") + ".")
+        if self.n_matched_treated < self.n_treated:
+            text += (" Unmatched treated people are left out, so results describe those who "
+                     "could be matched.")
+        return text + " Check balance with balance(..., matched=result)."
+
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class WeightResult(Result):
@@ -327,6 +338,17 @@ class WeightResult(Result):
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [("Method", self.method), ("Estimand", self.estimand), ("Trim", self.trim)] + [
             (f"Effective n ({k})", v) for k, v in self.effective_n.items()]
+
+    def _summary_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        tab = self.diagnostics.get("weight_summary")
+        return [("Weights by group", tab)] if tab is not None else []
+
+    def interpret(self) -> str:
+        ess = self.effective_n
+        return (f"Inverse probability weights for the {self.estimand}. The weighted comparison "
+                f"group is worth about {ess.get('comparison', float('nan')):.0f} people "
+                "(effective sample size); a value far below the number of comparison people "
+                "means a few heavily weighted people drive the comparison.")
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)

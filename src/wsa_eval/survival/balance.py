@@ -398,6 +398,11 @@ def weight(
         if not np.any(w[z == 1] > 0) or not np.any(w[z == 0] > 0):
             raise EstimationError("Trimming removed every treated or every comparison person.")
     ess = {"treated": _kish(w[z == 1]), "comparison": _kish(w[z == 0])}
+    summ = pd.DataFrame([
+        {"group": g, "n": int(m.sum()), "sum_weights": float(w[m].sum()),
+         "min": float(w[m].min()), "median": float(np.median(w[m])), "max": float(w[m].max()),
+         "effective_n": ess[g]}
+        for g, m in (("treated", z == 1), ("comparison", z == 0))])
     spec = make_spec("weight", dict(treatment=treatment, covariates=None if covariates is None
                                     else list(covariates), estimand=estimand, trim=trim),
                      data_hash=hash_frame(data))
@@ -405,7 +410,7 @@ def weight(
         method=f"Inverse probability of treatment weights ({estimand})", spec=spec,
         warnings=tuple(warns), weights=pd.Series(w, index=data.index, name="weight"),
         scores=pd.Series(e, index=data.index, name="propensity"), estimand=estimand,
-        trim=trim, effective_n=ess)
+        trim=trim, effective_n=ess, diagnostics={"weight_summary": summ})
 
 
 # ------------------------------------------------------------------------------------------

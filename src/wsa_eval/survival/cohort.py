@@ -226,9 +226,10 @@ def proven_reoffending(
     Returns
     -------
     ProvenReoffendingResult
-        ``persons`` (one row per person: the index columns plus ``reoffended``,
-        ``n_reoffences``, ``days_to_first``, ``event``, ``time``, ``censored``,
-        ``follow_up_complete``, ``follow_up_days_observed``), ``measures`` and ``dropped``.
+        ``persons`` (one row per person, sorted by person id: the index columns plus
+        ``reoffended``, ``n_reoffences``, ``days_to_first``, ``event``, ``time``,
+        ``censored``, ``follow_up_complete``, ``follow_up_days_observed``), ``measures`` and
+        ``dropped``.
     """
     check_choice("errors", errors, ("drop", "raise"))
     require_frame(index_events, "index_events")

@@ -11,9 +11,12 @@
 
 from .._pfa import CITY_OF_LONDON, PFA_NAMES, harmonise_pfa
 from ._moj import AGE_18_PLUS, MOJ_LAYOUTS, read_moj_outcomes
+from ._population import add_rates, read_ons_population
 
 __all__ = [
     "read_moj_outcomes",
+    "read_ons_population",
+    "add_rates",
     "harmonise_pfa",
     "PFA_NAMES",
     "CITY_OF_LONDON",

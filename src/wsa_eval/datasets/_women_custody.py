@@ -369,7 +369,8 @@ def load_pfa_2009_fragments() -> pd.DataFrame:
 
     Edition-A-compatible values for Avon and Somerset, Derbyshire and Cambridgeshire
     (PRT's 2022 build from the MoJ 2009-2019 Court Outcomes by PFA tool). Contains public
-    sector information licensed under the Open Government Licence v3.0.
+    sector information licensed under the Open Government Licence v3.0 (Ministry of Justice
+    statistics, as processed and published by the Prison Reform Trust).
     """
     return _plain(FILES["fragments_2009"])
 

@@ -249,3 +249,26 @@ def test_partial_18_plus_warns():
     messages = [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
     assert any("Age group(s) 'Young adults' not found" in m for m in messages)
     assert _get(df, "Greater Manchester", 2014) == 446
+
+
+def test_list_of_files_and_zip(tmp_path):
+    # the December 2024 product comes as two files (2010-2016 and 2017-2024)
+    raw = pd.read_csv(DEC2024)
+    early, late = tmp_path / "sentence_outcomes_2010_2016.csv", tmp_path / "late.csv"
+    raw[raw.Year <= 2016].to_csv(early, index=False)
+    raw[raw.Year > 2016].to_csv(late, index=False)
+    both = _read([early, late])
+    pd.testing.assert_frame_equal(both, _read(DEC2024), check_like=False)
+    assert both.attrs["layout"] == "dec2024,dec2024"
+    # 'Young adults' occurs only in the early file: no warning, checks are across all files
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_moj_outcomes([early, late])
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 1 and "Not known" in messages[0]
+    with pytest.raises(SpecificationError, match="empty list"):
+        read_moj_outcomes([])
+    # a zipped CSV, as MoJ publishes the December 2022 pivots
+    zipped = tmp_path / "obo_sent_pivot_sample.zip"
+    pd.read_csv(DEC2022).to_csv(zipped, index=False, compression="zip")
+    pd.testing.assert_frame_equal(_read(zipped), _read(DEC2022))

@@ -247,10 +247,13 @@ def read_moj_outcomes(
 
     Parameters
     ----------
-    path_or_buffer : path, file-like or DataFrame
+    path_or_buffer : path, file-like, DataFrame, or a list of these
         A CSV in one of the layouts of :data:`MOJ_LAYOUTS` (``dec2024``, ``dec2022`` -- also
         the December 2021 tool -- or ``2009-2019``), or a DataFrame read from one. Large files
-        are read in chunks of ``chunksize`` rows, keeping only the columns needed.
+        are read in chunks of ``chunksize`` rows, keeping only the columns needed; a ``.zip``
+        or ``.gz`` path holding one CSV is read directly. A list (e.g. the two December 2024
+        files ``sentence_outcomes_2010_2016.csv`` and ``sentence_outcomes_2017_2024.csv``)
+        is read file by file and the counts added up.
     sex : str, list or None
         Sex to keep, matched on the text after the ``NN:`` prefix, ignoring case (``"Female"``
         matches ``"01: Female"`` and ``"02: Female"``). ``None`` keeps all.
@@ -322,37 +325,50 @@ def read_moj_outcomes(
         raise SpecificationError(f"chunksize must be a positive integer, not {chunksize!r}.")
     excluded_keys = {pfa_key(p) for p in exclude_pfa}
 
-    # --- header and layout -------------------------------------------------------------
-    if isinstance(path_or_buffer, pd.DataFrame):
-        frame_in: pd.DataFrame | None = path_or_buffer
-        columns = list(path_or_buffer.columns)
-    else:
-        frame_in = None
-        src = path_or_buffer
-        if not _is_pathlike(src) and not (hasattr(src, "seekable") and src.seekable()):
-            data = src.read()
-            src = io.BytesIO(data) if isinstance(data, bytes) else io.StringIO(data)
-        if _is_pathlike(src) and not os.path.exists(src):
-            raise DataFormatError(f"File not found: {os.fspath(src)!r}.")
-        columns = _read_header(src, encoding)
-    layout_name, mapping = _match_layout(columns, layout)
-    missing_by = [b for b in by if b not in mapping]
-    if missing_by:
-        raise DataFormatError(
-            f"by={missing_by!r} needs column(s) the {layout_name!r} layout does not have; "
-            f"this file's fields are {format_examples(list(mapping), 10)}."
-        )
+    # --- header and layout of every source ------------------------------------------------
+    sources = list(path_or_buffer) if isinstance(path_or_buffer, (list, tuple)) else [
+        path_or_buffer
+    ]
+    if not sources:
+        raise SpecificationError("path_or_buffer is an empty list of files.")
+    plans: list[tuple[Any, pd.DataFrame | None, str, dict[str, str]]] = []
+    for src in sources:
+        if isinstance(src, pd.DataFrame):
+            frame_in: pd.DataFrame | None = src
+            columns = list(src.columns)
+        else:
+            frame_in = None
+            if not _is_pathlike(src) and not (hasattr(src, "seekable") and src.seekable()):
+                data = src.read()
+                src = io.BytesIO(data) if isinstance(data, bytes) else io.StringIO(data)
+            if _is_pathlike(src) and not os.path.exists(src):
+                raise DataFormatError(f"File not found: {os.fspath(src)!r}.")
+            columns = _read_header(src, encoding)
+        layout_name, mapping = _match_layout(columns, layout)
+        missing_by = [b for b in by if b not in mapping]
+        if missing_by:
+            raise DataFormatError(
+                f"by={missing_by!r} needs column(s) the {layout_name!r} layout does not have; "
+                f"this file's fields are {format_examples(list(mapping), 10)}."
+            )
+        plans.append((src, frame_in, layout_name, mapping))
     filter_fields = ["sex", "age_group", "outcome", "pfa", "year"]
     fields = list(dict.fromkeys([*by, *filter_fields, "count"]))
-    usecols = [mapping[f] for f in fields]
 
-    if frame_in is not None:
-        chunks: Any = [frame_in[usecols]]
-    else:
-        dtypes = {mapping[f]: "category" for f in fields if f not in ("count", "year")}
-        dtypes[mapping["count"]] = str
-        dtypes[mapping["year"]] = str
-        chunks = _chunks(src, usecols, dtypes, encoding, int(chunksize))
+    def all_chunks():
+        for src, frame_in, _, mp in plans:
+            usecols = [mp[f] for f in fields]
+            if frame_in is not None:
+                yield frame_in[usecols], mp
+                continue
+            dtypes = {mp[f]: "category" for f in fields if f not in ("count", "year")}
+            dtypes[mp["count"]] = str
+            dtypes[mp["year"]] = str
+            for chunk in _chunks(src, usecols, dtypes, encoding, int(chunksize)):
+                yield chunk, mp
+
+    layout_name = ",".join(p[2] for p in plans)
+    mapping = plans[0][3]
 
     # --- per chunk: normalise, filter, aggregate ----------------------------------------
     seen: dict[str, set[str]] = {"sex": set(), "age_group": set(), "outcome": set()}
@@ -369,12 +385,12 @@ def read_moj_outcomes(
         {} if outcomes is None else {normalise_value(o): o for o in reversed(outcomes)}
     )
 
-    for chunk in chunks:
+    for chunk, mp in all_chunks():
         if len(chunk) == 0:
             continue
         cols: dict[str, pd.Series] = {}
         # pfa: harmonise unique values
-        raw_pfa = chunk[mapping["pfa"]].astype(object)
+        raw_pfa = chunk[mp["pfa"]].astype(object)
         new_vals = [v for v in pd.unique(raw_pfa) if v not in pfa_cache]
         for v in new_vals:
             if v is None or (isinstance(v, float) and np.isnan(v)):
@@ -390,7 +406,7 @@ def read_moj_outcomes(
             for v, h in zip(to_harm, harmonise_pfa(to_harm)):
                 pfa_cache[v] = h
         pfa_mapped = raw_pfa.map(pfa_cache)
-        counts = _to_counts(chunk[mapping["count"]], mapping["count"])
+        counts = _to_counts(chunk[mp["count"]], mp["count"])
         keep_pfa = pfa_mapped.notna().to_numpy()
         if not keep_pfa.all():
             for v, n in (
@@ -400,17 +416,17 @@ def read_moj_outcomes(
             ):
                 dropped_pfa[v] = dropped_pfa.get(v, 0.0) + float(n)
         cols["pfa"] = pfa_mapped
-        years = pd.to_numeric(chunk[mapping["year"]], errors="coerce")
+        years = pd.to_numeric(chunk[mp["year"]], errors="coerce")
         if years.isna().any() or (years % 1 != 0).any():
-            bad = chunk[mapping["year"]][years.isna() | (years % 1 != 0)]
+            bad = chunk[mp["year"]][years.isna() | (years % 1 != 0)]
             raise DataFormatError(
-                f"Column {mapping['year']!r} should hold years but has "
+                f"Column {mp['year']!r} should hold years but has "
                 f"{format_examples(sorted(set(bad.astype(str))))}."
             )
         cols["year"] = years.astype("int64")
         keep = keep_pfa.copy()
         for f in ("sex", "age_group", "outcome"):
-            raw = chunk[mapping[f]].astype(object)
+            raw = chunk[mp[f]].astype(object)
             norm_map = {v: normalise_value(v) for v in pd.unique(raw) if isinstance(v, str)}
             norm = raw.map(norm_map)
             seen[f].update(norm_map.values())
@@ -425,7 +441,7 @@ def read_moj_outcomes(
         for f in by:
             if f in ("pfa", "year"):
                 continue
-            raw = chunk[mapping[f]].astype(object)
+            raw = chunk[mp[f]].astype(object)
             fn = _length_display if f == "sentence_length" else _display
             disp = {v: fn(v) for v in pd.unique(raw) if isinstance(v, str)}
             cols[f] = raw.map(disp)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .errors import DataFormatError, SpecificationError
 
-__all__ = ["PFA_NAMES", "CITY_OF_LONDON", "harmonise_pfa", "pfa_key"]
+__all__ = ["PFA_NAMES", "PFA_CODES", "CITY_OF_LONDON", "harmonise_pfa", "pfa_key"]
 
 #: The 42 police force areas of the shipped panel, in its spelling (alphabetical).
 PFA_NAMES: tuple[str, ...] = (
@@ -71,6 +71,55 @@ PFA_NAMES: tuple[str, ...] = (
 #: The 43rd territorial force: recognised, but kept distinct from the Metropolitan Police.
 CITY_OF_LONDON = "City of London"
 
+#: ONS (GSS) codes of the police force areas: E23 for England, W15 for Wales (ONS Open
+#: Geography Portal; stable across the PFA17-PFA23 lookups). Codes are also accepted by
+#: :func:`harmonise_pfa`.
+PFA_CODES: dict[str, str] = {
+    "Metropolitan Police": "E23000001",
+    "Cumbria": "E23000002",
+    "Lancashire": "E23000003",
+    "Merseyside": "E23000004",
+    "Greater Manchester": "E23000005",
+    "Cheshire": "E23000006",
+    "Northumbria": "E23000007",
+    "Durham": "E23000008",
+    "North Yorkshire": "E23000009",
+    "West Yorkshire": "E23000010",
+    "South Yorkshire": "E23000011",
+    "Humberside": "E23000012",
+    "Cleveland": "E23000013",
+    "West Midlands": "E23000014",
+    "Staffordshire": "E23000015",
+    "West Mercia": "E23000016",
+    "Warwickshire": "E23000017",
+    "Derbyshire": "E23000018",
+    "Nottinghamshire": "E23000019",
+    "Lincolnshire": "E23000020",
+    "Leicestershire": "E23000021",
+    "Northamptonshire": "E23000022",
+    "Cambridgeshire": "E23000023",
+    "Norfolk": "E23000024",
+    "Suffolk": "E23000025",
+    "Bedfordshire": "E23000026",
+    "Hertfordshire": "E23000027",
+    "Essex": "E23000028",
+    "Thames Valley": "E23000029",
+    "Hampshire": "E23000030",
+    "Surrey": "E23000031",
+    "Kent": "E23000032",
+    "Sussex": "E23000033",
+    "City of London": "E23000034",
+    "Devon and Cornwall": "E23000035",
+    "Avon and Somerset": "E23000036",
+    "Gloucestershire": "E23000037",
+    "Wiltshire": "E23000038",
+    "Dorset": "E23000039",
+    "North Wales": "W15000001",
+    "Gwent": "W15000002",
+    "South Wales": "W15000003",
+    "Dyfed-Powys": "W15000004",
+}
+
 _PREFIX = re.compile(r"^\s*\d+[A-Za-z]?\s*:\s*")
 _SUFFIXES = (
     " police force",
@@ -119,6 +168,7 @@ def pfa_key(name: Any) -> str:
 
 _KEY_TO_NAME: dict[str, str] = {pfa_key(n): n for n in (*PFA_NAMES, CITY_OF_LONDON)}
 _KEY_TO_NAME.update(_ALIASES)
+_KEY_TO_NAME.update({code.casefold(): name for name, code in PFA_CODES.items()})
 
 
 def _match_one(name: Any) -> str | None:
@@ -150,6 +200,7 @@ def harmonise_pfa(
     and ``"London"`` -> ``"Metropolitan Police"``; ``"Dyfed Powys"`` -> ``"Dyfed-Powys"``;
     ``"Devon & Cornwall"`` -> ``"Devon and Cornwall"``; ``"Hampshire and Isle of Wight"`` ->
     ``"Hampshire"``. ``"City of London"`` (also ``"London, City of"``) stays a separate PFA.
+    ONS codes (``"E23000005"``, ``"W15000004"``; :data:`PFA_CODES`) are accepted too.
 
     Parameters
     ----------

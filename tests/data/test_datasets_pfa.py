@@ -32,6 +32,7 @@ from wsa_eval.errors import ColumnError, SpecificationError
 
 BASE = [
     "pfa",
+    "pfa_code",
     "year",
     "edition",
     "immediate_custody",
@@ -70,6 +71,9 @@ def test_panel_shape_and_columns(edition, years):
     # canonical names: harmonising changes nothing; City of London is not in the panel
     assert list(harmonise_pfa(df.pfa)) == list(df.pfa)
     assert "City of London" not in set(df.pfa)
+    assert df.pfa_code.notna().all() and df.groupby("pfa").pfa_code.nunique().eq(1).all()
+    assert df.pfa_code.nunique() == 42
+    assert _value(df, "Greater Manchester", 2014, "pfa_code") == "E23000005"
 
 
 def test_panel_without_flags_and_with_provenance():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from wsa_eval.data import CITY_OF_LONDON, PFA_NAMES, harmonise_pfa
+from wsa_eval.data import CITY_OF_LONDON, PFA_CODES, PFA_NAMES, harmonise_pfa
 from wsa_eval.errors import DataFormatError, SpecificationError
 
 
@@ -44,6 +44,21 @@ def test_canonical_names_round_trip():
 )
 def test_known_variants(raw, canonical):
     assert harmonise_pfa(raw) == canonical
+
+
+def test_ons_codes():
+    # ONS GSS codes: E23000001..E23000039 (England, E23000034 = City of London), W15000001..4
+    assert set(PFA_CODES) == set(PFA_NAMES) | {CITY_OF_LONDON}
+    assert len(set(PFA_CODES.values())) == 43
+    assert sorted(c for c in PFA_CODES.values() if c.startswith("E23")) == [
+        f"E23{i:06d}" for i in range(1, 40)
+    ]
+    assert harmonise_pfa(["E23000005", "w15000004", "E23000034"]) == [
+        "Greater Manchester",
+        "Dyfed-Powys",
+        CITY_OF_LONDON,
+    ]
+    assert all(harmonise_pfa(code) == name for name, code in PFA_CODES.items())
 
 
 def test_city_of_london_is_not_the_met():

@@ -160,6 +160,14 @@ def test_by_pfa_long_table_without_lookup():
         read_ons_population(t.replace({"0-17": "16-20"}))
 
 
+def test_by_pfa_with_ons_pfa_codes():
+    t = _expected_frame()
+    t["PFA23CD"] = t.pfa.map({"City of London": "E23000034", "Greater Manchester": "E23000005",
+                              "Metropolitan Police": "E23000001", "South Wales": "W15000003"})
+    out = read_ons_population(t.drop(columns="pfa"), sex=None, min_age=None)
+    pd.testing.assert_frame_equal(out, _expected_frame())
+
+
 def test_already_aggregated_table():
     t = _expected_frame().rename(columns={"population": "population"})
     t["pfa"] = t["pfa"].replace({"Metropolitan Police": "Metropolitan"})

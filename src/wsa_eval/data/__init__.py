@@ -9,7 +9,7 @@
 * :func:`harmonise_pfa` -- one spelling for every police force area (:data:`PFA_NAMES`).
 """
 
-from .._pfa import CITY_OF_LONDON, PFA_NAMES, harmonise_pfa
+from .._pfa import CITY_OF_LONDON, PFA_CODES, PFA_NAMES, harmonise_pfa
 from ._moj import AGE_18_PLUS, MOJ_LAYOUTS, read_moj_outcomes
 from ._population import add_rates, read_ons_population
 
@@ -19,6 +19,7 @@ __all__ = [
     "add_rates",
     "harmonise_pfa",
     "PFA_NAMES",
+    "PFA_CODES",
     "CITY_OF_LONDON",
     "MOJ_LAYOUTS",
     "AGE_18_PLUS",

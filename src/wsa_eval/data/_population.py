@@ -352,7 +352,13 @@ def read_ons_population(
             for v in uniq
             if pfa_key(v) in _AGGREGATE_NAMES or _AGGREGATE_CODE.fullmatch(str(v).strip())
         }
-        codes = [v for v in uniq if v not in drop and _CODE.fullmatch(str(v).strip())]
+        codes = [
+            v
+            for v in uniq
+            if v not in drop
+            and _CODE.fullmatch(str(v).strip())
+            and harmonise_pfa(str(v), errors="keep") == str(v)  # not a PFA code
+        ]
         if codes:
             raise DataFormatError(
                 f"The table's areas are codes ({format_examples(codes)}), not PFA names: pass a "

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._pfa import harmonise_pfa
+from .._pfa import PFA_CODES, harmonise_pfa
 from ..errors import ColumnError, SpecificationError, format_examples
 from ._files import read_shipped
 
@@ -86,6 +86,9 @@ def load_pfa_custody(
         ``pfa`` (str)
             Police force area of the **sentencing court** (not of residence), spelt as in
             :data:`wsa_eval.data.PFA_NAMES`. City of London is not included (PRT dropped it).
+        ``pfa_code`` (str)
+            ONS code of the PFA (``E23000005`` = Greater Manchester; ``W15...`` for Wales),
+            for joining ONS lookups and maps (:data:`wsa_eval.data.PFA_CODES`).
         ``year`` (int)
             Calendar year of sentence.
         ``edition`` (str)
@@ -139,6 +142,7 @@ def load_pfa_custody(
     out = pd.DataFrame(
         {
             "pfa": raw["pfa"],
+            "pfa_code": raw["pfa"].map(PFA_CODES),
             "year": raw["year"].astype("int64"),
             "edition": raw["edition"],
         }

@@ -160,6 +160,28 @@ def test_by_pfa_long_table_without_lookup():
         read_ons_population(t.replace({"0-17": "16-20"}))
 
 
+def test_nomis_style_download_and_title_rows(tmp_path):
+    """Nomis CSV: DATE, GEOGRAPHY_CODE, GENDER 0/1/2, C_AGE codes with C_AGE_NAME "Age 18"."""
+    rows = []
+    for i, (code, (name, _)) in enumerate(LAS.items()):
+        for g in (1, 2):
+            for age in range(91):
+                label = "Age 90+" if age == 90 else f"Age {age}"
+                rows.append([2020, 2020, 1000 + i, name, code, g, age + 101, label,
+                             _pop(i, g, age, 2020)])  # fmt: skip
+    nomis = pd.DataFrame(
+        rows,
+        columns=["DATE", "DATE_NAME", "GEOGRAPHY", "GEOGRAPHY_NAME", "GEOGRAPHY_CODE",
+                 "GENDER", "C_AGE", "C_AGE_NAME", "OBS_VALUE"],
+    )  # fmt: skip
+    path = tmp_path / "nomis.csv"
+    path.write_text("Population estimates\nsource: ONS\n" + nomis.to_csv(index=False))
+    with pytest.raises(DataFormatError, match="skiprows"):
+        read_ons_population(path, lookup=_lookup())
+    out = read_ons_population(path, lookup=_lookup(), skiprows=2)
+    pd.testing.assert_frame_equal(out, _expected_frame((2020,)))
+
+
 def test_by_pfa_with_ons_pfa_codes():
     t = _expected_frame()
     t["PFA23CD"] = t.pfa.map({"City of London": "E23000034", "Greater Manchester": "E23000005",

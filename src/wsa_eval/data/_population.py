@@ -83,19 +83,24 @@ def _key(name: Any) -> str:
     return re.sub(r"\s+", " ", str(name).replace("\ufeff", "")).strip().casefold()
 
 
-def _read(obj: Any, what: str) -> pd.DataFrame:
+def _read(obj: Any, what: str, skiprows: int | None = None) -> pd.DataFrame:
     if isinstance(obj, pd.DataFrame):
         return obj
     if isinstance(obj, (str, os.PathLike)) and not os.path.exists(obj):
         raise DataFormatError(f"{what}: file not found: {os.fspath(obj)!r}.")
     try:
-        return pd.read_csv(obj, encoding="utf-8-sig", thousands=",")
+        return pd.read_csv(obj, encoding="utf-8-sig", thousands=",", skiprows=skiprows)
     except UnicodeDecodeError:
         if hasattr(obj, "seek"):
             obj.seek(0)
-        return pd.read_csv(obj, encoding="cp1252", thousands=",")
+        return pd.read_csv(obj, encoding="cp1252", thousands=",", skiprows=skiprows)
     except pd.errors.EmptyDataError as exc:
         raise DataFormatError(f"{what} is empty.") from exc
+    except pd.errors.ParserError as exc:
+        raise DataFormatError(
+            f"{what} could not be read as a CSV table ({str(exc).strip()}). If the file has "
+            "title rows above its header, pass skiprows= (the number of those rows)."
+        ) from exc
 
 
 def _find(columns: Sequence[Any], names: Sequence[str], pattern: str | None = None) -> Any:
@@ -150,6 +155,7 @@ def read_ons_population(
     year: int | None = None,
     area_col: str | None = None,
     lookup_cols: tuple[str, str] | None = None,
+    skiprows: int | None = None,
 ) -> pd.DataFrame:
     """Population by police force area and year from an ONS mid-year estimates table.
 
@@ -190,6 +196,10 @@ def read_ons_population(
         The table's area column, when automatic detection picks the wrong one.
     lookup_cols : (la_column, pfa_column), optional
         The lookup's columns, when automatic detection picks the wrong ones.
+    skiprows : int, optional
+        Title rows to skip above the header of a CSV (ONS spreadsheets saved as CSV often
+        have some). Excel files: read the sheet with ``pandas.read_excel`` and pass the
+        DataFrame.
 
     Returns
     -------
@@ -205,7 +215,7 @@ def read_ons_population(
     SpecificationError
         A requested sex does not occur, or an age/year argument is missing or invalid.
     """
-    pop = _read(path_or_frame, "population table")
+    pop = _read(path_or_frame, "population table", skiprows)
     if not isinstance(pop, pd.DataFrame) or pop.shape[0] == 0:
         raise DataFormatError("The population table has no rows.")
     if sex is not None and str(sex).casefold() not in ("female", "male", "all"):
@@ -220,7 +230,9 @@ def read_ons_population(
     year_cols = [c for c in cols if _YEAR_COL.fullmatch(_key(c)) and _key(c) != "year"]
     age_cols = [c for c in cols if _AGE_COL.fullmatch(_key(c))]
     sex_col = _find(cols, ["sex", "gender", "sex code", "sex_code", "c_sex", "sex name"])
-    age_col = _find(cols, ["age", "age group", "age_group", "age band", "c_age", "age name"])
+    age_col = _find(
+        cols, ["age", "age group", "age_group", "age band", "c_age_name", "age name", "c_age"]
+    )
     year_col = _find(cols, ["year", "mid year", "mid-year", "mid_year", "date", "time", "period"])
     value_col = _find(
         cols, ["population", "value", "obs_value", "obs value", "count", "observation", "v4_0"]
@@ -254,7 +266,8 @@ def read_ons_population(
         raise DataFormatError(
             "Cannot find the population values: expected a column named population, value, "
             "obs_value or count, one column per year (population_2019, mid-2019, 2019) or one "
-            f"column per single year of age (0, 1, ..., 90+). Columns found: {found}."
+            f"column per single year of age (0, 1, ..., 90+). Columns found: {found}. If the "
+            "file has title rows above its header, pass skiprows= (the number of those rows)."
         )
 
     # --- area column -------------------------------------------------------------------

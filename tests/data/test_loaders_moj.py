@@ -182,6 +182,17 @@ def test_tolerates_case_whitespace_prefix_and_bom_variants():
     pd.testing.assert_frame_equal(_read(io.BytesIO(text.encode("utf-8"))), ref)
 
 
+def test_exclude_pfa_spellings():
+    ref = _read(DEC2022)
+    for spelling in ("City of London", "London, City of", "CITY OF LONDON POLICE"):
+        out = _read(DEC2022, exclude_pfa=("Not known", spelling))
+        assert "City of London" not in set(out.pfa)
+        assert len(out) == len(ref) - 1
+    out = _read(DEC2024, exclude_pfa="Metropolitan Police")  # a string, canonical spelling
+    assert "Metropolitan Police" not in set(out.pfa)
+    assert "Not known" in set(out.pfa)
+
+
 def test_input_frame_not_modified():
     raw = pd.read_csv(DEC2022)
     before = raw.copy()

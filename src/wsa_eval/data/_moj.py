@@ -323,7 +323,10 @@ def read_moj_outcomes(
     outcomes = _as_list(outcome, "outcome")
     if not isinstance(chunksize, (int, np.integer)) or chunksize < 1:
         raise SpecificationError(f"chunksize must be a positive integer, not {chunksize!r}.")
+    if isinstance(exclude_pfa, str):
+        exclude_pfa = [exclude_pfa]
     excluded_keys = {pfa_key(p) for p in exclude_pfa}
+    excluded_names = set(harmonise_pfa(list(exclude_pfa), errors="keep"))
 
     # --- header and layout of every source ------------------------------------------------
     sources = list(path_or_buffer) if isinstance(path_or_buffer, (list, tuple)) else [
@@ -404,7 +407,7 @@ def read_moj_outcomes(
         to_harm = [v for v in new_vals if pfa_cache[v] not in (None, "Not known")]
         if to_harm:
             for v, h in zip(to_harm, harmonise_pfa(to_harm)):
-                pfa_cache[v] = h
+                pfa_cache[v] = None if h in excluded_names else h
         pfa_mapped = raw_pfa.map(pfa_cache)
         counts = _to_counts(chunk[mp["count"]], mp["count"])
         keep_pfa = pfa_mapped.notna().to_numpy()

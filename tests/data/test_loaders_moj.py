@@ -193,6 +193,20 @@ def test_exclude_pfa_spellings():
     assert "Not known" in set(out.pfa)
 
 
+def test_national_and_grand_totals():
+    by_year = _read(DEC2022, by=("year",))
+    assert list(by_year.columns) == ["year", "outcome", "count"]
+    # 2014: GM 446 + Gwent 90 + City of London 3 (Not known dropped)
+    assert dict(zip(by_year.year, by_year["count"])) == {2014: 539, 2020: 186}
+    total = _read(DEC2022, by=(), outcome=["Immediate custody", "Suspended sentence"], sex=None)
+    assert list(total.columns) == ["outcome", "count"]
+    # women 539 + 186, men 18+: GM 900 and Cumbria 7
+    assert dict(zip(total.outcome, total["count"])) == {
+        "Immediate custody": 539 + 186 + 900 + 7,
+        "Suspended sentence": 530,
+    }
+
+
 def test_input_frame_not_modified():
     raw = pd.read_csv(DEC2022)
     before = raw.copy()

@@ -448,8 +448,8 @@ def read_moj_outcomes(
             fn = _length_display if f == "sentence_length" else _display
             disp = {v: fn(v) for v in pd.unique(raw) if isinstance(v, str)}
             cols[f] = raw.map(disp)
-        table = pd.DataFrame({f: cols[f] for f in by})
-        if fill_zeros:
+        table = pd.DataFrame({f: cols[f] for f in by}, index=chunk.index)
+        if fill_zeros and by:
             combos.append(table[keep_pfa].drop_duplicates())
         table["outcome"] = cols["outcome"]
         table["count"] = counts
@@ -507,8 +507,12 @@ def read_moj_outcomes(
         res["count"] = pd.Series(dtype="float64")
         if "year" in res:
             res["year"] = res["year"].astype("int64")
-    if fill_zeros and combos:
-        grid = pd.concat(combos, ignore_index=True).drop_duplicates()
+    if fill_zeros and (combos or not by):
+        grid = (
+            pd.concat(combos, ignore_index=True).drop_duplicates()
+            if by
+            else pd.DataFrame(index=[0])
+        )
         out_labels = (
             list(dict.fromkeys(outcome_label.values()))
             if outcomes is not None

@@ -294,3 +294,34 @@ def test_add_rates_errors():
         add_rates(ok, pop, per=0)
     with pytest.raises(SpecificationError, match="DataFrame"):
         add_rates([1], pop)
+
+
+def test_pipeline_moj_file_to_rates_to_panel():
+    """An analyst's path: MoJ file -> counts -> rates with ONS population -> validated panel."""
+    import warnings
+    from pathlib import Path
+
+    from wsa_eval import validate_panel
+    from wsa_eval.data import read_moj_outcomes
+    from wsa_eval.errors import DataWarning
+
+    moj = Path(__file__).parent / "files" / "moj_dec2022_sample.csv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        counts = read_moj_outcomes(moj, exclude_pfa=("Not known", "City of London", "Cumbria"))
+    # population for GM and Gwent, 2014 and 2020 (invented round numbers)
+    pop = pd.DataFrame(
+        {
+            "pfa": ["Greater Manchester"] * 2 + ["Gwent"] * 2,
+            "year": [2014, 2020] * 2,
+            "population": [1_000_000.0, 1_100_000.0, 240_000.0, 250_000.0],
+        }
+    )
+    rates = add_rates(counts, pop)
+    gm = rates[(rates.pfa == "Greater Manchester") & (rates.year == 2014)]
+    assert gm.rate_per_100k.iloc[0] == pytest.approx(44.6, abs=1e-12)  # 446 per 1.0m
+    # Gwent has no 2020 row in the file at all; the panel is unbalanced and says so
+    report = validate_panel(
+        rates, unit="pfa", time="year", outcome="rate_per_100k", balanced=False, warn=False
+    )
+    assert set(report.units) == {"Greater Manchester", "Gwent"}

@@ -195,3 +195,15 @@ def test_bjs_unit_without_pre_period_dropped():
         r = imputation(d, outcome="y", unit="id", time="t", first_treated="g")
     assert np.isfinite(r.estimate) and r.se > 0
     assert r.n_units == d["id"].nunique() - 1
+
+
+def test_bjs_cluster_option(castle):
+    kw = dict(outcome="l_homicide", unit="state", time="year", first_treated="g")
+    a = _fit(castle, **kw)
+    b = _fit(castle, cluster="state", **kw)
+    assert a.se == b.se
+    d = castle.assign(block=castle["sid"] % 7)
+    c = _fit(d, cluster="block", **kw)
+    assert c.estimate == pytest.approx(a.estimate, abs=1e-12)
+    assert np.isfinite(c.se) and c.se != pytest.approx(a.se, rel=1e-6)
+    assert "'block'" in c.inference

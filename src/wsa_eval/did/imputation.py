@@ -16,10 +16,12 @@ Standard errors follow the paper's Theorem 3 (as in Stata ``did_imputation`` and
 ``v_it = w_it`` on treated observations and ``v = -W0 Z0 (Z0'W0 Z0)^{-1} Z1' w1`` on untreated
 ones; the variance is ``sum_clusters (sum_{it in c} v_it e_it)^2``, where ``e_it`` is the
 step-1 residual for untreated observations and ``tau_it - tau_bar`` for treated ones,
-``tau_bar`` being the ``v^2``-weighted average effect in the observation's cohort x horizon
-group. With ``leave_out=True`` (default, recommended in the paper for small groups)
-``tau_bar`` leaves out the observation's own cluster, which keeps the variance conservative
-when groups are small. The covariance between horizons is computed the same way (``vcov``).
+``tau_bar`` being the average effect in the observation's cohort x horizon group weighted by
+``v_j`` times the total ``v`` of ``j``'s cluster in the group (``v_j^2`` when clustering by
+unit; as in Stata ``did_imputation``). With ``leave_out=True`` (default; the paper
+recommends it for small groups) ``tau_bar`` leaves out the observation's own cluster, which
+keeps the variance conservative when groups are small. The covariance between horizons is
+computed the same way (``vcov``).
 
 The optional pre-trend test (the paper's Section 4.4) regresses the outcome on unit and
 period fixed effects and dummies for the ``pretrends`` periods before treatment, on the
@@ -124,15 +126,21 @@ def impute_core(
     c1 = cluster_codes[tr_idx]
     for j in range(m):
         eps = np.where(u, resid, 0.0)
-        v1sq = v[tr_idx, j] ** 2
-        frame = pd.DataFrame({"g": g1, "c": c1, "num": v1sq * tau[tr_idx], "den": v1sq})
+        v1 = v[tr_idx, j]
+        # weight of each treated observation in its group's average effect: v_j times the
+        # total v of its cluster in the group (v_j^2 when each cluster has one observation
+        # per group, e.g. clustering by unit with cohort x horizon groups)
+        frame = pd.DataFrame({"g": g1, "c": c1, "v": v1})
+        cw = frame.groupby(["g", "c"])["v"].transform("sum").to_numpy()
+        sw = cw * v1
+        frame = pd.DataFrame({"g": g1, "c": c1, "num": sw * tau[tr_idx], "den": sw})
         gs = frame.groupby("g")[["num", "den"]].transform("sum")
         if leave_out:
             gc = frame.groupby(["g", "c"])[["num", "den"]].transform("sum")
             num = gs["num"].to_numpy() - gc["num"].to_numpy()
             den = gs["den"].to_numpy() - gc["den"].to_numpy()
             single = den <= 0
-            n_single += int(((v1sq > 0) & single).sum())
+            n_single += int(((sw > 0) & single).sum())
             num = np.where(single, gs["num"].to_numpy(), num)
             den = np.where(single, gs["den"].to_numpy(), den)
         else:

@@ -1,1 +1,13 @@
-"""did (filled in by its issue)."""
+"""Difference-in-differences: 2x2, TWFE and event studies, staggered-adoption estimators
+(Callaway & Sant'Anna, Sun & Abraham, Borusyak-Jaravel-Spiess imputation), the
+Goodman-Bacon decomposition, pre-trend tests and Rambachan-Roth sensitivity."""
+
+from .bacon import BaconResult, bacon_decomposition
+from .imputation import ImputationResult, imputation
+from .sun_abraham import SunAbrahamResult, sun_abraham
+from .twfe import EventStudyResult, TWFEResult, did2x2, event_study, twfe
+
+__all__ = [
+    "did2x2", "twfe", "event_study", "sun_abraham", "imputation", "bacon_decomposition",
+    "TWFEResult", "EventStudyResult", "SunAbrahamResult", "ImputationResult", "BaconResult",
+]

@@ -3,11 +3,16 @@
 Goodman-Bacon decomposition, pre-trend tests and Rambachan-Roth sensitivity."""
 
 from .bacon import BaconResult, bacon_decomposition
+from .honest import HonestResult, honest_did
+from .pretrend import PretrendTest, pretrend_test
+from .staggered import CallawaySantAnnaResult, CSAggregateResult, callaway_santanna
 from .imputation import ImputationResult, imputation
 from .sun_abraham import SunAbrahamResult, sun_abraham
 from .twfe import EventStudyResult, TWFEResult, did2x2, event_study, twfe
 
 __all__ = [
+    "callaway_santanna", "honest_did", "pretrend_test",
+    "CallawaySantAnnaResult", "CSAggregateResult", "HonestResult", "PretrendTest",
     "did2x2", "twfe", "event_study", "sun_abraham", "imputation", "bacon_decomposition",
     "TWFEResult", "EventStudyResult", "SunAbrahamResult", "ImputationResult", "BaconResult",
 ]

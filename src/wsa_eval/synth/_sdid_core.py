@@ -190,6 +190,7 @@ class CohortFit:
     treated_path: np.ndarray  # (R, T) mean of treated
     synthetic_path: np.ndarray  # (R, T) intercept-shifted weighted controls
     iters: tuple[int, int]  # max Frank-Wolfe iterations used (omega, lambda)
+    offset: np.ndarray | None = None  # (R,) intercept shift: lambda-weighted pre-period gap
 
 
 def _lambda_problem(Y: np.ndarray, C: np.ndarray, T0: int, intercept: bool):
@@ -270,7 +271,8 @@ def fit_cohort_batch(
             gaps=np.concatenate([f.gaps for f in parts]),
             treated_path=np.concatenate([f.treated_path for f in parts]),
             synthetic_path=np.concatenate([f.synthetic_path for f in parts]),
-            iters=(max(f.iters[0] for f in parts), max(f.iters[1] for f in parts)))
+            iters=(max(f.iters[0] for f in parts), max(f.iters[1] for f in parts)),
+            offset=np.concatenate([f.offset for f in parts]))
     T = Y.shape[1]
     omega = (np.full((R, n0), 1.0 / n0) if omega_init is None
              else np.array(np.broadcast_to(omega_init, (R, n0)), dtype=float, order="C"))
@@ -302,7 +304,8 @@ def fit_cohort_batch(
     gaps = diff - offset[:, None]
     tau = gaps[:, T0:].mean(axis=1) if T > T0 else np.full(R, np.nan)
     return CohortFit(omega=omega, lam=lam, tau=tau, gaps=gaps, treated_path=tr_path,
-                     synthetic_path=co_path + offset[:, None], iters=(it_o, it_l))
+                     synthetic_path=co_path + offset[:, None], iters=(it_o, it_l),
+                     offset=offset)
 
 
 def fit_cohort(Y: np.ndarray, N0: int, T0: int, **kw) -> CohortFit:

@@ -88,7 +88,7 @@ def fw_batch(
     G: np.ndarray,
     c: np.ndarray,
     const: np.ndarray,
-    n_rows: int,
+    n_rows: int | np.ndarray,
     zeta: float,
     x0: np.ndarray,
     min_decrease: float,
@@ -108,12 +108,13 @@ def fw_batch(
     """
     x = np.array(x0, dtype=float, order="C", copy=True)
     R, k = x.shape
+    n_rows = np.broadcast_to(np.asarray(n_rows, dtype=float), (R,)).copy()
     eta = n_rows * float(zeta) ** 2
     md2 = float(min_decrease) ** 2
-    H = G + eta * np.eye(k)[None, :, :]
+    H = G + eta[:, None, None] * np.eye(k)[None, :, :]
     if R == 1:
-        w, t = _fw_single(H[0], c[0].astype(float), float(const[0]), n_rows, x[0], md2,
-                          max_iter, refresh)
+        w, t = _fw_single(H[0], c[0].astype(float), float(const[0]), float(n_rows[0]), x[0],
+                          md2, max_iter, refresh)
         return w[None, :], np.array([t])
     out = x.copy()
     iters = np.full(R, max_iter)
@@ -169,7 +170,7 @@ def fw_batch(
                     out[work[~keep]] = x[~keep]
                     work, x, hg, cf, H, Hc, Hd = (work[keep], x[keep], hg[keep], cf[keep],
                                                   H[keep], Hc[keep], Hd[keep])
-                    q, p, active = q[keep], p[keep], active[keep]
+                    q, p, active, n_rows = q[keep], p[keep], active[keep], n_rows[keep]
                     n = work.size
                     rows = np.arange(n)
                     rk = rows * k
@@ -193,25 +194,36 @@ class CohortFit:
     offset: np.ndarray | None = None  # (R,) intercept shift: lambda-weighted pre-period gap
 
 
-def _lambda_problem(Y: np.ndarray, C: np.ndarray, T0: int, intercept: bool):
-    """Gram form of the time-weight problem for donor rows ``C`` (R, n0)."""
+_BIG = 1e30  # gradient given to padding coordinates, so Frank-Wolfe never picks them
+
+
+def _lambda_problem(Y: np.ndarray, C: np.ndarray, Cm: np.ndarray, T0: int, intercept: bool):
+    """Gram form of the time-weight problem for donor rows ``C`` (R, n0; ``Cm`` marks the
+    real entries of padded rows)."""
     Z = np.concatenate([Y[:, :T0], Y[:, T0:].mean(axis=1, keepdims=True)], axis=1)
-    Zb = Z[C]  # (R, n0, T0+1)
-    if intercept:
-        Zb = Zb - Zb.mean(axis=1, keepdims=True)
+    Zb = Z[C] * Cm[:, :, None]  # (R, n0, T0+1), padding rows zero
     M = np.einsum("rnt,rns->rts", Zb, Zb)
+    if intercept:
+        n0 = Cm.sum(axis=1)
+        zbar = Zb.sum(axis=1) / n0[:, None]
+        M -= n0[:, None, None] * zbar[:, :, None] * zbar[:, None, :]
     return np.ascontiguousarray(M[:, :T0, :T0]), M[:, :T0, T0], M[:, T0, T0]
 
 
-def _omega_problem(Y: np.ndarray, C: np.ndarray, P: np.ndarray, T0: int, intercept: bool):
-    """Gram form of the unit-weight problem: donors ``C`` (R, n0), treated rows ``P`` (R, n1)."""
+def _omega_problem(Y: np.ndarray, C: np.ndarray, Cm: np.ndarray, P: np.ndarray,
+                   Pm: np.ndarray, T0: int, intercept: bool):
+    """Gram form of the unit-weight problem: donors ``C`` (R, n0), treated rows ``P`` (R, n1),
+    with masks for padded entries."""
     W = Y[:, :T0]
     if intercept:
         W = W - W.mean(axis=1, keepdims=True)
     Gfull = W @ W.T
-    G = Gfull[C[:, :, None], C[:, None, :]]
-    c = Gfull[C[:, :, None], P[:, None, :]].mean(axis=2)
-    const = Gfull[P[:, :, None], P[:, None, :]].mean(axis=(1, 2))
+    mask = Cm[:, :, None] & Cm[:, None, :]
+    G = np.where(mask, Gfull[C[:, :, None], C[:, None, :]], 0.0)
+    pw = Pm / Pm.sum(axis=1, keepdims=True)  # weights of the treated mean
+    c = np.einsum("rnp,rp->rn", Gfull[C[:, :, None], P[:, None, :]], pw)
+    c = np.where(Cm, c, -_BIG)
+    const = np.einsum("rpq,rp,rq->r", Gfull[P[:, :, None], P[:, None, :]], pw, pw)
     return G, c, const
 
 
@@ -241,15 +253,21 @@ def fit_cohort_batch(
     do_sparsify: bool = True,
     max_iter: int = 10_000,
     max_iter_pre_sparsify: int = 100,
+    C_mask: np.ndarray | None = None,
+    P_mask: np.ndarray | None = None,
 ) -> CohortFit:
     """SDID (or SC / DiD through the options) for R problems that share ``Y`` and ``T0``.
 
     ``C`` (R, n0) and ``P`` (R, n1) index the donor and treated rows of ``Y`` (N x T) in each
-    problem; rows may repeat (bootstrap). Options mirror R's ``synthdid_estimate``.
+    problem; rows may repeat (bootstrap). Problems with fewer donors or treated units are
+    padded: ``C_mask`` / ``P_mask`` (bool, same shapes) mark the real entries; padding never
+    changes the iterates. Options mirror R's ``synthdid_estimate``.
     """
     C = np.atleast_2d(C)
     P = np.atleast_2d(P)
     R, n0 = C.shape
+    Cm = np.ones(C.shape, dtype=bool) if C_mask is None else np.atleast_2d(C_mask)
+    Pm = np.ones(P.shape, dtype=bool) if P_mask is None else np.atleast_2d(P_mask)
     chunk = max(1, int(_CHUNK_BYTES // (8 * max(n0, T0) ** 2)))
     if R > chunk:  # keep the stacked Gram matrices within a fixed memory budget
         parts = []
@@ -263,7 +281,7 @@ def fit_cohort_batch(
                 lambda_init=None if lambda_init is None else _rows(lambda_init, R)[sl],
                 update_omega=update_omega, update_lambda=update_lambda,
                 do_sparsify=do_sparsify, max_iter=max_iter,
-                max_iter_pre_sparsify=max_iter_pre_sparsify))
+                max_iter_pre_sparsify=max_iter_pre_sparsify, C_mask=Cm[sl], P_mask=Pm[sl]))
         return CohortFit(
             omega=np.concatenate([f.omega for f in parts]),
             lam=np.concatenate([f.lam for f in parts]),
@@ -274,22 +292,23 @@ def fit_cohort_batch(
             iters=(max(f.iters[0] for f in parts), max(f.iters[1] for f in parts)),
             offset=np.concatenate([f.offset for f in parts]))
     T = Y.shape[1]
-    omega = (np.full((R, n0), 1.0 / n0) if omega_init is None
-             else np.array(np.broadcast_to(omega_init, (R, n0)), dtype=float, order="C"))
+    n0r = Cm.sum(axis=1)
+    omega = (Cm / n0r[:, None] if omega_init is None
+             else np.array(np.broadcast_to(omega_init, (R, n0)), dtype=float, order="C") * Cm)
     lam = (np.full((R, T0), 1.0 / T0) if lambda_init is None
            else np.array(np.broadcast_to(lambda_init, (R, T0)), dtype=float, order="C"))
     it_o = it_l = 0
     if update_lambda:
-        gram, c, const = _lambda_problem(Y, C, T0, lambda_intercept)
-        lam, it1 = fw_batch(gram, c, const, n0, zeta_lambda, lam, min_decrease,
+        gram, c, const = _lambda_problem(Y, C, Cm, T0, lambda_intercept)
+        lam, it1 = fw_batch(gram, c, const, n0r, zeta_lambda, lam, min_decrease,
                             max_iter_pre_sparsify)
         it_l = int(it1.max())
         if do_sparsify:
-            lam, it2 = fw_batch(gram, c, const, n0, zeta_lambda, sparsify(lam), min_decrease,
+            lam, it2 = fw_batch(gram, c, const, n0r, zeta_lambda, sparsify(lam), min_decrease,
                                 max_iter)
             it_l += int(it2.max())
     if update_omega:
-        gram, c, const = _omega_problem(Y, C, P, T0, omega_intercept)
+        gram, c, const = _omega_problem(Y, C, Cm, P, Pm, T0, omega_intercept)
         omega, it1 = fw_batch(gram, c, const, T0, zeta_omega, omega, min_decrease,
                               max_iter_pre_sparsify)
         it_o = int(it1.max())
@@ -297,7 +316,7 @@ def fit_cohort_batch(
             omega, it2 = fw_batch(gram, c, const, T0, zeta_omega, sparsify(omega), min_decrease,
                                   max_iter)
             it_o += int(it2.max())
-    tr_path = Y[P].mean(axis=1)  # (R, T)
+    tr_path = np.einsum("rp,rpt->rt", Pm / Pm.sum(axis=1, keepdims=True), Y[P])  # (R, T)
     co_path = np.einsum("rn,rnt->rt", omega, Y[C])
     diff = tr_path - co_path
     offset = np.einsum("rt,rt->r", diff[:, :T0], lam)

@@ -467,24 +467,28 @@ def _bootstrap(kind, panel, specs, fits, reps, rng, progress):
     T = panel.Y.shape[1]
     tau_k = np.full((reps, len(specs)), np.nan)
     gap_k = [np.full((reps, T), np.nan) for _ in specs]
+    is_co = draws < n_co
+    C, Cm = _pad([row[m] for row, m in zip(draws, is_co)])
     for k, sp in enumerate(specs):
-        n1 = (cohort_of[draws] == k).sum(axis=1)
-        n0 = (draws < n_co).sum(axis=1)
-        groups = {}
-        for r in range(reps):
-            if n1[r] > 0:
-                groups.setdefault((n0[r], n1[r]), []).append(r)
-        for _key, rr in progress_iter(list(groups.items()), desc=f"bootstrap cohort {k + 1}",
-                                        progress=progress):
-            rr = np.array(rr)
-            d = draws[rr]
-            C = np.array([row[row < n_co] for row in d])
-            P = np.array([row[cohort_of[row] == k] for row in d])
-            om0 = _sum_normalize(fits[k].omega[0][C])
-            lam0 = np.broadcast_to(fits[k].lam[0], (len(rr), sp.T0))
-            f = _fit(kind, panel, [C], [P], [sp], omega_init=[om0], lambda_init=[lam0])[0]
-            tau_k[rr, k] = f.tau
-            gap_k[k][rr] = f.gaps
+        in_k = cohort_of[draws] == k
+        rr = np.flatnonzero(in_k.any(axis=1))
+        if rr.size == 0:
+            continue
+        P, Pm = _pad([draws[r][in_k[r]] for r in rr])
+        w = fits[k].omega[0][C[rr]] * Cm[rr]
+        tot = w.sum(axis=1, keepdims=True)
+        om0 = np.where(tot > 0, w / np.where(tot > 0, tot, 1.0),
+                       Cm[rr] / Cm[rr].sum(axis=1, keepdims=True))
+        lam0 = np.broadcast_to(fits[k].lam[0], (rr.size, sp.T0))
+        for sl in progress_iter(_chunks(rr.size, progress), desc=f"bootstrap cohort {k + 1}",
+                                progress=progress):
+            opts = dict(sp.opts)
+            opts.pop("lambda_zero", None)
+            f = core.fit_cohort_batch(panel.Y, C[rr[sl]], P[sl], sp.T0, omega_init=om0[sl],
+                                      lambda_init=lam0[sl], C_mask=Cm[rr[sl]], P_mask=Pm[sl],
+                                      **opts)
+            tau_k[rr[sl], k] = f.tau
+            gap_k[k][rr[sl]] = f.gaps
     t1 = np.array([T - sp.T0 for sp in specs])
     counts = np.stack([(cohort_of[draws] == k).sum(axis=1) for k in range(len(specs))], 1)
     wts = counts * t1
@@ -492,6 +496,17 @@ def _bootstrap(kind, panel, specs, fits, reps, rng, progress):
     taus = np.nansum(tau_k * wts, axis=1)
     gaps = [g[~np.isnan(g[:, 0])] for g in gap_k]
     return taus, gaps
+
+
+def _pad(rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Stack index arrays of different lengths: (indices padded with 0, mask of real ones)."""
+    width = max(len(r) for r in rows)
+    idx = np.zeros((len(rows), width), dtype=int)
+    mask = np.zeros((len(rows), width), dtype=bool)
+    for j, r in enumerate(rows):
+        idx[j, : len(r)] = r
+        mask[j, : len(r)] = True
+    return idx, mask
 
 
 def _jackknife(panel, specs, fits):

@@ -60,7 +60,7 @@ def _fw_single(H, c, const, n_rows, x, md2, max_iter, refresh):
     t = 0
     while t < max_iter:
         t += 1
-        i = int(np.argmin(hg))
+        i = int(hg.argmin())
         hg_i = float(hg[i])
         c_i = float(c[i])
         Hx_i = hg_i + c_i

@@ -84,8 +84,62 @@ def _fw_single(H, c, const, n_rows, x, md2, max_iter, refresh):
     return x, t
 
 
+class _Stacked:
+    """One Gram matrix per problem, ``H = G + eta I`` stored as (R, k, k)."""
+
+    def __init__(self, G: np.ndarray, eta: np.ndarray, c: np.ndarray):
+        k = G.shape[1]
+        self.H = G + eta[:, None, None] * np.eye(k)[None, :, :]
+        self.Hc = self.H - c[:, None, :]  # row i of H minus c
+
+    def diag(self) -> np.ndarray:
+        return np.ascontiguousarray(np.einsum("rkk->rk", self.H))
+
+    def step_rows(self, rows: np.ndarray, i: np.ndarray, flat: np.ndarray) -> np.ndarray:
+        return self.Hc[rows, i]
+
+    def matvec(self, x: np.ndarray) -> np.ndarray:
+        return np.einsum("rkj,rj->rk", self.H, x)
+
+    def subset(self, keep: np.ndarray) -> None:
+        self.H, self.Hc = self.H[keep], self.Hc[keep]
+
+    def single(self) -> np.ndarray:
+        return self.H[0]
+
+
+class _Shared:
+    """Problems whose Gram matrices are ``Gfull[C_r][:, C_r]``: memory O(N^2 + R k)."""
+
+    def __init__(self, Gfull: np.ndarray, C: np.ndarray, eta: np.ndarray, c: np.ndarray):
+        self.Gfull, self.C, self.eta, self.c = Gfull, C, eta, c
+
+    def diag(self) -> np.ndarray:
+        return self.Gfull[self.C, self.C] + self.eta[:, None]
+
+    def step_rows(self, rows: np.ndarray, i: np.ndarray, flat: np.ndarray) -> np.ndarray:
+        ci = self.C[rows, i]
+        out = self.Gfull[ci[:, None], self.C]
+        out -= self.c
+        out.ravel()[flat] += self.eta
+        return out
+
+    def matvec(self, x: np.ndarray) -> np.ndarray:
+        R, N = x.shape[0], self.Gfull.shape[0]
+        full = np.zeros((R, N))
+        np.add.at(full, (np.arange(R)[:, None], self.C), x)
+        return np.take_along_axis(full @ self.Gfull, self.C, axis=1) + self.eta[:, None] * x
+
+    def subset(self, keep: np.ndarray) -> None:
+        self.C, self.eta, self.c = self.C[keep], self.eta[keep], self.c[keep]
+
+    def single(self) -> np.ndarray:
+        C = self.C[0]
+        return self.Gfull[np.ix_(C, C)] + self.eta[0] * np.eye(C.size)
+
+
 def fw_batch(
-    G: np.ndarray,
+    G: np.ndarray | tuple,
     c: np.ndarray,
     const: np.ndarray,
     n_rows: int | np.ndarray,
@@ -100,7 +154,8 @@ def fw_batch(
     Mirrors R synthdid's ``sc.weight.fw`` iteration for iteration (exact line search with
     ``eta = n * zeta^2``; stop after ``max_iter`` iterations or once an iteration (the second
     or later) lowers the objective by no more than ``min_decrease^2``), but works on the Gram
-    form ``G = A'A`` (R, k, k) and ``c = A'b`` (R, k) with rank-one updates: the half-gradient
+    form ``G = A'A`` (R, k, k) -- or ``(Gfull, C)``, meaning ``G_r = Gfull[C_r][:, C_r]`` --
+    and ``c = A'b`` (R, k) with rank-one updates: the half-gradient
     ``g = Hx - c`` (``H = G + eta I``), ``q = x'Hx`` and ``p = c'x`` are carried along, and
     the decrease of an exact line-search step is ``s (2 num - s den)`` in closed form.
 
@@ -111,18 +166,17 @@ def fw_batch(
     n_rows = np.broadcast_to(np.asarray(n_rows, dtype=float), (R,)).copy()
     eta = n_rows * float(zeta) ** 2
     md2 = float(min_decrease) ** 2
-    H = G + eta[:, None, None] * np.eye(k)[None, :, :]
+    cf = np.ascontiguousarray(c, dtype=float)
+    prov = _Shared(G[0], G[1], eta, cf) if isinstance(G, tuple) else _Stacked(G, eta, cf)
     if R == 1:
-        w, t = _fw_single(H[0], c[0].astype(float), float(const[0]), float(n_rows[0]), x[0],
+        w, t = _fw_single(prov.single(), cf[0], float(const[0]), float(n_rows[0]), x[0],
                           md2, max_iter, refresh)
         return w[None, :], np.array([t])
     out = x.copy()
     iters = np.full(R, max_iter)
     work = np.arange(R)  # problems still in the working set
-    cf = np.ascontiguousarray(c, dtype=float)
-    Hd = np.ascontiguousarray(np.einsum("rkk->rk", H))
-    Hc = H - cf[:, None, :]  # row i of H minus c: the change of the gradient towards vertex i
-    Hx = np.einsum("rkj,rj->rk", H, x)
+    Hd = prov.diag()
+    Hx = prov.matvec(x)
     hg = np.ascontiguousarray(Hx - cf)
     q = np.einsum("rk,rk->r", Hx, x)
     p = np.einsum("rk,rk->r", cf, x)
@@ -146,14 +200,14 @@ def fw_batch(
         one = 1.0 - s
         x *= one[:, None]
         x.ravel()[flat] += s
-        step_row = Hc[rows, i]
+        step_row = prov.step_rows(rows, i, flat)
         step_row *= s[:, None]
         hg *= one[:, None]
         hg += step_row
         q = one * one * q + s * (2.0 * one * Hx_i + s * H_ii)
         p = one * p + s * c_i
         if t % refresh == 0:
-            Hx = np.einsum("rkj,rj->rk", H, x)
+            Hx = prov.matvec(x)
             hg = np.ascontiguousarray(Hx - cf)
             q = np.einsum("rk,rk->r", Hx, x)
             p = np.einsum("rk,rk->r", cf, x)
@@ -168,8 +222,9 @@ def fw_batch(
                 if n_act <= n // 2 and n > 4:  # drop finished problems from the working set
                     keep = active > 0
                     out[work[~keep]] = x[~keep]
-                    work, x, hg, cf, H, Hc, Hd = (work[keep], x[keep], hg[keep], cf[keep],
-                                                  H[keep], Hc[keep], Hd[keep])
+                    work, x, hg, cf, Hd = (work[keep], x[keep], hg[keep], cf[keep],
+                                           Hd[keep])
+                    prov.subset(keep)
                     q, p, active, n_rows = q[keep], p[keep], active[keep], n_rows[keep]
                     n = work.size
                     rows = np.arange(n)
@@ -194,6 +249,7 @@ class CohortFit:
     offset: np.ndarray | None = None  # (R,) intercept shift: lambda-weighted pre-period gap
 
 
+_STACK_BYTES = 32e6  # above this the unit-weight problems share one Gram matrix
 _BIG = 1e30  # gradient given to padding coordinates, so Frank-Wolfe never picks them
 
 
@@ -218,13 +274,14 @@ def _omega_problem(Y: np.ndarray, C: np.ndarray, Cm: np.ndarray, P: np.ndarray,
     if intercept:
         W = W - W.mean(axis=1, keepdims=True)
     Gfull = W @ W.T
-    mask = Cm[:, :, None] & Cm[:, None, :]
-    G = np.where(mask, Gfull[C[:, :, None], C[:, None, :]], 0.0)
     pw = Pm / Pm.sum(axis=1, keepdims=True)  # weights of the treated mean
     c = np.einsum("rnp,rp->rn", Gfull[C[:, :, None], P[:, None, :]], pw)
     c = np.where(Cm, c, -_BIG)
     const = np.einsum("rpq,rp,rq->r", Gfull[P[:, :, None], P[:, None, :]], pw, pw)
-    return G, c, const
+    if C.shape[0] * C.shape[1] ** 2 * 8 <= _STACK_BYTES:  # small: one Gram matrix per problem
+        mask = Cm[:, :, None] & Cm[:, None, :]
+        return np.where(mask, Gfull[C[:, :, None], C[:, None, :]], 0.0), c, const
+    return (Gfull, np.ascontiguousarray(C)), c, const
 
 
 _CHUNK_BYTES = 64e6
@@ -268,7 +325,7 @@ def fit_cohort_batch(
     R, n0 = C.shape
     Cm = np.ones(C.shape, dtype=bool) if C_mask is None else np.atleast_2d(C_mask)
     Pm = np.ones(P.shape, dtype=bool) if P_mask is None else np.atleast_2d(P_mask)
-    chunk = max(1, int(_CHUNK_BYTES // (8 * max(n0, T0) ** 2)))
+    chunk = max(1, int(_CHUNK_BYTES // (8 * (T0**2 + 4 * n0 + Y.shape[0]))))
     if R > chunk:  # keep the stacked Gram matrices within a fixed memory budget
         parts = []
         for a in range(0, R, chunk):

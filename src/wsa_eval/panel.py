@@ -431,8 +431,8 @@ def _validate(
             gaps = [t for t in full if not np.isclose(times.astype(float), t).any()]
             checks.warn("gaps in time", f"No unit is observed in period(s) "
                         f"{format_examples([_fmt_t(g) for g in gaps], quote=False)}: the "
-                        "periods are not evenly spaced. Estimators compare each period with the one before it "
-                        "in the data.")
+                        "periods are not evenly spaced. Estimators compare each period with "
+                        "the one before it in the data.")
         else:
             checks.ok("gaps in time")
     counts = df.groupby(unit, sort=False)[time].nunique()

@@ -1,0 +1,292 @@
+"""Build the notebooks from the cell sources below (run: python notebooks/_build.py).
+
+Notebooks are committed without outputs; tests/test_notebooks.py executes every one of them
+(with WSA_EVAL_FAST=1, which lowers the repetitions) so they never go stale.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).parent
+
+SETUP = """import os
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+import wsa_eval as we
+
+FAST = os.environ.get("WSA_EVAL_FAST") == "1"   # CI runs the notebooks with fewer repetitions
+REPS = 20 if FAST else 200
+warnings.simplefilter("ignore", we.DataWarning)"""
+
+
+def cells_gm():
+    md, code = new_markdown_cell, new_code_cell
+    return [
+        md("# 1. Greater Manchester: how much of the fall in women sent to custody was the "
+           "Whole System Approach?\n\n"
+           "The Ministry of Justice's progress report on the Female Offender Concordat says "
+           "Greater Manchester (GM), with a Whole System Approach (WSA) for women since 2014, "
+           "saw *\"a significant 60% reduction in number of women sent to custody\"*. Custody "
+           "of women fell across England and Wales in the same years. This notebook separates "
+           "the two, step by step, with difference-in-differences (DiD), synthetic control (SC) "
+           "and synthetic difference-in-differences (SDID)."),
+        code(SETUP),
+        md("## The data\n\nWomen (18+) sentenced to immediate custody by police force area "
+           "(PFA) and year: MoJ Criminal Justice System statistics (December 2022 edition), as "
+           "processed and published by the Prison Reform Trust. Open Government Licence v3.0. "
+           "The PFA is that of the sentencing court, not of residence."),
+        code("from wsa_eval.datasets import load_pfa_custody, load_wsa_start_dates, "
+             "treated_areas\n\n"
+             "a = load_pfa_custody('A')\n"
+             "gm = a[a.pfa == 'Greater Manchester'].set_index('year')['immediate_custody']\n"
+             "ew = a.groupby('year')['immediate_custody'].sum()\n"
+             "for name, s in (('Greater Manchester', gm), ('England and Wales', ew)):\n"
+             "    print(f'{name}: {s[2014]} -> {s[2020]} ({s[2020] / s[2014] - 1:+.0%})')"),
+        code("ax = (gm / gm[2013]).plot(marker='o', label='Greater Manchester')\n"
+             "(ew / ew[2013]).plot(ax=ax, marker='s', label='England and Wales')\n"
+             "ax.axvline(2013.5, ls=':', color='0.5'); ax.set_ylabel('index, 2013 = 1'); "
+             "ax.legend();"),
+        md("## Comparison areas\n\nAreas that had schemes of their own before 2021 would "
+           "contaminate the comparison; the start-date table shipped with the package lists "
+           "them, with a source and a strength of evidence for each."),
+        code("schemes = treated_areas(load_wsa_start_dates(), min_strength='medium', "
+             "before=2021)\n"
+             "exclude = [p for p in schemes if p != 'Greater Manchester']\n"
+             "panel = a[(a.year <= 2020) & ~a.pfa.isin(exclude)].copy()\n"
+             "panel['log_custody'] = np.log(panel['immediate_custody'])\n"
+             "print(len(exclude), 'areas left out;', panel.pfa.nunique() - 1, "
+             "'comparison areas')\n"
+             "we.validate_panel(panel, unit='pfa', time='year', outcome='log_custody', "
+             "treated_units='Greater Manchester', start=2014).summary()"),
+        md("## Three estimators, one machinery\n\nOn the log scale an effect of -0.3 means "
+           "about 26% lower than it would otherwise have been. Standard errors by the placebo "
+           "method (Arkhangelsky et al. 2021, Algorithm 4), the one that works with a single "
+           "treated area."),
+        code("from wsa_eval.synth.sdid import did, sc, sdid\n\n"
+             "args = dict(outcome='log_custody', unit='pfa', time='year', "
+             "treated='Greater Manchester', start=2014, se='placebo', reps=REPS, "
+             "random_state=1, progress=False)\n"
+             "fits = {'DiD': did(panel, **args), 'SC': sc(panel, **args), "
+             "'SDID': sdid(panel, **args)}\n"
+             "we.compare(fits)"),
+        code("fits['SDID'].plot();"),
+        md("## The claim check\n\n`check_claim` runs all three, adds exact permutation "
+           "p-values (every comparison area given the WSA in turn) and robustness checks, and "
+           "reads the result in fixed words."),
+        code("from wsa_eval.claims import check_claim\n\n"
+             "claim = check_claim(a, outcome='immediate_custody', unit='pfa', time='year',\n"
+             "                    treated='Greater Manchester', start=2014, end=2020,\n"
+             "                    claimed_change=-0.60, exclude=exclude, other_starts=[2015],\n"
+             "                    reps=REPS, random_state=2014, progress=False)\n"
+             "print(claim.interpret())"),
+        code("claim.summary()"),
+        code("fig, axes = plt.subplots(1, 2, figsize=(12, 4))\n"
+             "claim.plot('paths', ax=axes[0]); claim.plot('placebo', ax=axes[1]);"),
+        md("## What this can and cannot say\n\n"
+           "* The raw fall (-58%) mixes the WSA with a national fall of about 40%.\n"
+           "* The estimated attributable change is uncertain; the interval is wide because GM "
+           "is one area among about 40 and year-to-year changes in a single area are large.\n"
+           "* Counts are by sentencing court area; the reoffending part of the claim cannot be "
+           "checked with public data."),
+    ]
+
+
+def cells_guided():
+    md, code = new_markdown_cell, new_code_cell
+    return [
+        md("# 4. A guided evaluation for an area analyst\n\n"
+           "From a CSV of your area and the others, to a report you can hand in. No statistics "
+           "background needed: every step says what it checks and why."),
+        code(SETUP),
+        md("## Step 1: check the data\n\nThe same checks run from the command line: "
+           "`wsa-eval check mydata.csv --unit pfa --time year --outcome immediate_custody "
+           "--treated-unit \"Greater Manchester\" --start 2014` (exit code 0 = fine, 1 = "
+           "warnings, 2 = errors)."),
+        code("from wsa_eval.datasets import load_pfa_custody\n\n"
+             "data = load_pfa_custody('A')\n"
+             "report = we.validate_panel(data, unit='pfa', time='year', "
+             "outcome='immediate_custody', treated_units='Greater Manchester', start=2014)\n"
+             "report.summary()"),
+        md("A mistake in the data gets a message that names what to fix:"),
+        code("bad = pd.concat([data, data.iloc[[0]]])\n"
+             "try:\n"
+             "    we.validate_panel(bad, unit='pfa', time='year', outcome='immediate_custody')\n"
+             "except we.PanelError as err:\n"
+             "    print(err)"),
+        md("## Step 2: check the claim\n\nGive the area, when the scheme started, the end of "
+           "the claim and the claimed change."),
+        code("from wsa_eval.claims import check_claim\n"
+             "from wsa_eval.datasets import load_wsa_start_dates, treated_areas\n\n"
+             "others = [p for p in treated_areas(load_wsa_start_dates(), before=2021) "
+             "if p != 'Greater Manchester']\n"
+             "claim = check_claim(data, outcome='immediate_custody', unit='pfa', time='year',\n"
+             "                    treated='Greater Manchester', start=2014, end=2020,\n"
+             "                    claimed_change=-60, exclude=others, reps=REPS,\n"
+             "                    random_state=1, progress=False)\n"
+             "print(claim.verdict)"),
+        md("## Step 3: write the report\n\nOne HTML file with the pictures inside it, and a "
+           "Markdown copy. Counts of individuals below 5 are never shown."),
+        code("import tempfile, pathlib\n"
+             "out = pathlib.Path(tempfile.mkdtemp()) / 'report.html'\n"
+             "html_path, md_path = claim.report(out, scheme='the Whole System Approach')\n"
+             "print(md_path.read_text()[:1500])"),
+    ]
+
+
+def cells_staggered():
+    md, code = new_markdown_cell, new_code_cell
+    return [
+        md("# 2. The staggered roll-out of women's schemes across police force areas\n\n"
+           "Schemes started in different areas in different years. A two-way fixed effects "
+           "(TWFE) regression pools every comparison, including 'forbidden' ones where "
+           "already-treated areas serve as controls; with effects that grow over time that "
+           "can bias it, even flip its sign (Goodman-Bacon 2021). The modern estimators "
+           "(Callaway & Sant'Anna 2021; Sun & Abraham 2021; Borusyak, Jaravel & Spiess 2024) "
+           "avoid those comparisons."),
+        code(SETUP),
+        md("## Treatment timing from the start-date table\n\nFirst year with a scheme of "
+           "medium or high strength of evidence; areas with none found are never treated. "
+           "Dates are of very different kinds (pilots, county-wide launches, funding), so this "
+           "is an illustration of the method, not a definitive evaluation."),
+        code("from wsa_eval.datasets import load_pfa_custody, load_wsa_start_dates\n\n"
+             "a = load_pfa_custody('A')\n"
+             "sd = load_wsa_start_dates()\n"
+             "sd = sd[sd.evidence_strength.isin(['medium', 'high']) & sd.start_year.notna()]\n"
+             "first = sd.groupby('pfa')['start_year'].min().astype(int)\n"
+             "panel = a[['pfa', 'year', 'immediate_custody']].copy()\n"
+             "panel['log_custody'] = np.log(panel['immediate_custody'])\n"
+             "panel['first_treated'] = panel['pfa'].map(first).fillna(0).astype(int)\n"
+             "# cohorts after the data end are never treated within the window\n"
+             "panel.loc[panel.first_treated > panel.year.max(), 'first_treated'] = 0\n"
+             "checks = we.validate_panel(panel, unit='pfa', time='year', "
+             "outcome='log_custody', first_treated='first_treated')\n"
+             "checks.plot();"),
+        md("## Callaway & Sant'Anna: group-time effects, then aggregate"),
+        code("from wsa_eval.did.staggered import callaway_santanna\n\n"
+             "cs = callaway_santanna(panel, outcome='log_custody', unit='pfa', time='year',\n"
+             "                       first_treated='first_treated', "
+             "control_group='not_yet_treated',\n"
+             "                       bootstrap=(100 if FAST else 999), random_state=1, "
+             "progress=False)\n"
+             "dyn = cs.aggregate('dynamic')\n"
+             "print(cs.aggregate('simple').interpret())\n"
+             "dyn.plot();"),
+        md("## What TWFE does with the same data: the Bacon decomposition"),
+        code("from wsa_eval.did.bacon import bacon_decomposition\n\n"
+             "bd = bacon_decomposition(panel, outcome='log_custody', unit='pfa', time='year',\n"
+             "                         first_treated='first_treated')\n"
+             "bd.summary()"),
+        code("bd.plot();"),
+        md("## Modern event-study estimators on one plot"),
+        code("from wsa_eval.did.imputation import imputation\n"
+             "from wsa_eval.did.sun_abraham import sun_abraham\n"
+             "from wsa_eval.plotting import event_study_plot\n\n"
+             "args = dict(outcome='log_custody', unit='pfa', time='year', "
+             "first_treated='first_treated')\n"
+             "sa = sun_abraham(panel, **args)\n"
+             "bjs = imputation(panel, **args)\n"
+             "event_study_plot([dyn, sa, bjs], labels=['Callaway-Sant\\'Anna', "
+             "'Sun-Abraham', 'Imputation (BJS)']);"),
+    ]
+
+
+def cells_reoffending():
+    md, code = new_markdown_cell, new_code_cell
+    return [
+        md("# 3. Reoffending: survival analysis and a matched comparison\n\n"
+           "No public proven-reoffending rates exist by police force area and sex, so this "
+           "notebook uses individual-level data: the Rossi et al. (1980) recidivism "
+           "experiment, and a simulated cohort of women referred to a scheme, run through the "
+           "Ministry of Justice's proven-reoffending definitions and a Justice Data Lab style "
+           "matched comparison."),
+        code(SETUP),
+        md("## Rossi: Kaplan-Meier, log-rank, Cox"),
+        code("from wsa_eval.datasets import load_rossi\n"
+             "from wsa_eval.survival import cox, kaplan_meier, logrank, "
+             "proportional_hazards_test, rmst\n\n"
+             "rossi = load_rossi()\n"
+             "km = kaplan_meier(rossi, duration='week', event='arrest', group='fin')\n"
+             "km.plot();"),
+        code("print(logrank(rossi, duration='week', event='arrest', group='fin').summary())\n"
+             "fit = cox(rossi, duration='week', event='arrest',\n"
+             "          covariates=['fin', 'age', 'race', 'wexp', 'mar', 'paro', 'prio'],\n"
+             "          ties='efron', robust=True)\n"
+             "fit.summary()"),
+        code("proportional_hazards_test(fit).summary()"),
+        code("rmst(rossi, duration='week', event='arrest', tau=52, group='fin').summary()"),
+        md("## A simulated cohort of women referred to a scheme\n\nIndex events (a caution "
+           "or court order) and offence records with the dates they were committed and "
+           "proven. Referral depends on age and prior offences, which also drive "
+           "reoffending: a naive comparison is confounded."),
+        code("rng = np.random.default_rng(7)\n"
+             "n = 4000\n"
+             "people = pd.DataFrame({'person_id': np.arange(n),\n"
+             "    'index_date': pd.Timestamp('2019-01-01') + "
+             "pd.to_timedelta(rng.integers(0, 365, n), 'D'),\n"
+             "    'age': rng.integers(18, 60, n), 'priors': rng.poisson(2, n)})\n"
+             "lin = -1.5 + 0.03 * (40 - people.age) + 0.25 * people.priors\n"
+             "people['referred'] = rng.binomial(1, 1 / (1 + np.exp(-lin)))\n"
+             "hazard = 0.0012 * np.exp(0.25 * people.priors - 0.02 * (people.age - 30) "
+             "- 0.4 * people.referred)\n"
+             "first = rng.exponential(1 / hazard)\n"
+             "rows = []\n"
+             "for pid, t0, f in zip(people.person_id, people.index_date, first):\n"
+             "    day = f\n"
+             "    while day < 700:\n"
+             "        committed = t0 + pd.Timedelta(days=int(day) + 1)\n"
+             "        rows.append((pid, committed, committed + "
+             "pd.Timedelta(days=int(rng.integers(5, 200)))))\n"
+             "        day += rng.exponential(120)\n"
+             "offences = pd.DataFrame(rows, columns=['person_id', 'offence_date', "
+             "'proven_date'])\n"
+             "len(offences)"),
+        code("from wsa_eval.survival import balance, match, proven_reoffending, "
+             "reoffending_effects\n\n"
+             "cohort = proven_reoffending(people, offences, data_end='2021-12-31')\n"
+             "frame = cohort.persons.merge(people[['person_id', 'age', 'priors', "
+             "'referred']], on='person_id')\n"
+             "cohort.summary()"),
+        code("m = match(frame, treatment='referred', covariates=['age', 'priors'], "
+             "caliper=0.2, random_state=1)\n"
+             "bal = balance(frame, treatment='referred', covariates=['age', 'priors'], "
+             "matched=m)\n"
+             "bal.plot();"),
+        code("naive = reoffending_effects(frame, treatment='referred', population='women')\n"
+             "matched = reoffending_effects(frame, treatment='referred', weights=m, "
+             "population='women')\n"
+             "print('Naive:', naive.statements[0])\n"
+             "print('Matched:', matched.statements[0])\n"
+             "matched.summary()"),
+        md("## Competing risks\n\nIf death (or deportation) prevents reoffending, "
+           "1 - Kaplan-Meier overstates the chance of reoffending; the Aalen-Johansen "
+           "cumulative incidence does not. Example: R's `survival::mgus2` (progression vs "
+           "death)."),
+        code("from wsa_eval.datasets import load_mgus2_cr\n"
+             "from wsa_eval.survival import cumulative_incidence\n\n"
+             "mg = load_mgus2_cr()\n"
+             "ci = cumulative_incidence(mg, duration='etime', event='event', "
+             "event_of_interest=1, group='sex')\n"
+             "ci.plot();"),
+    ]
+
+
+def main() -> None:
+    for name, cells in (("01_greater_manchester_claim.ipynb", cells_gm()),
+                        ("02_staggered_rollout.ipynb", cells_staggered()),
+                        ("03_reoffending_survival.ipynb", cells_reoffending()),
+                        ("04_guided_evaluation.ipynb", cells_guided())):
+        nb = new_notebook(cells=cells, metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+        nbformat.write(nb, HERE / name)
+
+
+if __name__ == "__main__":
+    main()

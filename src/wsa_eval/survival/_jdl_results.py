@@ -1,0 +1,415 @@
+"""Result objects for the proven-reoffending cohort, competing risks, comparison groups and
+Justice Data Lab style effects (frozen; see :mod:`wsa_eval.results`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from ..interpret import INCONCLUSIVE, fmt_number
+from ..results import EffectResult, Result
+
+__all__ = [
+    "CumulativeIncidenceResult",
+    "GrayTestResult",
+    "FineGrayResult",
+    "ProvenReoffendingResult",
+    "PropensityResult",
+    "MatchResult",
+    "WeightResult",
+    "BalanceResult",
+    "ReoffendingEffectsResult",
+]
+
+
+def _copy_frames(obj: Any, names: tuple[str, ...]) -> None:
+    for n in names:
+        v = getattr(obj, n)
+        if isinstance(v, (pd.DataFrame, pd.Series)):
+            object.__setattr__(obj, n, v.copy())
+
+
+# ------------------------------------------------------------------------------------------
+# competing risks
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class GrayTestResult(Result):
+    """Gray's K-sample test: ``statistic`` (chi-square, ``df``) and ``p_value``."""
+
+    statistic: float
+    df: int
+    p_value: float
+    groups: list = field(default_factory=list)
+    rho: float = 0.0
+    event_of_interest: Any = 1
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"event_of_interest": [self.event_of_interest],
+                             "statistic": [self.statistic], "df": [self.df],
+                             "p_value": [self.p_value], "rho": [self.rho]})
+
+    def _summary_header(self) -> list[tuple[str, Any]]:
+        return [("Method", self.method), ("Groups", ", ".join(map(str, self.groups))),
+                ("Chi-square", self.statistic), ("df", self.df), ("p-value", self.p_value)]
+
+    def _summary_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return []
+
+    def interpret(self) -> str:
+        p = self.p_value
+        if p < 0.05:
+            return (f"Gray's test: the cumulative incidence of event {self.event_of_interest} "
+                    f"differs between the groups (chi-square {self.statistic:.2f} on {self.df} "
+                    f"df, p = {p:.3g}).")
+        return (f"Gray's test: {INCONCLUSIVE} about a difference between the groups in the "
+                f"cumulative incidence of event {self.event_of_interest} (chi-square "
+                f"{self.statistic:.2f} on {self.df} df, p = {p:.3g}).")
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class CumulativeIncidenceResult(Result):
+    """Cumulative incidence curves (one per group) and, with groups, Gray's test.
+
+    ``table``: ``group, time, estimate, std_error, ci_low, ci_high, n_risk``.
+    """
+
+    table: pd.DataFrame
+    gray: Mapping[str, Any] | None = None
+    event_of_interest: Any = 1
+    alpha: float = 0.05
+    group_column: str | None = None
+    time_column: str = "time"
+
+    _plot_kinds: ClassVar[dict[str, str]] = {
+        "cif": "wsa_eval.plotting.competing:cif_plot"}
+    _default_plot: ClassVar[str | None] = "cif"
+
+    def __post_init__(self) -> None:
+        _copy_frames(self, ("table",))
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def at(self, time: float) -> pd.DataFrame:
+        """Estimates at ``time`` (the step function's value: last jump at or before it)."""
+        rows = []
+        for _g, d in self.table.groupby("group", sort=False):
+            i = int(np.searchsorted(d["time"].to_numpy(), time, side="right")) - 1
+            r = d.iloc[max(i, 0)].copy()
+            r["time"] = time
+            rows.append(r)
+        return pd.DataFrame(rows).reset_index(drop=True)
+
+    def _summary_header(self) -> list[tuple[str, Any]]:
+        h = [("Method", self.method), ("Event of interest", self.event_of_interest),
+             ("Groups", self.table["group"].nunique())]
+        if self.gray is not None:
+            h += [("Gray's test chi-square", self.gray["statistic"]),
+                  ("Gray's test df", self.gray["df"]), ("Gray's test p-value",
+                                                         self.gray["p_value"])]
+        return h
+
+    def _summary_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        last = self.table.groupby("group", sort=False).tail(1)
+        return [("Cumulative incidence at the last event time of each group", last)]
+
+    def interpret(self) -> str:
+        last = self.table.groupby("group", sort=False).tail(1)
+        level = f"{100 * (1 - self.alpha):.0f}%"
+        parts = []
+        for _, r in last.iterrows():
+            parts.append(
+                f"group {r['group']}: {100 * r['estimate']:.1f}% had event "
+                f"{self.event_of_interest} by time {fmt_number(r['time'])} ({level} CI "
+                f"{100 * r['ci_low']:.1f}% to {100 * r['ci_high']:.1f}%)")
+        text = "Cumulative incidence, allowing for competing events: " + "; ".join(parts) + "."
+        if self.gray is not None:
+            p = self.gray["p_value"]
+            text += (" Gray's test: " + ("evidence of a difference between groups"
+                                         if p < 0.05 else INCONCLUSIVE)
+                     + f" (p = {p:.3g}).")
+        return text
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class FineGrayResult(Result):
+    """Fine-Gray model: ``effects`` (tidy; log subdistribution hazard ratios), ``params``,
+    ``cov`` (robust sandwich), ``loglik``, ``information``."""
+
+    effects: pd.DataFrame
+    params: pd.Series
+    cov: pd.DataFrame
+    loglik: float
+    n_obs: int
+    n_events: int
+    n_competing: int
+    converged: bool
+    n_iter: int
+    alpha: float = 0.05
+    event_of_interest: Any = 1
+    information: pd.DataFrame | None = None
+
+    _plot_kinds: ClassVar[dict[str, str]] = {"effects": "wsa_eval.plotting:effects_plot"}
+    _default_plot: ClassVar[str | None] = "effects"
+
+    def __post_init__(self) -> None:
+        _copy_frames(self, ("effects", "params", "cov", "information"))
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.effects.copy()
+
+    @property
+    def se(self) -> pd.Series:
+        return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.params.index)
+
+    def _summary_header(self) -> list[tuple[str, Any]]:
+        return [("Method", self.method), ("Event of interest", self.event_of_interest),
+                ("Observations", self.n_obs), ("Events of interest", self.n_events),
+                ("Competing events", self.n_competing), ("Pseudo log-likelihood", self.loglik),
+                ("Converged", self.converged), ("Std. errors", "robust (Fine & Gray sandwich)")]
+
+    def interpret(self) -> str:
+        level = f"{100 * (1 - self.alpha):.0f}%"
+        parts = []
+        for _, r in self.effects.iterrows():
+            if r["ci_low"] > 0:
+                v = "evidence of a higher cumulative incidence"
+            elif r["ci_high"] < 0:
+                v = "evidence of a lower cumulative incidence"
+            else:
+                v = INCONCLUSIVE
+            parts.append(f"{r['term']}: subdistribution hazard ratio {r['shr']:.3g} ({level} CI "
+                         f"{r['shr_ci_low']:.3g} to {r['shr_ci_high']:.3g}), {v}")
+        return "Fine-Gray model. " + "; ".join(parts) + "."
+
+
+# ------------------------------------------------------------------------------------------
+# proven reoffending cohort
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class ProvenReoffendingResult(Result):
+    """Per-person proven-reoffending measures and the cohort summary.
+
+    ``persons``: one row per index event with ``person``, ``index_date``, ``reoffended``
+    (0/1), ``n_reoffences``, ``days_to_first``, ``event``, ``time``, ``censored``,
+    ``follow_up_complete`` (plus any carried columns). ``measures``: the headline measures.
+    ``dropped``: rows removed from the input, with a ``reason``.
+    """
+
+    persons: pd.DataFrame
+    measures: pd.DataFrame
+    dropped: pd.DataFrame
+    follow_up_days: int = 365
+    waiting_days: int = 183
+
+    _plot_kinds: ClassVar[dict[str, str]] = {}
+    _default_plot: ClassVar[str | None] = None
+
+    def __post_init__(self) -> None:
+        _copy_frames(self, ("persons", "measures", "dropped"))
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.persons.copy()
+
+    def measure(self, name: str) -> float:
+        m = self.measures.set_index("measure")["value"]
+        return float(m[name])
+
+    def _summary_header(self) -> list[tuple[str, Any]]:
+        return [("Method", self.method), ("Follow-up (days)", self.follow_up_days),
+                ("Waiting period (days)", self.waiting_days),
+                ("Rows dropped", self.dropped.shape[0])]
+
+    def _summary_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        t = [("Proven reoffending measures", self.measures)]
+        if self.dropped.shape[0]:
+            t.append(("Rows dropped, by reason",
+                      self.dropped.groupby(["table", "reason"]).size()
+                      .rename("rows").reset_index()))
+        return t
+
+    def interpret(self) -> str:
+        m = self.measures.set_index("measure")["value"]
+        n = int(m["cohort_size_complete"])
+        rate = 100 * m["proven_reoffending_rate"]
+        return (
+            f"Of {n} people whose one-year follow-up and waiting period were complete, "
+            f"{rate:.1f}% had a proven reoffence (an offence committed within "
+            f"{self.follow_up_days} days of the index date and proven by caution or conviction "
+            f"within that time or a further {self.waiting_days} days). They committed "
+            f"{m['reoffences_per_offender']:.2f} proven reoffences per person, and "
+            f"{m['reoffences_per_reoffender']:.2f} per person who reoffended."
+            + (f" {self.dropped.shape[0]} input row(s) were dropped; see .dropped."
+               if self.dropped.shape[0] else "")
+        )
+
+
+# ------------------------------------------------------------------------------------------
+# comparison groups
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class PropensityResult(Result):
+    """Fitted propensity scores: ``scores`` (Series aligned to the input rows), ``params``."""
+
+    scores: pd.Series
+    params: pd.Series
+    treatment: str
+    covariates: tuple[str, ...]
+    converged: bool = True
+
+    def __post_init__(self) -> None:
+        _copy_frames(self, ("scores", "params"))
+
+    @property
+    def logit(self) -> pd.Series:
+        p = self.scores.clip(1e-12, 1 - 1e-12)
+        return np.log(p / (1 - p))
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"term": self.params.index, "estimate": self.params.to_numpy()})
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class MatchResult(Result):
+    """Nearest-neighbour matches: ``pairs`` (treated row, control row, distance),
+    ``data`` (matched sample, with a ``match_weight`` column) and the unmatched treated."""
+
+    pairs: pd.DataFrame
+    data: pd.DataFrame
+    unmatched: pd.DataFrame
+    caliper: float | None
+    ratio: int
+    replace: bool
+    n_treated: int
+    n_matched_treated: int
+
+    def __post_init__(self) -> None:
+        _copy_frames(self, ("pairs", "data", "unmatched"))
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.data.copy()
+
+    @property
+    def weights(self) -> pd.Series:
+        """Matching weights aligned to the input rows (0 for unmatched)."""
+        return self.data["match_weight"]
+
+    def _summary_header(self) -> list[tuple[str, Any]]:
+        return [("Method", self.method), ("Caliper (SD of logit PS)", self.caliper),
+                ("Ratio", self.ratio), ("With replacement", self.replace),
+                ("Treated", self.n_treated), ("Treated matched", self.n_matched_treated)]
+
+    def _summary_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return []
+
+    def interpret(self) -> str:
+        text = (f"{self.n_matched_treated} of {self.n_treated} treated people were matched to "
+                f"{'up to ' if self.ratio > 1 else ''}{self.ratio} comparison "
+                f"{'people' if self.ratio > 1 else 'person'} each"
+                + (f" within {self.caliper} standard deviations of the logit propensity score"
+                   if self.caliper is not None else "") + ".")
+        if self.n_matched_treated < self.n_treated:
+            text += (" Unmatched treated people are left out, so results describe those who "
+                     "could be matched.")
+        return text + " Check balance with balance(..., matched=result)."
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class WeightResult(Result):
+    """Inverse-probability weights (``weights``, aligned to the input rows) and scores."""
+
+    weights: pd.Series
+    scores: pd.Series
+    estimand: str
+    trim: Any = None
+    effective_n: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _copy_frames(self, ("weights", "scores"))
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"propensity": self.scores, "weight": self.weights})
+
+    def _summary_header(self) -> list[tuple[str, Any]]:
+        return [("Method", self.method), ("Estimand", self.estimand), ("Trim", self.trim)] + [
+            (f"Effective n ({k})", v) for k, v in self.effective_n.items()]
+
+    def _summary_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        tab = self.diagnostics.get("weight_summary")
+        return [("Weights by group", tab)] if tab is not None else []
+
+    def interpret(self) -> str:
+        ess = self.effective_n
+        return (f"Inverse probability weights for the {self.estimand}. The weighted comparison "
+                f"group is worth about {ess.get('comparison', float('nan')):.0f} people "
+                "(effective sample size); a value far below the number of comparison people "
+                "means a few heavily weighted people drive the comparison.")
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class BalanceResult(Result):
+    """Standardised mean differences before and after adjustment (``table``)."""
+
+    table: pd.DataFrame
+    threshold: float = 0.1
+
+    _plot_kinds: ClassVar[dict[str, str]] = {"love": "wsa_eval.plotting.balance:love_plot"}
+    _default_plot: ClassVar[str | None] = "love"
+
+    def __post_init__(self) -> None:
+        _copy_frames(self, ("table",))
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    @property
+    def balanced(self) -> bool:
+        col = "smd_adjusted" if "smd_adjusted" in self.table else "smd_unadjusted"
+        return bool((self.table[col].abs() <= self.threshold).all())
+
+    def interpret(self) -> str:
+        col = "smd_adjusted" if "smd_adjusted" in self.table else "smd_unadjusted"
+        bad = self.table.loc[self.table[col].abs() > self.threshold, "covariate"].tolist()
+        when = "after adjustment" if col == "smd_adjusted" else "before adjustment"
+        if not bad:
+            return (f"All covariates are balanced {when}: every standardised mean difference "
+                    f"is within +/-{self.threshold}.")
+        return (f"{len(bad)} covariate(s) are not balanced {when} (standardised mean "
+                f"difference beyond +/-{self.threshold}): {', '.join(map(str, bad))}. The "
+                "groups still differ on these, so a difference in outcomes may reflect them "
+                "rather than the scheme.")
+
+
+# ------------------------------------------------------------------------------------------
+# JDL-style effects
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class ReoffendingEffectsResult(EffectResult):
+    """Effects on the proven-reoffending measures (one row per measure in ``effects``).
+
+    The headline (``estimate`` etc.) is the difference in the one-year proven reoffending
+    rate, in percentage points. ``effects`` has one row per measure with the treated and
+    comparison group values in extra columns; ``statements`` holds the JDL-style sentences.
+    """
+
+    statements: tuple[str, ...] = ()
+    n_comparison: int | None = None
+    population: str = "people"
+
+    _plot_kinds: ClassVar[dict[str, str]] = {"effects": "wsa_eval.plotting:effects_plot"}
+    _default_plot: ClassVar[str | None] = "effects"
+
+    def interpret(self) -> str:
+        return " ".join(self.statements + tuple(f"Warning: {w}" for w in self.warnings))
+
+    def _summary_footer(self) -> list[str]:
+        return list(self.statements) + super()._summary_footer()
+
+
+def _nan_to_none(x: float) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x

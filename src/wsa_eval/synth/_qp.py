@@ -32,11 +32,10 @@ def _solve_free(G: np.ndarray, c: np.ndarray, free: np.ndarray, ridge: float) ->
     k = free.size
     if k == 1:
         return np.ones(1)
-    Gf = G[np.ix_(free, free)]
     K = np.empty((k + 1, k + 1))
-    K[:k, :k] = Gf
+    K[:k, :k] = G[np.ix_(free, free)]
     if ridge:
-        K[:k, :k] += ridge * np.eye(k)
+        K.flat[: k * (k + 2): k + 2] += ridge
     K[:k, k] = 1.0
     K[k, :k] = 1.0
     K[k, k] = 0.0
@@ -61,11 +60,15 @@ def simplex_ls(
     const: float = 0.0,
     tol: float = 1e-10,
     max_iter: int | None = None,
+    support: np.ndarray | None = None,
 ) -> SimplexLSResult:
     """Minimise ``||A w - b||^2`` over the simplex.
 
     Either give ``A`` (m x n) and ``b`` (m,), or the Gram form ``G = A'A`` (n x n),
     ``c = A'b`` and ``const = b'b`` (cheaper when the same donors are refitted many times).
+    ``support`` (donor indices) is an optional warm start, e.g. the donors with positive
+    weight in a previous, similar problem; it is used only when the optimum on that set is
+    feasible, so the answer does not depend on it (up to rounding).
 
     Returns the weights, the loss, and a KKT gap (0 at an exact optimum).
     """
@@ -79,26 +82,36 @@ def simplex_ls(
         G = np.asarray(G, dtype=float)
         c = np.asarray(c, dtype=float)
     n = G.shape[0]
-    scale = max(float(np.max(np.abs(np.diag(G)))), 1e-300)
+    diag = np.diag(G)
+    scale = max(float(np.max(np.abs(diag))), 1e-300)
     ridge = 1e-14 * scale
     max_iter = max_iter or 10 * n + 50
-    diag = np.diag(G)
-    # best single vertex: loss_j = G_jj - 2 c_j + const
-    j0 = int(np.argmin(diag - 2 * c))
     w = np.zeros(n)
-    w[j0] = 1.0
     free = np.zeros(n, dtype=bool)
-    free[j0] = True
+    started = False
+    if support is not None and len(support) > 0:
+        s0 = np.unique(np.asarray(support, dtype=int))
+        z0 = _solve_free(G, c, s0, ridge)
+        if np.all(z0 > 0):
+            w[s0] = z0
+            free[s0] = True
+            started = True
+    if not started:
+        # best single vertex: loss_j = G_jj - 2 c_j + const
+        j0 = int(np.argmin(diag - 2 * c))
+        w[j0] = 1.0
+        free[j0] = True
     it = 0
     converged = False
     while it < max_iter:
         it += 1
-        grad = G @ w - c  # half the gradient of the loss
-        lam = -np.mean(grad[free])
+        idx = np.flatnonzero(free)
+        grad = G[:, idx] @ w[idx] - c  # half the gradient of the loss
+        lam = -float(np.mean(grad[idx]))
         reduced = grad + lam  # >= 0 on the fixed set at the optimum
-        cand = np.where(~free, reduced, np.inf)
-        j = int(np.argmin(cand))
-        if cand[j] >= -tol * scale:
+        reduced[idx] = np.inf
+        j = int(np.argmin(reduced))
+        if reduced[j] >= -tol * scale:
             converged = True
             break
         free[j] = True
@@ -107,17 +120,16 @@ def simplex_ls(
             idx = np.flatnonzero(free)
             z = _solve_free(G, c, idx, ridge)
             if np.all(z > 0):
-                w = np.zeros(n)
+                w[:] = 0.0
                 w[idx] = z
                 break
             wf = w[idx]
             neg = z <= 0
             with np.errstate(divide="ignore", invalid="ignore"):
                 steps = np.where(neg, wf / (wf - z), np.inf)
-            alpha = float(np.min(steps))
-            alpha = min(max(alpha, 0.0), 1.0)
+            alpha = min(max(float(np.min(steps)), 0.0), 1.0)
             wf = wf + alpha * (z - wf)
-            w = np.zeros(n)
+            w[:] = 0.0
             w[idx] = wf
             hit = (wf <= 1e-15) & neg
             drop = idx[hit] if np.any(hit) else idx[[np.argmin(steps)]]
@@ -127,14 +139,19 @@ def simplex_ls(
                 w[j] = 1.0
                 free[j] = True
                 break
-        w = np.clip(w, 0.0, None)
+        np.clip(w, 0.0, None, out=w)
         s = w.sum()
-        w = w / s if s > 0 else np.full(n, 1.0 / n)
+        if s > 0:
+            w /= s
+        else:  # pragma: no cover - guard
+            w[:] = 1.0 / n
+            free[:] = True
     grad = G @ w - c
-    lam = -np.mean(grad[w > 0]) if np.any(w > 0) else 0.0
+    pos = w > 0
+    lam = -np.mean(grad[pos]) if np.any(pos) else 0.0
     red = grad + lam
-    gap = float(max(np.max(np.abs(red[w > 0])) if np.any(w > 0) else 0.0,
-                    -np.min(red[w <= 0]) if np.any(w <= 0) else 0.0, 0.0) / scale)
+    gap = float(max(np.max(np.abs(red[pos])) if np.any(pos) else 0.0,
+                    -np.min(red[~pos]) if np.any(~pos) else 0.0, 0.0) / scale)
     loss = float(w @ G @ w - 2 * c @ w + const)
     return SimplexLSResult(w=w, loss=max(loss, 0.0), iterations=it, converged=converged,
                            kkt_gap=gap)

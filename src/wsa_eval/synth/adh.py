@@ -236,7 +236,7 @@ def _softmax(theta: np.ndarray) -> np.ndarray:
 #: of the largest, which keeps the inner problem well posed (a V with exact zeros makes W
 #: non-unique) while leaving room for near-corner solutions.
 _B = 6.0
-_START_ITER, _POLISH_ITER, _N_POLISH = 50, 300, 1  # Nelder-Mead budget per start
+_START_ITER, _POLISH_ITER, _N_POLISH, _RESTART_ITER = 50, 300, 1, 100  # Nelder-Mead budgets
 
 
 def _v_of(p: np.ndarray) -> np.ndarray:
@@ -264,26 +264,64 @@ class _Inner:
         return float((v @ self._sq).max())
 
     def solve(self, v: np.ndarray) -> np.ndarray:
+        """Primal active set from the previous solution (feasible for any V)."""
         self.evals += 1
         X0 = self.X0
+        J = X0.shape[1]
         c = X0.T @ (v * self.X1)
         if self.D is not None:
             c = c - 0.5 * self.penalty * (v @ self.D)
-        S = self.S
-        k = S.size
-        if k:
-            GS = X0.T @ (X0.take(S, 1) * v[:, None])  # J x k
-            sol = kkt_solve(GS.take(S, 0), c.take(S))
-            if sol is not None and (sol[:k] > 0).all():
-                red = GS @ sol[:k] - c + sol[k]
-                if red.min() >= -1e-10 * self.scale(v):
-                    w = np.zeros(X0.shape[1])
-                    w[S] = sol[:k]
-                    return w
-        G = X0.T @ (X0 * v[:, None])
-        w = simplex_ls(G=G, c=c, w0=self.w).w
-        self.S = np.flatnonzero(w > 0)
-        self.w = w
+        if self.w is None:
+            G = X0.T @ (X0 * v[:, None])
+            w = simplex_ls(G=G, c=c).w
+            self.w, self.S = w, np.flatnonzero(w > 0)
+            return w
+        w = self.w.copy()
+        S = list(self.S)
+        tol = -1e-10 * self.scale(v)
+        for _ in range(4 * J + 20):
+            # optimum on S, stepping back to the boundary when a weight would turn negative
+            for _ in range(len(S) + 1):
+                Sa = np.array(S)
+                GS = X0.T @ (X0.take(Sa, 1) * v[:, None])  # J x k
+                sol = kkt_solve(GS.take(Sa, 0), c.take(Sa)) if len(S) > 1 else \
+                    np.array([1.0, c[S[0]] - GS[S[0], 0]])
+                if sol is None:
+                    return self._fallback(v, c)
+                z = sol[:-1]
+                if (z > 0).all():
+                    w[:] = 0.0
+                    w[Sa] = z
+                    break
+                wf = w.take(Sa)
+                neg = z <= 0
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    steps = np.where(neg, wf / (wf - z), np.inf)
+                i = int(np.argmin(steps))
+                alpha = min(max(float(steps[i]), 0.0), 1.0)
+                wf = wf + alpha * (z - wf)
+                wf[i] = 0.0
+                wf[wf < 1e-15] = 0.0
+                w[:] = 0.0
+                w[Sa] = wf
+                S = [j for j, x in zip(S, wf) if x > 0]
+                if not S:
+                    return self._fallback(v, c)
+            else:
+                return self._fallback(v, c)
+            red = GS @ z - c + sol[-1]
+            red[Sa] = np.inf
+            j = int(np.argmin(red))
+            if red[j] >= tol:
+                self.w, self.S = w, Sa
+                return w
+            S.append(j)
+        return self._fallback(v, c)
+
+    def _fallback(self, v: np.ndarray, c: np.ndarray) -> np.ndarray:
+        G = self.X0.T @ (self.X0 * v[:, None])
+        w = simplex_ls(G=G, c=c).w
+        self.w, self.S = w, np.flatnonzero(w > 0)
         return w
 
 
@@ -310,10 +348,16 @@ def nested_v(X1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray, *,
     T0 = len(z1)
     inner = _Inner(X1, X0, penalty)
 
+    best: dict[str, Any] = {"loss": math.inf}
+
     def loss(p: np.ndarray) -> float:
-        w = inner.solve(_v_of(p))
+        v = _v_of(p)
+        w = inner.solve(v)
         e = z1 - Z0 @ w
-        return float(e @ e) / T0
+        f = float(e @ e) / T0
+        if f < best["loss"]:
+            best.update(loss=f, w=w.copy(), v=v, p=p.copy())
+        return f
 
     if K == 1:
         v = np.ones(1)
@@ -347,7 +391,6 @@ def nested_v(X1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray, *,
         report.append({"start": name, "loss": float(res.fun), "p": res.x,
                        "evaluations": int(res.nfev)})
     order = sorted(range(len(report)), key=lambda i: report[i]["loss"])
-    best_p, best_f = report[order[0]]["p"], report[order[0]]["loss"]
     for i in order[:_N_POLISH]:  # polish the best start(s)
         p = report[i]["p"]
         res = minimize(loss, p, method="Nelder-Mead",
@@ -355,18 +398,35 @@ def nested_v(X1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray, *,
                                 "initial_simplex": np.vstack([p, p + 0.1 * np.eye(K)]),
                                 "adaptive": True})
         report[i]["polished_loss"] = float(res.fun)
-        report[i]["converged"] = bool(res.success)
-        if res.fun < best_f:
-            best_p, best_f = res.x, float(res.fun)
-    v = _v_of(best_p)
-    r = solve_weights(X1, X0, v, penalty)  # cold, deterministic solve at the chosen V
+    # restart from the best point: a converged search gains (almost) nothing
+    before = best["loss"]
+    p = best["p"]
+    minimize(loss, p, method="Nelder-Mead",
+             options={"maxiter": _RESTART_ITER, "xatol": 1e-7, "fatol": 1e-12,
+                      "initial_simplex": np.vstack([p, p + 0.05 * np.eye(K)]),
+                      "adaptive": True})
+    gain = (before - best["loss"]) / max(before, 1e-300)
+    v, w = best["v"], best["w"]
+    # the inner solution from a cold start at the chosen V: if it differs (ties), keep the
+    # one the search found, which fits the pre-period outcome better, and say so
+    r = solve_weights(X1, X0, v, penalty)
     e = z1 - Z0 @ r.w
-    final = float(e @ e) / T0
+    cold = float(e @ e) / T0
+    tie = cold > best["loss"] * (1 + 1e-7) + 1e-14
+    if not tie:
+        w = r.w
     for rr in report:
         rr.pop("p", None)
-    return v, r, {"starts": report, "best_loss": final, "search_loss": best_f,
-                  "evaluations": inner.evals,
-                  "converged": any(rr.get("converged", False) for rr in report)}
+    final = min(cold, best["loss"])
+    return v, r if not tie else _replace_w(r, w), {
+        "starts": report, "best_loss": final, "evaluations": inner.evals,
+        "restart_gain": gain, "converged": bool(gain < 1e-3), "inner_tie": bool(tie)}
+
+
+def _replace_w(r: Any, w: np.ndarray) -> Any:
+    from dataclasses import replace as _rep
+
+    return _rep(r, w=w)
 
 
 def outcome_only_bound(z1: np.ndarray, Z0: np.ndarray) -> tuple[float, np.ndarray]:

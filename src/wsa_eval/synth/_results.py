@@ -155,6 +155,8 @@ class SyntheticControlResult(EffectResult):
         return tables
 
     def _inference_words(self) -> str:
+        if self.conformal_table is not None and self.inference.startswith("conformal"):
+            return f"Conformal inference: {self.inference}."
         if self.placebo_table is not None:
             n = int(self.placebo_table["included"].sum())
             return (f"Placebo-in-space test: the treated unit's post/pre RMSPE ratio ranks "
@@ -173,13 +175,18 @@ class SyntheticControlResult(EffectResult):
     def interpret(self) -> str:
         text = effect_sentence(self)
         v = verdict(self.estimate, self.ci_low, self.ci_high, self.p_value, self.alpha)
-        extra = [f"Before {self.start} the synthetic control tracked {self.treated_unit} with "
-                 f"a root mean squared gap of {fmt_number(self.pre_rmspe)}; it is built from "
+        extra = [f"Before {_fmt(self.start)} the synthetic control tracked "
+                 f"{self.treated_unit} with a root mean squared gap of "
+                 f"{fmt_number(self.pre_rmspe)}; it is built from "
                  f"{self.n_effective_donors:.1f} effective donors."]
-        extra.append(self._inference_words())
+        if not self.inference.startswith("conformal"):
+            extra.append(self._inference_words())
         if v == INCONCLUSIVE and math.isnan(self.p_value):
             extra.append("Without a test the estimate alone cannot be called a reduction or "
                          "an increase.")
+        if self.diagnostics.get("outside_convex_hull"):
+            extra.append("Caution: the treated unit lies outside the donors' range before the "
+                         "start, so the pre-period fit is poor.")
         return " ".join([text, *extra])
 
 

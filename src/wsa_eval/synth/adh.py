@@ -412,7 +412,8 @@ def nested_v(X1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray, *,
     r = solve_weights(X1, X0, v, penalty)
     e = z1 - Z0 @ r.w
     cold = float(e @ e) / T0
-    tie = cold > best["loss"] * (1 + 1e-7) + 1e-14
+    tie = bool(cold > best["loss"] * (1 + 1e-6) + 1e-14
+               and np.max(np.abs(r.w - w)) > 1e-3)
     if not tie:
         w = r.w
     for rr in report:
@@ -448,7 +449,7 @@ def _degenerate(X1: np.ndarray, X0: np.ndarray, v: np.ndarray, w: np.ndarray,
     grad = G @ w - c
     lam = -float(np.mean(grad[S]))
     red = (grad + lam) / scale
-    if np.any((~S) & (np.abs(red) < 1e-9)):
+    if np.any((~S) & (np.abs(red) < 1e-12)):
         return True
     k = int(S.sum())
     if k > 1:

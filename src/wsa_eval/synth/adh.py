@@ -236,7 +236,9 @@ def _softmax(theta: np.ndarray) -> np.ndarray:
 #: of the largest, which keeps the inner problem well posed (a V with exact zeros makes W
 #: non-unique) while leaving room for near-corner solutions.
 _B = 6.0
-_START_ITER, _POLISH_ITER, _N_POLISH, _RESTART_ITER = 50, 300, 1, 100  # Nelder-Mead budgets
+#: Nelder-Mead budgets: every start, the best few, the best one, a final restart
+_START_ITER, _N_SECOND, _SECOND_ITER, _N_POLISH, _POLISH_ITER, _RESTART_ITER = \
+    50, 0, 0, 1, 300, 100
 
 
 def _v_of(p: np.ndarray) -> np.ndarray:
@@ -259,6 +261,8 @@ class _Inner:
         self.w = None
         self.evals = 0
         self._sq = X0 ** 2
+        self.X0T = np.ascontiguousarray(X0.T)
+        self.vX1 = None
 
     def scale(self, v: np.ndarray) -> float:
         return float((v @ self._sq).max())
@@ -266,9 +270,9 @@ class _Inner:
     def solve(self, v: np.ndarray) -> np.ndarray:
         """Primal active set from the previous solution (feasible for any V)."""
         self.evals += 1
-        X0 = self.X0
+        X0, X0T = self.X0, self.X0T
         J = X0.shape[1]
-        c = X0.T @ (v * self.X1)
+        c = X0T @ (v * self.X1)
         if self.D is not None:
             c = c - 0.5 * self.penalty * (v @ self.D)
         if self.w is None:
@@ -278,12 +282,11 @@ class _Inner:
             return w
         w = self.w.copy()
         S = list(self.S)
-        tol = -1e-10 * self.scale(v)
         for _ in range(4 * J + 20):
             # optimum on S, stepping back to the boundary when a weight would turn negative
             for _ in range(len(S) + 1):
                 Sa = np.array(S)
-                GS = X0.T @ (X0.take(Sa, 1) * v[:, None])  # J x k
+                GS = X0T @ (X0.take(Sa, 1) * v[:, None])  # J x k
                 sol = kkt_solve(GS.take(Sa, 0), c.take(Sa)) if len(S) > 1 else \
                     np.array([1.0, c[S[0]] - GS[S[0], 0]])
                 if sol is None:
@@ -311,8 +314,8 @@ class _Inner:
                 return self._fallback(v, c)
             red = GS @ z - c + sol[-1]
             red[Sa] = np.inf
-            j = int(np.argmin(red))
-            if red[j] >= tol:
+            j = int(red.argmin())
+            if red[j] >= 0 or red[j] >= -1e-10 * self.scale(v):
                 self.w, self.S = w, Sa
                 return w
             S.append(j)
@@ -382,21 +385,25 @@ def nested_v(X1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray, *,
     while len(starts) < n_starts:
         starts.append(("random", rng.dirichlet(np.ones(K))))
     report: list[dict[str, Any]] = []
+
+    def nm(p: np.ndarray, iters: int, step: float, xtol: float) -> Any:
+        return minimize(loss, p, method="Nelder-Mead",
+                        options={"maxiter": iters, "xatol": xtol, "fatol": 1e-12,
+                                 "initial_simplex": np.vstack([p, p + step * np.eye(K)]),
+                                 "adaptive": True})
+
+    # successive halving: a short search from every start, longer ones from the best few
     for name, v0 in starts:
-        p0 = _p_of(v0)
-        sim = np.vstack([p0, p0 + 0.3 * np.eye(K)])
-        res = minimize(loss, p0, method="Nelder-Mead",
-                       options={"maxiter": _START_ITER, "xatol": 1e-4, "fatol": 1e-9,
-                                "initial_simplex": sim, "adaptive": True})
+        res = nm(_p_of(v0), _START_ITER, 0.3, 1e-4)
         report.append({"start": name, "loss": float(res.fun), "p": res.x,
                        "evaluations": int(res.nfev)})
     order = sorted(range(len(report)), key=lambda i: report[i]["loss"])
+    for i in order[:_N_SECOND]:
+        res = nm(report[i]["p"], _SECOND_ITER, 0.15, 1e-5)
+        report[i].update(loss=float(res.fun), p=res.x)
+    order = sorted(range(len(report)), key=lambda i: report[i]["loss"])
     for i in order[:_N_POLISH]:  # polish the best start(s)
-        p = report[i]["p"]
-        res = minimize(loss, p, method="Nelder-Mead",
-                       options={"maxiter": _POLISH_ITER, "xatol": 1e-7, "fatol": 1e-12,
-                                "initial_simplex": np.vstack([p, p + 0.1 * np.eye(K)]),
-                                "adaptive": True})
+        res = nm(report[i]["p"], _POLISH_ITER, 0.1, 1e-7)
         report[i]["polished_loss"] = float(res.fun)
     # restart from the best point: a converged search gains (almost) nothing
     before = best["loss"]

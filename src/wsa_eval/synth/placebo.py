@@ -48,7 +48,8 @@ def rank_p_value(stat: np.ndarray, alternative: str = "greater") -> float:
 
 
 def placebo_in_space(result: Any, *, prune: float | None = None,
-                     alternative: str = "two-sided", progress: bool | None = None) -> Any:
+                     alternative: str = "two-sided", n_starts: int | None = None,
+                     progress: bool | None = None) -> Any:
     """Placebo-in-space test; returns a new result with p-values.
 
     Parameters
@@ -60,6 +61,11 @@ def placebo_in_space(result: Any, *, prune: float | None = None,
     alternative : {"two-sided", "less", "greater"}
         For the per-period and mean-gap p-values ("less": the effect is a reduction). The
         RMSPE-ratio p-value is one-sided by construction (large ratios are extreme).
+    n_starts : int, optional
+        Starting points of the nested V search in each placebo fit (default: as in the
+        original fit). Fewer is faster; placebo fits that are less well optimised have
+        larger pre-period RMSPEs, which can only make the test more favourable to the
+        treated unit, so keep the default for a final analysis.
     progress : bool, optional
         Show a progress bar (default: only in a terminal).
     """
@@ -67,6 +73,10 @@ def placebo_in_space(result: Any, *, prune: float | None = None,
     if prune is not None and not (np.isfinite(prune) and prune >= 1):
         raise SpecificationError(f"prune must be a number >= 1 (e.g. 2, 5 or 20), not {prune!r}.")
     prob = result.problem
+    if n_starts is not None:
+        from dataclasses import replace
+
+        prob = replace(prob, n_starts=int(n_starts))
     times = prob.times
     post = times >= prob.start
     gaps = {prob.units[prob.treated]: result.path["gap"].to_numpy()}
@@ -113,6 +123,7 @@ def placebo_in_space(result: Any, *, prune: float | None = None,
                  f"{1 / n:.3g}")
     diag = dict(result.diagnostics)
     diag["placebo"] = {"p_ratio": p_ratio, "p_mean_gap": p_mean, "n_units": n,
+                       "n_starts": prob.n_starts,
                        "smallest_p_value": 1.0 / n, "prune": prune, "alternative": alternative}
     return result.replace(p_value=p_ratio, inference=inference, effects=eff,
                           placebo_table=table, placebo_gaps=G, diagnostics=diag,

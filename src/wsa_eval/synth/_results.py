@@ -231,8 +231,7 @@ def build_result(prob: Any, fit: Any, *, alpha: float, spec: dict[str, Any],
     above = z1 > Z0.max(axis=1)
     below = z1 < Z0.min(axis=1)
     frac_out = float(np.mean(above | below))
-    sd_t = float(np.std(z1))
-    hull_bad = frac_out >= 0.5 or (sd_t > 0 and math.sqrt(lb) > 0.5 * sd_t)
+    hull_bad = frac_out >= 0.5
     if hull_bad:
         side = "above every donor" if above.sum() >= below.sum() else "below every donor"
         msgs.append((

@@ -663,6 +663,12 @@ def _build_problem(data: pd.DataFrame, *, outcome: str, unit: str, time: str, tr
     # covariates named by the predictors
     tmp_times = np.sort(pd.to_numeric(sub[time], errors="coerce").dropna().unique())
     pre_tmp = tmp_times[tmp_times < start] if len(tmp_times) else tmp_times
+    if len(tmp_times) and not np.any(tmp_times >= start):
+        raise PanelError(f"start={start!r} is after the last period in the data "
+                         f"({tmp_times[-1]}): there is no post-period.")
+    if len(tmp_times) and not np.any(tmp_times < start):
+        raise PanelError(f"start={start!r} is at or before the first period in the data "
+                         f"({tmp_times[0]}): there is no pre-period.")
     preds = _parse_predictors(outcome, predictors, predictor_periods, special_predictors,
                               pre_tmp, tmp_times)
     covars = sorted({p.variable for p in preds if p.variable != outcome})

@@ -63,7 +63,8 @@ def placebo_in_space(result: Any, *, prune: float | None = None,
         RMSPE-ratio p-value is one-sided by construction (large ratios are extreme).
     n_starts : int, optional
         Starting points of the nested V search in each placebo fit (default: as in the
-        original fit). Fewer is faster; placebo fits that are less well optimised have
+        original fit). When ``result`` already holds placebo fits and ``n_starts`` is not
+        given they are reused, so trying several ``prune`` values refits nothing. Fewer is faster; placebo fits that are less well optimised have
         larger pre-period RMSPEs, which can only make the test more favourable to the
         treated unit, so keep the default for a final analysis.
     progress : bool, optional
@@ -79,12 +80,15 @@ def placebo_in_space(result: Any, *, prune: float | None = None,
         prob = replace(prob, n_starts=int(n_starts))
     times = prob.times
     post = times >= prob.start
-    gaps = {prob.units[prob.treated]: result.path["gap"].to_numpy()}
-    for j in progress_iter(list(prob.donors), desc="placebo in space", progress=progress):
-        others = np.array([d for d in prob.donors if d != j])
-        f = _fit(prob, int(j), others)
-        gaps[prob.units[j]] = f.gap
-    G = pd.DataFrame(gaps, index=pd.Index(times, name="time"))
+    if result.placebo_gaps is not None and n_starts is None:
+        G = result.placebo_gaps  # already refitted: only re-rank (e.g. another prune=)
+    else:
+        gaps = {prob.units[prob.treated]: result.path["gap"].to_numpy()}
+        for j in progress_iter(list(prob.donors), desc="placebo in space", progress=progress):
+            others = np.array([d for d in prob.donors if d != j])
+            f = _fit(prob, int(j), others)
+            gaps[prob.units[j]] = f.gap
+        G = pd.DataFrame(gaps, index=pd.Index(times, name="time"))
     A = G.to_numpy()
     pre_mspe = np.mean(A[~post] ** 2, axis=0)
     post_mspe = np.mean(A[post] ** 2, axis=0)

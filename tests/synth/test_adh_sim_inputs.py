@@ -115,7 +115,12 @@ def test_penalty_moves_towards_nearest_neighbour():
     np.testing.assert_allclose(r0.weights, rp0.weights, atol=1e-10)
     big = fit(df, start, v="inverse_variance", penalty=1e6)
     # lambda -> infinity: all weight on the donor nearest in (standardised) predictors
-    bal = big.balance
+    wide = df.pivot(index="area", columns="year", values="y")
+    X = np.column_stack([wide.loc[:, a:a + 3].mean(axis=1) for a in (2000, 2004, 2008, 2012)])
+    Xs = X / X.std(axis=0, ddof=1)
+    Xs = pd.DataFrame(Xs, index=wide.index)
+    dist = ((Xs.drop("T") - Xs.loc["T"]) ** 2).sum(axis=1)
+    assert big.weights.idxmax() == dist.idxmin()
     assert big.weights.max() > 0.99
     assert big.n_effective_donors < r0.n_effective_donors
 
@@ -180,7 +185,9 @@ def test_input_unchanged_and_reproducible():
 def test_result_is_immutable_and_tidy():
     df, start = factor_panel()
     r = fit(df, start)
-    with pytest.raises(Exception):
+    from dataclasses import FrozenInstanceError
+
+    with pytest.raises(FrozenInstanceError):
         r.estimate = 0.0
     eff = r.to_frame()
     assert list(eff.columns[:7]) == ["term", "estimate", "std_error", "statistic", "p_value",

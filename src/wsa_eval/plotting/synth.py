@@ -82,7 +82,7 @@ def leave_one_out_plot(result: Any, ax: Any = None) -> Any:
         raise WsaEvalError("Run result.leave_one_out() first.")
     ax = get_ax(ax)
     p = result.path
-    for i, (u, d) in enumerate(result.loo_paths.groupby("dropped", sort=False)):
+    for i, (_, d) in enumerate(result.loo_paths.groupby("dropped", sort=False)):
         ax.plot(d["time"], d["synthetic"], color="0.65", lw=0.9,
                 label="leave one donor out" if i == 0 else None)
     ax.plot(p["time"], p["treated"], color="C3", lw=2, label=str(result.treated_unit))
@@ -99,7 +99,7 @@ def in_time_plot(result: Any, ax: Any = None) -> Any:
     if result.in_time_paths is None:
         raise WsaEvalError("Run result.placebo_in_time() first.")
     ax = get_ax(ax)
-    for i, (s, d) in enumerate(result.in_time_paths.groupby("fake_start", sort=True)):
+    for s, d in result.in_time_paths.groupby("fake_start", sort=True):
         line = ax.plot(d["time"], d["gap"], lw=1.2, label=f"fake start {s}")
         ax.axvline(float(s) - 0.5, color=line[0].get_color(), lw=0.7, ls=":")
     ax.axhline(0, color="0.5", lw=0.8)

@@ -56,17 +56,22 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from .._utils import as_generator, check_alpha, hash_frame, require_columns, require_frame
-from .._utils import seed_for_spec
+from .._utils import (
+    as_generator,
+    check_alpha,
+    hash_frame,
+    require_columns,
+    require_frame,
+    seed_for_spec,
+)
 from ..errors import (
-    ConvergenceWarning,
     DataWarning,
     EstimationError,
     PanelError,

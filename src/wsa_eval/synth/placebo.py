@@ -64,9 +64,9 @@ def placebo_in_space(result: Any, *, prune: float | None = None,
     n_starts : int, optional
         Starting points of the nested V search in each placebo fit (default: as in the
         original fit). When ``result`` already holds placebo fits and ``n_starts`` is not
-        given they are reused, so trying several ``prune`` values refits nothing. Fewer is faster; placebo fits that are less well optimised have
-        larger pre-period RMSPEs, which can only make the test more favourable to the
-        treated unit, so keep the default for a final analysis.
+        given they are reused, so trying several ``prune`` values refits nothing. Fewer
+        starts are faster, but less well optimised placebo fits have larger pre-period
+        RMSPEs, which favours the treated unit: keep the default for a final analysis.
     progress : bool, optional
         Show a progress bar (default: only in a terminal).
     """

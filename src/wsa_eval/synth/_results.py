@@ -160,9 +160,11 @@ class SyntheticControlResult(EffectResult):
         if self.conformal_table is not None and self.inference.startswith("conformal"):
             return f"Conformal inference: {self.inference}."
         if self.placebo_table is not None:
-            n = int(self.placebo_table["included"].sum())
+            tab = self.placebo_table
+            n = int(tab["included"].sum())
+            rank = int(tab.loc[tab["treated"], "rank"].iloc[0])
             return (f"Placebo-in-space test: the treated unit's post/pre RMSPE ratio ranks "
-                    f"among {n} units (itself and {n - 1} placebo donors), giving p = "
+                    f"{rank} of {n} (itself and {n - 1} placebo donors), giving p = "
                     f"{self.p_value:.3g}; the smallest p-value this test can give is 1/{n} = "
                     f"{1 / n:.3g}.")
         if self.conformal_table is not None:

@@ -203,7 +203,7 @@ def _fmt(t: Any) -> Any:
 def build_result(prob: Any, fit: Any, *, alpha: float, spec: dict[str, Any],
                  emit: bool = True) -> SyntheticControlResult:
     """Assemble the result of the main fit (and emit its warnings)."""
-    from .adh import _degenerate, outcome_only_bound
+    from ._qp import _degenerate, outcome_only_bound
 
     times = prob.times
     post = times >= prob.start

@@ -16,15 +16,18 @@ post-period ``t`` is the gap ``Y_1t - sum_j w_j Y_jt``.
 
 Computation. Predictors are divided by their standard deviation across the treated unit and
 donors (as Synth does), so ``V`` is reported on that standardised scale, normalised to sum
-to one. The inner problem is an exact simplex least-squares problem (active set, Gram form,
-warm-started on the previous support: :func:`wsa_eval.synth._qp.simplex_ls`). The outer
-problem is solved over ``V = softmax(theta)`` by L-BFGS-B with the exact gradient of the
-outer loss through the inner solution (implicit differentiation of the inner KKT system on
-its support), from several deterministic starting points (equal weights on standardised
-predictors, regression-based weights, weights concentrated on each predictor, then seeded
-random draws), followed by a Nelder-Mead polish of the best. The lowest pre-period MSPE any
-convex combination of donors can reach (outcome-only fit) is a lower bound on the outer
-loss: reaching it certifies a global optimum.
+to one. The inner problem is an exact simplex least-squares problem solved by a primal
+active set warm-started from the previous solution (``wsa_eval.synth._qp``). The outer
+problem is searched over ``V = softmax(6 tanh(p))`` (every weight at least ~6e-6 of the
+largest, which keeps W well defined) by Nelder-Mead from several deterministic starting
+points -- equal weights on the standardised predictors (inverse variance), equal weights on
+the raw predictors, regression-based weights, weights concentrated on each predictor in
+turn -- then seeded random ones; the best is polished and restarted once (a restart that
+still improves the fit is reported as possible non-convergence). The lowest pre-period
+MSPE any convex combination of donors reaches (outcome-only fit) bounds the outer loss from
+below and is reported. When several donor weightings fit the predictors equally well (ties,
+or the treated unit inside the donors' hull on the weighted predictors) a ConvergenceWarning
+says the weights are not unique.
 
 Penalised synthetic control (Abadie & L'Hour 2021, JASA) adds
 ``lambda * sum_j w_j ||X_1 - X_{0j}||_V^2`` to the inner objective, which favours donors close
@@ -53,7 +56,6 @@ data. JASA 116(536), 1817-1834.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -61,7 +63,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 
 from .._utils import (
     as_generator,
@@ -80,7 +81,13 @@ from ..errors import (
 )
 from ..panel import validate_panel
 from ..results import make_spec
-from ._qp import kkt_solve, simplex_ls
+from ._qp import (  # noqa: F401  (re-exported: the maths of this estimator)
+    _degenerate,
+    nested_v,
+    outcome_only_bound,
+    simplex_ls,
+    solve_weights,
+)
 
 __all__ = ["synthetic_control", "Predictor", "solve_weights", "nested_v"]
 
@@ -210,269 +217,6 @@ class _Problem:
                 X[k] = np.nanmedian(block, axis=1) if p.op == "median" else \
                     np.nanmean(block, axis=1)
         return X
-
-
-# ------------------------------------------------------------------------------------------
-# the maths: inner simplex QP and nested V
-# ------------------------------------------------------------------------------------------
-def solve_weights(X1: np.ndarray, X0: np.ndarray, v: np.ndarray, penalty: float | None = None,
-                  support: np.ndarray | None = None):
-    """Donor weights for predictor weights ``v``: ``argmin_W ||X1 - X0 W||_V^2`` (+ penalty).
-
-    ``X1`` is (K,), ``X0`` (K, J), ``v`` (K,) non-negative. Returns a
-    :class:`~wsa_eval.synth._qp.SimplexLSResult`.
-    """
-    Xv = X0 * v[:, None]
-    G = X0.T @ Xv
-    c = Xv.T @ X1
-    const = float(X1 @ (v * X1))
-    if penalty:
-        d = ((X1[:, None] - X0) ** 2 * v[:, None]).sum(axis=0)
-        c = c - 0.5 * penalty * d
-    return simplex_ls(G=G, c=c, const=const, support=support)
-
-
-def _softmax(theta: np.ndarray) -> np.ndarray:
-    e = np.exp(theta - theta.max())
-    return e / e.sum()
-
-
-#: V = softmax(_B * tanh(p)): every predictor keeps a weight of at least e^(-2 _B) (~6e-6)
-#: of the largest, which keeps the inner problem well posed (a V with exact zeros makes W
-#: non-unique) while leaving room for near-corner solutions.
-_B = 6.0
-#: Nelder-Mead budgets: every start, the best few, the best one, a final restart
-_START_ITER, _N_SECOND, _SECOND_ITER, _N_POLISH, _POLISH_ITER, _RESTART_ITER = \
-    50, 0, 0, 1, 300, 100
-
-
-def _v_of(p: np.ndarray) -> np.ndarray:
-    return _softmax(_B * np.tanh(p))
-
-
-def _p_of(v: np.ndarray) -> np.ndarray:
-    th = np.log(np.maximum(v, 1e-300))
-    th = th - 0.5 * (th.max() + th.min())  # centre: softmax is shift invariant
-    return np.arctanh(np.clip(th / _B, -0.995, 0.995))
-
-
-class _Inner:
-    """Fast repeated inner solves for one (X1, X0): KKT on the previous support first."""
-
-    def __init__(self, X1: np.ndarray, X0: np.ndarray, penalty: float | None):
-        self.X1, self.X0, self.penalty = X1, X0, penalty
-        self.D = (X1[:, None] - X0) ** 2 if penalty else None
-        self.S = np.zeros(0, dtype=int)
-        self.w = None
-        self.evals = 0
-        self._sq = X0 ** 2
-        self.X0T = np.ascontiguousarray(X0.T)
-        self.vX1 = None
-
-    def scale(self, v: np.ndarray) -> float:
-        return float((v @ self._sq).max())
-
-    def solve(self, v: np.ndarray) -> np.ndarray:
-        """Primal active set from the previous solution (feasible for any V)."""
-        self.evals += 1
-        X0, X0T = self.X0, self.X0T
-        J = X0.shape[1]
-        c = X0T @ (v * self.X1)
-        if self.D is not None:
-            c = c - 0.5 * self.penalty * (v @ self.D)
-        if self.w is None:
-            G = X0.T @ (X0 * v[:, None])
-            w = simplex_ls(G=G, c=c).w
-            self.w, self.S = w, np.flatnonzero(w > 0)
-            return w
-        w = self.w.copy()
-        S = list(self.S)
-        for _ in range(4 * J + 20):
-            # optimum on S, stepping back to the boundary when a weight would turn negative
-            for _ in range(len(S) + 1):
-                Sa = np.array(S)
-                GS = X0T @ (X0.take(Sa, 1) * v[:, None])  # J x k
-                sol = kkt_solve(GS.take(Sa, 0), c.take(Sa)) if len(S) > 1 else \
-                    np.array([1.0, c[S[0]] - GS[S[0], 0]])
-                if sol is None:
-                    return self._fallback(v, c)
-                z = sol[:-1]
-                if (z > 0).all():
-                    w[:] = 0.0
-                    w[Sa] = z
-                    break
-                wf = w.take(Sa)
-                neg = z <= 0
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    steps = np.where(neg, wf / (wf - z), np.inf)
-                i = int(np.argmin(steps))
-                alpha = min(max(float(steps[i]), 0.0), 1.0)
-                wf = wf + alpha * (z - wf)
-                wf[i] = 0.0
-                wf[wf < 1e-15] = 0.0
-                w[:] = 0.0
-                w[Sa] = wf
-                S = [j for j, x in zip(S, wf) if x > 0]
-                if not S:
-                    return self._fallback(v, c)
-            else:
-                return self._fallback(v, c)
-            red = GS @ z - c + sol[-1]
-            red[Sa] = np.inf
-            j = int(red.argmin())
-            if red[j] >= 0 or red[j] >= -1e-10 * self.scale(v):
-                self.w, self.S = w, Sa
-                return w
-            S.append(j)
-        return self._fallback(v, c)
-
-    def _fallback(self, v: np.ndarray, c: np.ndarray) -> np.ndarray:
-        G = self.X0.T @ (self.X0 * v[:, None])
-        w = simplex_ls(G=G, c=c).w
-        self.w, self.S = w, np.flatnonzero(w > 0)
-        return w
-
-
-def _regression_v(X: np.ndarray, ybar: np.ndarray) -> np.ndarray:
-    """Starting V from a regression of the mean pre-period outcome on the predictors."""
-    K, n = X.shape
-    A = np.column_stack([np.ones(n), X.T])
-    beta = np.linalg.lstsq(A, ybar, rcond=None)[0][1:]
-    v = beta ** 2
-    v = v / v.sum() if v.sum() > 0 and np.all(np.isfinite(v)) else np.full(K, 1.0 / K)
-    return 0.9 * v + 0.1 / K
-
-
-def nested_v(X1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray, *,
-             penalty: float | None = None, n_starts: int = 10, seed: int = 0,
-             raw_sd: np.ndarray | None = None) -> tuple[np.ndarray, Any, dict[str, Any]]:
-    """Choose diagonal ``V`` minimising the outcome MSPE ``||z1 - Z0 W*(V)||^2 / T0``.
-
-    ``X1``, ``X0`` are standardised predictors (K,) and (K, J); ``z1`` (T0,), ``Z0``
-    (T0, J) the outcomes over the fitting periods; ``raw_sd`` the predictors' standard
-    deviations (for the "equal on the raw scale" start). Returns ``(v, inner, report)``.
-    """
-    K = X1.shape[0]
-    T0 = len(z1)
-    inner = _Inner(X1, X0, penalty)
-
-    best: dict[str, Any] = {"loss": math.inf}
-
-    def loss(p: np.ndarray) -> float:
-        v = _v_of(p)
-        w = inner.solve(v)
-        e = z1 - Z0 @ w
-        f = float(e @ e) / T0
-        if f < best["loss"]:
-            best.update(loss=f, w=w.copy(), v=v, p=p.copy())
-        return f
-
-    if K == 1:
-        v = np.ones(1)
-        r = solve_weights(X1, X0, v, penalty)
-        e = z1 - Z0 @ r.w
-        return v, r, {"starts": [], "best_loss": float(e @ e) / T0, "evaluations": 1,
-                      "converged": True}
-    starts: list[tuple[str, np.ndarray]] = [("inverse variance (equal on standardised)",
-                                             np.full(K, 1.0 / K))]
-    if raw_sd is not None:
-        starts.append(("equal on the raw scale", raw_sd ** 2 / np.sum(raw_sd ** 2)))
-    reg = _regression_v(np.column_stack([X1, X0]),
-                        np.concatenate([[z1.mean()], Z0.mean(axis=0)]))
-    starts.append(("regression-based", reg))
-    for k in np.argsort(-reg, kind="stable"):
-        s = np.full(K, 0.2 / (K - 1))
-        s[k] = 0.8
-        starts.append((f"concentrated on predictor {k}", s))
-    rng = np.random.default_rng(seed)
-    n_starts = max(int(n_starts), 1)
-    starts = starts[:n_starts]
-    while len(starts) < n_starts:
-        starts.append(("random", rng.dirichlet(np.ones(K))))
-    report: list[dict[str, Any]] = []
-
-    def nm(p: np.ndarray, iters: int, step: float, xtol: float) -> Any:
-        return minimize(loss, p, method="Nelder-Mead",
-                        options={"maxiter": iters, "xatol": xtol, "fatol": 1e-12,
-                                 "initial_simplex": np.vstack([p, p + step * np.eye(K)]),
-                                 "adaptive": True})
-
-    # successive halving: a short search from every start, longer ones from the best few
-    for name, v0 in starts:
-        res = nm(_p_of(v0), _START_ITER, 0.3, 1e-4)
-        report.append({"start": name, "loss": float(res.fun), "p": res.x,
-                       "evaluations": int(res.nfev)})
-    order = sorted(range(len(report)), key=lambda i: report[i]["loss"])
-    for i in order[:_N_SECOND]:
-        res = nm(report[i]["p"], _SECOND_ITER, 0.15, 1e-5)
-        report[i].update(loss=float(res.fun), p=res.x)
-    order = sorted(range(len(report)), key=lambda i: report[i]["loss"])
-    for i in order[:_N_POLISH]:  # polish the best start(s)
-        res = nm(report[i]["p"], _POLISH_ITER, 0.1, 1e-7)
-        report[i]["polished_loss"] = float(res.fun)
-    # restart from the best point: a converged search gains (almost) nothing
-    before = best["loss"]
-    p = best["p"]
-    minimize(loss, p, method="Nelder-Mead",
-             options={"maxiter": _RESTART_ITER, "xatol": 1e-7, "fatol": 1e-12,
-                      "initial_simplex": np.vstack([p, p + 0.05 * np.eye(K)]),
-                      "adaptive": True})
-    gain = (before - best["loss"]) / max(before, 1e-300)
-    v, w = best["v"], best["w"]
-    # the inner solution from a cold start at the chosen V: if it differs (ties), keep the
-    # one the search found, which fits the pre-period outcome better, and say so
-    r = solve_weights(X1, X0, v, penalty)
-    e = z1 - Z0 @ r.w
-    cold = float(e @ e) / T0
-    tie = bool(cold > best["loss"] * (1 + 1e-6) + 1e-14
-               and np.max(np.abs(r.w - w)) > 1e-3)
-    if not tie:
-        w = r.w
-    for rr in report:
-        rr.pop("p", None)
-    final = min(cold, best["loss"])
-    return v, r if not tie else _replace_w(r, w), {
-        "starts": report, "best_loss": final, "evaluations": inner.evals,
-        "restart_gain": gain, "converged": bool(gain < 1e-3), "inner_tie": bool(tie)}
-
-
-def _replace_w(r: Any, w: np.ndarray) -> Any:
-    from dataclasses import replace as _rep
-
-    return _rep(r, w=w)
-
-
-def outcome_only_bound(z1: np.ndarray, Z0: np.ndarray) -> tuple[float, np.ndarray]:
-    """The smallest pre-period MSPE any convex combination of donors reaches, and its W."""
-    r = simplex_ls(Z0, z1)
-    return r.loss / len(z1), r.w
-
-
-def _degenerate(X1: np.ndarray, X0: np.ndarray, v: np.ndarray, w: np.ndarray,
-                penalty: float | None) -> bool:
-    """True when the inner solution is not unique (ties or a singular support system)."""
-    Xv = X0 * v[:, None]
-    G = X0.T @ Xv
-    c = Xv.T @ X1
-    if penalty:
-        c = c - 0.5 * penalty * ((X1[:, None] - X0) ** 2 * v[:, None]).sum(axis=0)
-    S = w > 1e-10
-    scale = max(float(np.max(np.abs(np.diag(G)))), 1e-300)
-    grad = G @ w - c
-    lam = -float(np.mean(grad[S]))
-    red = (grad + lam) / scale
-    if np.any((~S) & (np.abs(red) < 1e-12)):
-        return True
-    k = int(S.sum())
-    if k > 1:
-        GS = G[np.ix_(S, S)]
-        # directions in the support that keep sum(w) = 1: null space of 1'
-        P = np.eye(k) - 1.0 / k
-        ev = np.linalg.eigvalsh(P @ GS @ P / scale)
-        # k-1 of them should be positive
-        if np.sort(ev)[1] < 1e-11:
-            return True
-    return False
 
 
 # ------------------------------------------------------------------------------------------

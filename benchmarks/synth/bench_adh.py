@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -172,11 +173,17 @@ def _child(tool: str, case: str) -> None:
 def run(tool: str, case: str, cap: float) -> dict:
     cmd = [sys.executable, __file__, "--child", tool, case]
     t0 = time.perf_counter()
+    # own process group, so a peer's worker processes die with it at the cap
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"},
+                            start_new_session=True)
     try:
-        cp = subprocess.run(cmd, capture_output=True, text=True, timeout=cap,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+        stdout, stderr = proc.communicate(timeout=cap)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         return {"timeout": True, "seconds": time.perf_counter() - t0}
+    cp = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
     line = [ln for ln in cp.stdout.splitlines() if ln.startswith("RESULT ")]
     if not line:
         return {"error": (cp.stderr or cp.stdout)[-400:]}

@@ -7,15 +7,25 @@ the donor whose reduced gradient most violates the KKT conditions, solve the equ
 constrained problem on the free set, and step back to the boundary when a weight would turn
 negative. It is exact (to rounding) and fast for tens to a few thousand donors, and returns
 a sparse solution, as synthetic-control weights typically are.
+
+The second half holds the synthetic-control layer on top: :func:`solve_weights` (donor
+weights for given predictor weights V, optionally penalised as in Abadie & L'Hour 2021) and
+:func:`nested_v` (V chosen to minimise the pre-period outcome MSPE; see
+:mod:`wsa_eval.synth.adh` for the method and its references).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from scipy.linalg.lapack import dgesv as _dgesv
+from scipy.optimize import minimize
 
-__all__ = ["SimplexLSResult", "simplex_ls"]
+__all__ = ["SimplexLSResult", "simplex_ls", "kkt_solve", "solve_weights", "nested_v",
+           "outcome_only_bound"]
 
 
 @dataclass(frozen=True)
@@ -27,27 +37,37 @@ class SimplexLSResult:
     kkt_gap: float  #: max violation of the KKT conditions at the solution
 
 
+def _kkt_solve(Gf: np.ndarray, cf: np.ndarray) -> np.ndarray | None:
+    """Solve [Gf 1; 1' 0][w; mu] = [cf; 1]; None when singular. Returns (w, mu) stacked."""
+    k = cf.size
+    K = np.empty((k + 1, k + 1))
+    K[:k, :k] = Gf
+    K[:k, k] = 1.0
+    K[k, :k] = 1.0
+    K[k, k] = 0.0
+    rhs = np.empty(k + 1)
+    rhs[:k] = cf
+    rhs[k] = 1.0
+    _, _, sol, info = _dgesv(K, rhs)
+    if info != 0 or not np.isfinite(sol).all():
+        return None
+    return sol
+
+
 def _solve_free(G: np.ndarray, c: np.ndarray, free: np.ndarray, ridge: float) -> np.ndarray:
     """Minimise 0.5 w'Gw - c'w on the free set subject to sum(w) = 1 (KKT system)."""
     k = free.size
     if k == 1:
         return np.ones(1)
-    Gf = G[np.ix_(free, free)]
-    K = np.empty((k + 1, k + 1))
-    K[:k, :k] = Gf
+    Gf = G.take(free, 0).take(free, 1)
     if ridge:
-        K[:k, :k] += ridge * np.eye(k)
-    K[:k, k] = 1.0
-    K[k, :k] = 1.0
-    K[k, k] = 0.0
-    rhs = np.empty(k + 1)
-    rhs[:k] = c[free]
-    rhs[k] = 1.0
-    try:
-        sol = np.linalg.solve(K, rhs)
-        if not np.all(np.isfinite(sol)):
-            raise np.linalg.LinAlgError
-    except np.linalg.LinAlgError:
+        Gf.flat[:: k + 1] += ridge
+    sol = _kkt_solve(Gf, c.take(free))
+    if sol is None:
+        K = np.zeros((k + 1, k + 1))
+        K[:k, :k] = Gf
+        K[:k, k] = K[k, :k] = 1.0
+        rhs = np.append(c.take(free), 1.0)
         sol = np.linalg.lstsq(K, rhs, rcond=None)[0]
     return sol[:k]
 
@@ -61,11 +81,16 @@ def simplex_ls(
     const: float = 0.0,
     tol: float = 1e-10,
     max_iter: int | None = None,
+    support: np.ndarray | None = None,
+    w0: np.ndarray | None = None,
 ) -> SimplexLSResult:
     """Minimise ``||A w - b||^2`` over the simplex.
 
     Either give ``A`` (m x n) and ``b`` (m,), or the Gram form ``G = A'A`` (n x n),
     ``c = A'b`` and ``const = b'b`` (cheaper when the same donors are refitted many times).
+    Warm starts (the answer does not depend on them, up to rounding): ``w0``, any feasible
+    point (e.g. the solution of a previous, similar problem), or ``support``, donor indices
+    used only when the optimum on that set is feasible.
 
     Returns the weights, the loss, and a KKT gap (0 at an exact optimum).
     """
@@ -79,62 +104,355 @@ def simplex_ls(
         G = np.asarray(G, dtype=float)
         c = np.asarray(c, dtype=float)
     n = G.shape[0]
-    scale = max(float(np.max(np.abs(np.diag(G)))), 1e-300)
+    diag = np.diag(G)
+    scale = max(float(np.max(np.abs(diag))), 1e-300)
     ridge = 1e-14 * scale
     max_iter = max_iter or 10 * n + 50
-    diag = np.diag(G)
-    # best single vertex: loss_j = G_jj - 2 c_j + const
-    j0 = int(np.argmin(diag - 2 * c))
     w = np.zeros(n)
-    w[j0] = 1.0
     free = np.zeros(n, dtype=bool)
-    free[j0] = True
+    started = need_inner = False
+    if w0 is not None:
+        x = np.clip(np.asarray(w0, dtype=float), 0.0, None)
+        if x.shape == (n,) and np.isfinite(x).all() and x.sum() > 0:
+            w = x / x.sum()
+            free = w > 0
+            started = need_inner = True
+    if not started and support is not None and len(support) > 0:
+        s0 = np.unique(np.asarray(support, dtype=int))
+        z0 = _solve_free(G, c, s0, ridge)
+        if (z0 > 0).all():
+            w[s0] = z0
+            free[s0] = True
+            started = True
+    if not started:
+        # best single vertex: loss_j = G_jj - 2 c_j + const
+        j0 = int(np.argmin(diag - 2 * c))
+        w[j0] = 1.0
+        free[j0] = True
     it = 0
     converged = False
+    j = int(np.flatnonzero(free)[0])
     while it < max_iter:
         it += 1
-        grad = G @ w - c  # half the gradient of the loss
-        lam = -np.mean(grad[free])
+        if need_inner:
+            # move towards the free-set optimum, dropping weights that hit zero
+            for _ in range(n + 1):
+                idx = np.flatnonzero(free)
+                z = _solve_free(G, c, idx, ridge)
+                if (z > 0).all():
+                    w[:] = 0.0
+                    w[idx] = z
+                    break
+                wf = w.take(idx)
+                neg = z <= 0
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    steps = np.where(neg, wf / (wf - z), np.inf)
+                alpha = min(max(float(steps.min()), 0.0), 1.0)
+                wf = wf + alpha * (z - wf)
+                w[:] = 0.0
+                w[idx] = wf
+                hit = (wf <= 1e-15) & neg
+                drop = idx[hit] if hit.any() else idx[[np.argmin(steps)]]
+                free[drop] = False
+                w[drop] = 0.0
+                if not free.any():  # cannot happen for a feasible start; guard anyway
+                    w[j] = 1.0
+                    free[j] = True
+                    break
+            np.clip(w, 0.0, None, out=w)
+            s = w.sum()
+            if s > 0:
+                w /= s
+            else:  # pragma: no cover - guard
+                w[:] = 1.0 / n
+                free[:] = True
+        idx = np.flatnonzero(free)
+        grad = G.take(idx, 1) @ w.take(idx) - c  # half the gradient of the loss
+        lam = -float(grad.take(idx).mean())
         reduced = grad + lam  # >= 0 on the fixed set at the optimum
-        cand = np.where(~free, reduced, np.inf)
-        j = int(np.argmin(cand))
-        if cand[j] >= -tol * scale:
+        reduced[idx] = np.inf
+        j = int(np.argmin(reduced))
+        if reduced[j] >= -tol * scale:
             converged = True
             break
         free[j] = True
-        # inner loop: move towards the free-set optimum, dropping weights that hit zero
-        for _ in range(n + 1):
-            idx = np.flatnonzero(free)
-            z = _solve_free(G, c, idx, ridge)
-            if np.all(z > 0):
-                w = np.zeros(n)
-                w[idx] = z
-                break
-            wf = w[idx]
-            neg = z <= 0
-            with np.errstate(divide="ignore", invalid="ignore"):
-                steps = np.where(neg, wf / (wf - z), np.inf)
-            alpha = float(np.min(steps))
-            alpha = min(max(alpha, 0.0), 1.0)
-            wf = wf + alpha * (z - wf)
-            w = np.zeros(n)
-            w[idx] = wf
-            hit = (wf <= 1e-15) & neg
-            drop = idx[hit] if np.any(hit) else idx[[np.argmin(steps)]]
-            free[drop] = False
-            w[drop] = 0.0
-            if not free.any():  # cannot happen for a feasible start; guard anyway
-                w[j] = 1.0
-                free[j] = True
-                break
-        w = np.clip(w, 0.0, None)
-        s = w.sum()
-        w = w / s if s > 0 else np.full(n, 1.0 / n)
+        need_inner = True
     grad = G @ w - c
-    lam = -np.mean(grad[w > 0]) if np.any(w > 0) else 0.0
+    pos = w > 0
+    lam = -np.mean(grad[pos]) if np.any(pos) else 0.0
     red = grad + lam
-    gap = float(max(np.max(np.abs(red[w > 0])) if np.any(w > 0) else 0.0,
-                    -np.min(red[w <= 0]) if np.any(w <= 0) else 0.0, 0.0) / scale)
+    gap = float(max(np.max(np.abs(red[pos])) if np.any(pos) else 0.0,
+                    -np.min(red[~pos]) if np.any(~pos) else 0.0, 0.0) / scale)
     loss = float(w @ G @ w - 2 * c @ w + const)
     return SimplexLSResult(w=w, loss=max(loss, 0.0), iterations=it, converged=converged,
                            kkt_gap=gap)
+
+
+def kkt_solve(Gf: np.ndarray, cf: np.ndarray) -> np.ndarray | None:
+    """Weights and multiplier of ``min 0.5 w'Gf w - cf'w`` s.t. ``sum(w) = 1`` (no sign
+    constraint): the stacked solution ``(w, mu)``, or None when the system is singular."""
+    return _kkt_solve(np.asarray(Gf, dtype=float), np.asarray(cf, dtype=float))
+
+
+# ------------------------------------------------------------------------------------------
+# synthetic control: the inner QP for given predictor weights V and the nested choice of V
+# (Abadie & Gardeazabal 2003; Abadie, Diamond & Hainmueller 2010, 2011; see synth.adh)
+# ------------------------------------------------------------------------------------------
+def solve_weights(X1: np.ndarray, X0: np.ndarray, v: np.ndarray, penalty: float | None = None,
+                  support: np.ndarray | None = None):
+    """Donor weights for predictor weights ``v``: ``argmin_W ||X1 - X0 W||_V^2`` (+ penalty).
+
+    ``X1`` is (K,), ``X0`` (K, J), ``v`` (K,) non-negative. Returns a
+    :class:`~wsa_eval.synth._qp.SimplexLSResult`.
+    """
+    Xv = X0 * v[:, None]
+    G = X0.T @ Xv
+    c = Xv.T @ X1
+    const = float(X1 @ (v * X1))
+    if penalty:
+        d = ((X1[:, None] - X0) ** 2 * v[:, None]).sum(axis=0)
+        c = c - 0.5 * penalty * d
+    return simplex_ls(G=G, c=c, const=const, support=support)
+
+
+def _softmax(theta: np.ndarray) -> np.ndarray:
+    e = np.exp(theta - theta.max())
+    return e / e.sum()
+
+
+#: V = softmax(_B * tanh(p)): every predictor keeps a weight of at least e^(-2 _B) (~6e-6)
+#: of the largest, which keeps the inner problem well posed (a V with exact zeros makes W
+#: non-unique) while leaving room for near-corner solutions.
+_B = 6.0
+#: Nelder-Mead budgets: every start, the best few, the best one, a final restart
+_START_ITER, _N_SECOND, _SECOND_ITER, _N_POLISH, _POLISH_ITER, _RESTART_ITER = \
+    50, 0, 0, 1, 300, 100
+
+
+def _v_of(p: np.ndarray) -> np.ndarray:
+    return _softmax(_B * np.tanh(p))
+
+
+def _p_of(v: np.ndarray) -> np.ndarray:
+    th = np.log(np.maximum(v, 1e-300))
+    th = th - 0.5 * (th.max() + th.min())  # centre: softmax is shift invariant
+    return np.arctanh(np.clip(th / _B, -0.995, 0.995))
+
+
+class _Inner:
+    """Fast repeated inner solves for one (X1, X0): KKT on the previous support first."""
+
+    def __init__(self, X1: np.ndarray, X0: np.ndarray, penalty: float | None):
+        self.X1, self.X0, self.penalty = X1, X0, penalty
+        self.D = (X1[:, None] - X0) ** 2 if penalty else None
+        self.S = np.zeros(0, dtype=int)
+        self.w = None
+        self.evals = 0
+        self._sq = X0 ** 2
+        self.X0T = np.ascontiguousarray(X0.T)
+        self.vX1 = None
+
+    def scale(self, v: np.ndarray) -> float:
+        return float((v @ self._sq).max())
+
+    def solve(self, v: np.ndarray) -> np.ndarray:
+        """Primal active set from the previous solution (feasible for any V)."""
+        self.evals += 1
+        X0, X0T = self.X0, self.X0T
+        J = X0.shape[1]
+        c = X0T @ (v * self.X1)
+        if self.D is not None:
+            c = c - 0.5 * self.penalty * (v @ self.D)
+        if self.w is None:
+            G = X0.T @ (X0 * v[:, None])
+            w = simplex_ls(G=G, c=c).w
+            self.w, self.S = w, np.flatnonzero(w > 0)
+            return w
+        w = self.w.copy()
+        S = list(self.S)
+        for _ in range(4 * J + 20):
+            # optimum on S, stepping back to the boundary when a weight would turn negative
+            for _ in range(len(S) + 1):
+                Sa = np.array(S)
+                GS = X0T @ (X0.take(Sa, 1) * v[:, None])  # J x k
+                sol = kkt_solve(GS.take(Sa, 0), c.take(Sa)) if len(S) > 1 else \
+                    np.array([1.0, c[S[0]] - GS[S[0], 0]])
+                if sol is None:
+                    return self._fallback(v, c)
+                z = sol[:-1]
+                if (z > 0).all():
+                    w[:] = 0.0
+                    w[Sa] = z
+                    break
+                wf = w.take(Sa)
+                neg = z <= 0
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    steps = np.where(neg, wf / (wf - z), np.inf)
+                i = int(np.argmin(steps))
+                alpha = min(max(float(steps[i]), 0.0), 1.0)
+                wf = wf + alpha * (z - wf)
+                wf[i] = 0.0
+                wf[wf < 1e-15] = 0.0
+                w[:] = 0.0
+                w[Sa] = wf
+                S = [j for j, x in zip(S, wf) if x > 0]
+                if not S:
+                    return self._fallback(v, c)
+            else:
+                return self._fallback(v, c)
+            red = GS @ z - c + sol[-1]
+            red[Sa] = np.inf
+            j = int(red.argmin())
+            if red[j] >= 0 or red[j] >= -1e-10 * self.scale(v):
+                self.w, self.S = w, Sa
+                return w
+            S.append(j)
+        return self._fallback(v, c)
+
+    def _fallback(self, v: np.ndarray, c: np.ndarray) -> np.ndarray:
+        G = self.X0.T @ (self.X0 * v[:, None])
+        w = simplex_ls(G=G, c=c).w
+        self.w, self.S = w, np.flatnonzero(w > 0)
+        return w
+
+
+def _regression_v(X: np.ndarray, ybar: np.ndarray) -> np.ndarray:
+    """Starting V from a regression of the mean pre-period outcome on the predictors."""
+    K, n = X.shape
+    A = np.column_stack([np.ones(n), X.T])
+    beta = np.linalg.lstsq(A, ybar, rcond=None)[0][1:]
+    v = beta ** 2
+    v = v / v.sum() if v.sum() > 0 and np.all(np.isfinite(v)) else np.full(K, 1.0 / K)
+    return 0.9 * v + 0.1 / K
+
+
+def nested_v(X1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray, *,
+             penalty: float | None = None, n_starts: int = 10, seed: int = 0,
+             raw_sd: np.ndarray | None = None) -> tuple[np.ndarray, Any, dict[str, Any]]:
+    """Choose diagonal ``V`` minimising the outcome MSPE ``||z1 - Z0 W*(V)||^2 / T0``.
+
+    ``X1``, ``X0`` are standardised predictors (K,) and (K, J); ``z1`` (T0,), ``Z0``
+    (T0, J) the outcomes over the fitting periods; ``raw_sd`` the predictors' standard
+    deviations (for the "equal on the raw scale" start). Returns ``(v, inner, report)``.
+    """
+    K = X1.shape[0]
+    T0 = len(z1)
+    inner = _Inner(X1, X0, penalty)
+
+    best: dict[str, Any] = {"loss": math.inf}
+
+    def loss(p: np.ndarray) -> float:
+        v = _v_of(p)
+        w = inner.solve(v)
+        e = z1 - Z0 @ w
+        f = float(e @ e) / T0
+        if f < best["loss"]:
+            best.update(loss=f, w=w.copy(), v=v, p=p.copy())
+        return f
+
+    if K == 1:
+        v = np.ones(1)
+        r = solve_weights(X1, X0, v, penalty)
+        e = z1 - Z0 @ r.w
+        return v, r, {"starts": [], "best_loss": float(e @ e) / T0, "evaluations": 1,
+                      "converged": True}
+    starts: list[tuple[str, np.ndarray]] = [("inverse variance (equal on standardised)",
+                                             np.full(K, 1.0 / K))]
+    if raw_sd is not None:
+        starts.append(("equal on the raw scale", raw_sd ** 2 / np.sum(raw_sd ** 2)))
+    reg = _regression_v(np.column_stack([X1, X0]),
+                        np.concatenate([[z1.mean()], Z0.mean(axis=0)]))
+    starts.append(("regression-based", reg))
+    for k in np.argsort(-reg, kind="stable"):
+        s = np.full(K, 0.2 / (K - 1))
+        s[k] = 0.8
+        starts.append((f"concentrated on predictor {k}", s))
+    rng = np.random.default_rng(seed)
+    n_starts = max(int(n_starts), 1)
+    starts = starts[:n_starts]
+    while len(starts) < n_starts:
+        starts.append(("random", rng.dirichlet(np.ones(K))))
+    report: list[dict[str, Any]] = []
+
+    def nm(p: np.ndarray, iters: int, step: float, xtol: float) -> Any:
+        return minimize(loss, p, method="Nelder-Mead",
+                        options={"maxiter": iters, "xatol": xtol, "fatol": 1e-12,
+                                 "initial_simplex": np.vstack([p, p + step * np.eye(K)]),
+                                 "adaptive": True})
+
+    # successive halving: a short search from every start, longer ones from the best few
+    for name, v0 in starts:
+        res = nm(_p_of(v0), _START_ITER, 0.3, 1e-4)
+        report.append({"start": name, "loss": float(res.fun), "p": res.x,
+                       "evaluations": int(res.nfev)})
+    order = sorted(range(len(report)), key=lambda i: report[i]["loss"])
+    for i in order[:_N_SECOND]:
+        res = nm(report[i]["p"], _SECOND_ITER, 0.15, 1e-5)
+        report[i].update(loss=float(res.fun), p=res.x)
+    order = sorted(range(len(report)), key=lambda i: report[i]["loss"])
+    for i in order[:_N_POLISH]:  # polish the best start(s)
+        res = nm(report[i]["p"], _POLISH_ITER, 0.1, 1e-7)
+        report[i]["polished_loss"] = float(res.fun)
+    # restart from the best point: a converged search gains (almost) nothing
+    before = best["loss"]
+    p = best["p"]
+    minimize(loss, p, method="Nelder-Mead",
+             options={"maxiter": _RESTART_ITER, "xatol": 1e-7, "fatol": 1e-12,
+                      "initial_simplex": np.vstack([p, p + 0.05 * np.eye(K)]),
+                      "adaptive": True})
+    gain = (before - best["loss"]) / max(before, 1e-300)
+    v, w = best["v"], best["w"]
+    # the inner solution from a cold start at the chosen V: if it differs (ties), keep the
+    # one the search found, which fits the pre-period outcome better, and say so
+    r = solve_weights(X1, X0, v, penalty)
+    e = z1 - Z0 @ r.w
+    cold = float(e @ e) / T0
+    tie = bool(cold > best["loss"] * (1 + 1e-6) + 1e-14
+               and np.max(np.abs(r.w - w)) > 1e-3)
+    if not tie:
+        w = r.w
+    for rr in report:
+        rr.pop("p", None)
+    final = min(cold, best["loss"])
+    return v, r if not tie else _replace_w(r, w), {
+        "starts": report, "best_loss": final, "evaluations": inner.evals,
+        "restart_gain": gain, "converged": bool(gain < 1e-3), "inner_tie": bool(tie)}
+
+
+def _replace_w(r: Any, w: np.ndarray) -> Any:
+    from dataclasses import replace as _rep
+
+    return _rep(r, w=w)
+
+
+def outcome_only_bound(z1: np.ndarray, Z0: np.ndarray) -> tuple[float, np.ndarray]:
+    """The smallest pre-period MSPE any convex combination of donors reaches, and its W."""
+    r = simplex_ls(Z0, z1)
+    return r.loss / len(z1), r.w
+
+
+def _degenerate(X1: np.ndarray, X0: np.ndarray, v: np.ndarray, w: np.ndarray,
+                penalty: float | None) -> bool:
+    """True when the inner solution is not unique (ties or a singular support system)."""
+    Xv = X0 * v[:, None]
+    G = X0.T @ Xv
+    c = Xv.T @ X1
+    if penalty:
+        c = c - 0.5 * penalty * ((X1[:, None] - X0) ** 2 * v[:, None]).sum(axis=0)
+    S = w > 1e-10
+    scale = max(float(np.max(np.abs(np.diag(G)))), 1e-300)
+    grad = G @ w - c
+    lam = -float(np.mean(grad[S]))
+    red = (grad + lam) / scale
+    if np.any((~S) & (np.abs(red) < 1e-12)):
+        return True
+    k = int(S.sum())
+    if k > 1:
+        GS = G[np.ix_(S, S)]
+        # directions in the support that keep sum(w) = 1: null space of 1'
+        P = np.eye(k) - 1.0 / k
+        ev = np.linalg.eigvalsh(P @ GS @ P / scale)
+        # k-1 of them should be positive
+        if np.sort(ev)[1] < 1e-11:
+            return True
+    return False

@@ -49,7 +49,7 @@ def _fit(mpdta, case):
                              covariates=covs, method=method, base_period=parts[2])
 
 
-CASES = [c for c in REF if "balance_e" not in c]
+CASES = [c for c in REF if "balance_e" not in c and ":" not in c]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -125,3 +125,50 @@ def test_published_vignette_values(mpdta):
     assert abs(dyn.estimate - (-0.0772)) <= 0.00005
     # aggte(type="group"): overall -0.031 (printed to 3 decimals in the vignette)
     assert abs(res.aggregate("group").estimate - (-0.031)) <= 0.0005
+
+
+# --- repeated cross-sections and unbalanced panels (panel=False) -----------------------
+def _unbalanced(data):
+    # same deterministic row removal as make_mpdta_reference.unbalanced
+    drop = ((data["countyreal"].astype(int) * 7 + data["year"].astype(int)) % 13) == 0
+    return data.loc[~drop].reset_index(drop=True)
+
+
+RC_CASES = [c for c in REF if c.startswith(("rc:", "unbalanced:"))]
+
+
+def _fit_rc(mpdta, case):
+    kind, rest = case.split(":")
+    parts = rest.split("/")
+    cg = {"nevertreated": "never_treated", "notyettreated": "not_yet_treated"}[parts[0]]
+    method = "dr" if parts[1] == "unconditional" else parts[1].split("_")[0]
+    covs = None if parts[1] == "unconditional" else ["lpop"]
+    if kind == "rc":
+        data, unit = mpdta.assign(obs_id=np.arange(len(mpdta))), "obs_id"
+    else:
+        data, unit = _unbalanced(mpdta), "countyreal"
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the unbalanced panel is reported as a DataWarning
+        return callaway_santanna(data, outcome="lemp", unit=unit, time="year",
+                                 first_treated="first.treat", control_group=cg,
+                                 covariates=covs, method=method, base_period=parts[2],
+                                 panel=False)
+
+
+@pytest.mark.parametrize("case", RC_CASES)
+def test_repeated_cross_sections_match_r_did(mpdta, case):
+    ref = REF[case]
+    res = _fit_rc(mpdta, case)
+    np.testing.assert_allclose(res.att_gt["estimate"], ref["att_gt"]["estimate"], atol=TOL)
+    ref_se = np.array([np.nan if s is None else s for s in ref["att_gt"]["std_error"]], float)
+    np.testing.assert_allclose(res.att_gt["std_error"], ref_se, atol=TOL)
+    for kind in ("simple", "group", "dynamic", "calendar"):
+        agg = res.aggregate(kind)
+        r = ref["aggregate"][kind]
+        assert abs(agg.estimate - r["overall_att"]) < TOL, kind
+        assert abs(agg.se - r["overall_se"]) < TOL, kind
+        if kind != "simple":
+            np.testing.assert_allclose(agg.effects["estimate"], r["att_egt"], atol=TOL)
+            np.testing.assert_allclose(agg.effects["std_error"], r["se_egt"], atol=TOL)

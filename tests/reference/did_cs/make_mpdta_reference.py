@@ -37,9 +37,20 @@ def _num(x):
     return None if math.isnan(x) else x
 
 
-def run(data, control_group, xformla, est_method, base_period, balance_e=None):
-    att = ATTgt(yname="lemp", tname="year", idname="countyreal", gname="first.treat",
+def unbalanced(data):
+    """mpdta with a deterministic ~8% of rows removed (an unbalanced panel)."""
+    drop = ((data["countyreal"].astype(int) * 7 + data["year"].astype(int)) % 13) == 0
+    return data.loc[~drop].reset_index(drop=True)
+
+
+def run(data, control_group, xformla, est_method, base_period, balance_e=None, panel=True,
+        unbalanced_panel=False):
+    if not panel:  # repeated cross-sections: each row is its own observation
+        data = data.assign(obs_id=np.arange(len(data)))
+    att = ATTgt(yname="lemp", tname="year", idname="countyreal" if panel else "obs_id",
+                gname="first.treat",
                 data=data.copy(), control_group=control_group, xformla=xformla,
+                panel=panel, allow_unbalanced_panel=unbalanced_panel,
                 cband=False).fit(est_method=est_method, base_period=base_period,
                                  bstrap=False)
     res = att.results
@@ -79,6 +90,16 @@ def main() -> None:
                                                       "varying")
     cases["nevertreated/unconditional/varying/balance_e=1"] = run(
         data, "nevertreated", None, "dr", "varying", balance_e=1)
+    # repeated cross-sections (every row its own observation) and an unbalanced panel
+    for cg in ("nevertreated", "notyettreated"):
+        for m, xf in (("dr", "lemp~lpop"), ("ipw", "lemp~lpop"), ("reg", "lemp~lpop"),
+                      ("dr", None)):
+            name = f"{m}_lpop" if xf else "unconditional"
+            cases[f"rc:{cg}/{name}/varying"] = run(data, cg, xf, m, "varying", panel=False)
+        cases[f"unbalanced:{cg}/dr_lpop/varying"] = run(
+            unbalanced(data), cg, "lemp~lpop", "dr", "varying", unbalanced_panel=True)
+        cases[f"unbalanced:{cg}/unconditional/universal"] = run(
+            unbalanced(data), cg, None, "dr", "universal", unbalanced_panel=True)
     meta = {"source": "csdid (PyPI port of R did) on mpdta, analytic standard errors",
             "csdid": version("csdid"), "drdid": version("drdid"),
             "numpy": np.__version__, "pandas": pd.__version__}

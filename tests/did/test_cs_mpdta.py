@@ -134,7 +134,7 @@ def _unbalanced(data):
     return data.loc[~drop].reset_index(drop=True)
 
 
-RC_CASES = [c for c in REF if c.startswith(("rc:", "unbalanced:"))]
+RC_CASES = [c for c in REF if c.startswith(("rc:", "unbalanced:", "anticipation1:"))]
 
 
 def _fit_rc(mpdta, case):
@@ -143,8 +143,11 @@ def _fit_rc(mpdta, case):
     cg = {"nevertreated": "never_treated", "notyettreated": "not_yet_treated"}[parts[0]]
     method = "dr" if parts[1] == "unconditional" else parts[1].split("_")[0]
     covs = None if parts[1] == "unconditional" else ["lpop"]
+    extra = {}
     if kind == "rc":
         data, unit = mpdta.assign(obs_id=np.arange(len(mpdta))), "obs_id"
+    elif kind == "anticipation1":  # balanced panel, one period of anticipation
+        data, unit, extra = mpdta, "countyreal", {"panel": True, "anticipation": 1}
     else:
         data, unit = _unbalanced(mpdta), "countyreal"
     import warnings
@@ -154,7 +157,7 @@ def _fit_rc(mpdta, case):
         return callaway_santanna(data, outcome="lemp", unit=unit, time="year",
                                  first_treated="first.treat", control_group=cg,
                                  covariates=covs, method=method, base_period=parts[2],
-                                 panel=False)
+                                 **{"panel": False, **extra})
 
 
 @pytest.mark.parametrize("case", RC_CASES)

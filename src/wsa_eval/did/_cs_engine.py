@@ -106,7 +106,7 @@ def estimate_panel(a: PanelArrays, plan: list[CellPlan], control_group: str, met
         if c.reference:
             continue
         cont = _controls(a.g, never, c, a.times, control_group, anticipation)
-        if not cont.any():
+        if not (a.w * cont).sum() > 0:
             raise EstimationError(
                 f"Cohort {_fmt(c.g)} has no comparison units in period "
                 f"{_fmt(a.times[c.ti])} (base period {_fmt(a.times[c.bi])}): every other "
@@ -164,7 +164,7 @@ def estimate_rc(a: RCArrays, plan: list[CellPlan], control_group: str, method: s
         for label, cnt, per in (("cohort", d * post, c.ti), ("cohort", d * (1 - post), c.bi),
                                 ("comparison", (1 - d) * post, c.ti),
                                 ("comparison", (1 - d) * (1 - post), c.bi)):
-            if cnt.sum() == 0:
+            if not (cnt * a.w[sub]).sum() > 0:
                 raise EstimationError(
                     f"ATT for cohort {_fmt(c.g)} in period {_fmt(a.times[c.ti])}: no "
                     f"{label} observations in period {_fmt(a.times[per])}.")

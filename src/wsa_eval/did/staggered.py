@@ -375,6 +375,7 @@ def callaway_santanna(
     # R did: not-yet-treated without never-treated units -> the last cohort is the control
     if control_group == "not_yet_treated" and not np.isinf(cohorts.to_numpy()).any():
         gmax = float(np.nanmax(cohorts.to_numpy()))
+        notes = [m for m in notes if not m.startswith("No never-treated units")]
         keep_t = times < gmax - anticipation
         notes.append(f"No never-treated units: the last cohort (first treated in {_fmt(gmax)}) "
                      f"is used as the comparison group and periods from "

@@ -44,13 +44,14 @@ def unbalanced(data):
 
 
 def run(data, control_group, xformla, est_method, base_period, balance_e=None, panel=True,
-        unbalanced_panel=False):
+        unbalanced_panel=False, anticipation=0):
     if not panel:  # repeated cross-sections: each row is its own observation
         data = data.assign(obs_id=np.arange(len(data)))
     att = ATTgt(yname="lemp", tname="year", idname="countyreal" if panel else "obs_id",
                 gname="first.treat",
                 data=data.copy(), control_group=control_group, xformla=xformla,
                 panel=panel, allow_unbalanced_panel=unbalanced_panel,
+                anticipation=anticipation,
                 cband=False).fit(est_method=est_method, base_period=base_period,
                                  bstrap=False)
     res = att.results
@@ -90,6 +91,9 @@ def main() -> None:
                                                       "varying")
     cases["nevertreated/unconditional/varying/balance_e=1"] = run(
         data, "nevertreated", None, "dr", "varying", balance_e=1)
+    for cg in ("nevertreated", "notyettreated"):
+        cases[f"anticipation1:{cg}/dr_lpop/varying"] = run(data, cg, "lemp~lpop", "dr",
+                                                           "varying", anticipation=1)
     # repeated cross-sections (every row its own observation) and an unbalanced panel
     for cg in ("nevertreated", "notyettreated"):
         for m, xf in (("dr", "lemp~lpop"), ("ipw", "lemp~lpop"), ("reg", "lemp~lpop"),

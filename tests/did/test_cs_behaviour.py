@@ -199,7 +199,9 @@ def test_result_object(mpdta):
     ax2 = res.aggregate("dynamic").plot()
     assert ax2 is not None
     assert res.aggregate("group").plot(kind="effects") is not None
-    with pytest.raises(Exception):
+    from dataclasses import FrozenInstanceError
+
+    with pytest.raises(FrozenInstanceError):
         res.estimate = 1.0  # frozen
 
 

@@ -76,7 +76,7 @@ def _controls(g_unit: np.ndarray, never: np.ndarray, cell: CellPlan, times: np.n
 
 @dataclass
 class PanelArrays:
-    y: np.ndarray  # (n, T)
+    y: np.ndarray  # (T, n): one contiguous row per period
     x: np.ndarray | None  # (n, T, p) covariates without the intercept
     g: np.ndarray  # (n,) first treated period, inf for never treated
     w: np.ndarray  # (n,) weights with mean one
@@ -95,7 +95,7 @@ def _basis(n: int, k: int, g: np.ndarray, w: np.ndarray, glist: np.ndarray,
 def estimate_panel(a: PanelArrays, plan: list[CellPlan], control_group: str, method: str,
                    anticipation: float) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """ATT of every planned cell and the influence-function basis (balanced panel)."""
-    n = a.y.shape[0]
+    n = a.y.shape[1]
     never = np.isinf(a.g)
     pg = cohort_shares(a.g, a.w, a.glist)
     basis = _basis(n, len(plan), a.g, a.w, a.glist, pg)
@@ -112,7 +112,7 @@ def estimate_panel(a: PanelArrays, plan: list[CellPlan], control_group: str, met
                 f"{_fmt(a.times[c.ti])} (base period {_fmt(a.times[c.bi])}): every other "
                 "unit is already treated. Use control_group='never_treated' with "
                 "never-treated units, or drop the periods after the last cohort starts.")
-        dy = a.y[:, c.ti] - a.y[:, c.bi]
+        dy = a.y[c.ti] - a.y[c.bi]
         if a.x is None:
             att[k], basis[:, k] = unconditional_did_if(dy, treat_w[c.gidx], a.w * cont, n)
             continue

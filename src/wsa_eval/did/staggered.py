@@ -409,7 +409,7 @@ def callaway_santanna(
     if panel:
         T = len(times)
         arrays = PanelArrays(
-            y=df[outcome].to_numpy(dtype=float).reshape(n, T),
+            y=np.ascontiguousarray(df[outcome].to_numpy(dtype=float).reshape(n, T).T),
             x=None if xr is None else xr.reshape(n, T, len(covs)),
             g=g_unit, w=w_unit, times=times, glist=glist)
         att, basis, _ = estimate_panel(arrays, plan, control_group, method, anticipation)

@@ -232,6 +232,10 @@ class CallawaySantAnnaResult(EffectResult):
     def _summary_footer(self) -> list[str]:
         foot = [f"Comparison: {self.control_group.replace('_', '-')} units; "
                 f"{self.base_period} base period; anticipation {self.anticipation}."]
+        pt = self.diagnostics.get("pretrend_test", {})
+        if pt.get("df"):
+            foot.append(f"Pre-trend check (Wald test that all {pt['df']} pre-treatment "
+                        f"ATT(g,t) are zero): p = {pt['p_value']:.3g}.")
         if self.bootstrap_reps:
             foot.append(f"Simultaneous bands: sup-t critical value {self.critical_value:.3f}.")
         return foot + super()._summary_footer()
@@ -423,7 +427,8 @@ def callaway_santanna(
     from ..inference.multiplier import cluster_sums
 
     sums = cluster_sums(basis, cl_codes) if cl_codes is not None else basis
-    gram = sums.T @ sums
+    # S'S without BLAS threads (whose start-up cost dominates on small shared machines)
+    gram = np.einsum("ij,ik->jk", sums, sums)
     pg = np.array([np.mean(w_unit * (g_unit == g)) for g in glist])
     cells = Cells(att=att, cohort=np.array([c.g for c in plan]),
                   gidx=np.array([c.gidx for c in plan], dtype=int),

@@ -137,6 +137,12 @@ def test_bootstrap_close_to_analytic_and_reproducible(mpdta):
     assert abs(bs.aggregate("group", bootstrap=False).se - an.aggregate("group").se) < 1e-12
     other = callaway_santanna(mpdta, **MP, bootstrap=2000, random_state=8)
     assert not np.allclose(other.att_gt["std_error"], bs.att_gt["std_error"])
+    # a bootstrap requested at aggregation time on an analytic fit, reproducible by seed
+    d1 = an.aggregate("dynamic", bootstrap=2000, random_state=5)
+    d2 = an.aggregate("dynamic", bootstrap=2000, random_state=5)
+    pd.testing.assert_frame_equal(d1.effects, d2.effects)
+    assert "cband_low" in d1.effects.columns
+    assert abs(d1.se / an.aggregate("dynamic").se - 1) < 0.15
     rad = callaway_santanna(mpdta, **MP, bootstrap=2000, bootstrap_weights="rademacher",
                             random_state=7)
     assert abs(rad.se / an.se - 1) < 0.15

@@ -134,7 +134,8 @@ def _unbalanced(data):
     return data.loc[~drop].reset_index(drop=True)
 
 
-RC_CASES = [c for c in REF if c.startswith(("rc:", "unbalanced:", "anticipation1:"))]
+RC_CASES = [c for c in REF
+            if c.startswith(("rc:", "unbalanced:", "anticipation1:", "weighted:"))]
 
 
 def _fit_rc(mpdta, case):
@@ -148,6 +149,9 @@ def _fit_rc(mpdta, case):
         data, unit = mpdta.assign(obs_id=np.arange(len(mpdta))), "obs_id"
     elif kind == "anticipation1":  # balanced panel, one period of anticipation
         data, unit, extra = mpdta, "countyreal", {"panel": True, "anticipation": 1}
+    elif kind == "weighted":  # balanced panel, population weights
+        data, unit = mpdta.assign(pop=np.exp(mpdta["lpop"])), "countyreal"
+        extra = {"panel": True, "weights": "pop"}
     else:
         data, unit = _unbalanced(mpdta), "countyreal"
     import warnings

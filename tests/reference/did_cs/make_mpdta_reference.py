@@ -44,14 +44,14 @@ def unbalanced(data):
 
 
 def run(data, control_group, xformla, est_method, base_period, balance_e=None, panel=True,
-        unbalanced_panel=False, anticipation=0):
+        unbalanced_panel=False, anticipation=0, weights=None):
     if not panel:  # repeated cross-sections: each row is its own observation
         data = data.assign(obs_id=np.arange(len(data)))
     att = ATTgt(yname="lemp", tname="year", idname="countyreal" if panel else "obs_id",
                 gname="first.treat",
                 data=data.copy(), control_group=control_group, xformla=xformla,
                 panel=panel, allow_unbalanced_panel=unbalanced_panel,
-                anticipation=anticipation,
+                anticipation=anticipation, weights_name=weights,
                 cband=False).fit(est_method=est_method, base_period=base_period,
                                  bstrap=False)
     res = att.results
@@ -94,6 +94,11 @@ def main() -> None:
     for cg in ("nevertreated", "notyettreated"):
         cases[f"anticipation1:{cg}/dr_lpop/varying"] = run(data, cg, "lemp~lpop", "dr",
                                                            "varying", anticipation=1)
+    # sampling weights (population, constant within county)
+    wdata = data.assign(pop=np.exp(data["lpop"]))
+    for name, xf in (("unconditional", None), ("dr_lpop", "lemp~lpop")):
+        cases[f"weighted:nevertreated/{name}/varying"] = run(wdata, "nevertreated", xf, "dr",
+                                                             "varying", weights="pop")
     # repeated cross-sections (every row its own observation) and an unbalanced panel
     for cg in ("nevertreated", "notyettreated"):
         for m, xf in (("dr", "lemp~lpop"), ("ipw", "lemp~lpop"), ("reg", "lemp~lpop"),

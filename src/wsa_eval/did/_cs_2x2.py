@@ -11,7 +11,10 @@ Econometrics 219(1)) and the R package DRDID functions that R ``did::att_gt`` ca
 * ``ipw``: normalised (Hajek) inverse probability weighting (Abadie 2005) with a logit
   propensity score (``std_ipw_did_panel``);
 * ``dr``: the locally efficient doubly robust estimator with a logit propensity score and an
-  OLS outcome model (``drdid_panel``, Sant'Anna & Zhao 2020, eq. 3.1).
+  OLS outcome model (``drdid_panel``, Sant'Anna & Zhao 2020, eq. 3.1). This is what
+  ``did::att_gt(est_method = "dr")`` calls; the "improved" DR (inverse probability tilting
+  and weighted least squares, ``drdid_imp_panel``) is DRDID's own default but not R did's,
+  and is not implemented here.
 
 Repeated cross-sections (outcome ``y`` and a ``post`` indicator per observation): the
 corresponding ``reg_did_rc``, ``std_ipw_did_rc`` and ``drdid_rc`` (locally efficient)

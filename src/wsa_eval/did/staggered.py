@@ -306,8 +306,10 @@ def callaway_santanna(
         Pre-treatment covariates for conditional parallel trends (values in the earlier
         of the two periods of each comparison are used, as R ``did`` does).
     method : {"dr", "ipw", "reg"}
-        Covariate adjustment: doubly robust (Sant'Anna & Zhao 2020), inverse probability
-        weighting, or outcome regression. Without covariates all three are the same.
+        Covariate adjustment: doubly robust (Sant'Anna & Zhao 2020; the locally efficient
+        estimator with a logit propensity score, as R ``did`` uses), normalised inverse
+        probability weighting, or outcome regression. Without covariates all three are the
+        same.
     anticipation : int
         Number of periods before treatment in which units may already respond.
     base_period : {"varying", "universal"}

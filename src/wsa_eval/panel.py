@@ -347,10 +347,12 @@ def _validate(
             f"not {df[time].dtype}. Convert dates to years or period numbers first.",
         )
         _finish(checks, raise_on_error)
-    df = df.loc[df[unit].notna() & df[time].notna()]
+    ids_ok = df[unit].notna() & df[time].notna()
+    if not ids_ok.all():
+        df = df.loc[ids_ok]
 
     # -- duplicates ----------------------------------------------------------------------
-    dup = df.duplicated([unit, time], keep=False)
+    dup = _duplicated_pairs(df, unit, time)
     if dup.any():
         d = df.loc[dup, [unit, time]].drop_duplicates()
         checks.error(
@@ -435,7 +437,8 @@ def _validate(
                         "the one before it in the data.")
         else:
             checks.ok("gaps in time")
-    counts = df.groupby(unit, sort=False)[time].nunique()
+    # no duplicate (unit, period) pairs remain here, so the row count is the period count
+    counts = df.groupby(unit, sort=False)[time].size()
     is_balanced = bool((counts == len(times)).all())
     if not is_balanced:
         short = counts[counts < len(times)]
@@ -480,8 +483,9 @@ def _validate(
         if (g < 0).any():
             checks.error("first_treated", f"Negative first treated period at (unit, period) "
                          f"{_pairs(df.loc[g < 0], unit, time)}.")
-        nun = g.groupby(df[unit], sort=False).nunique(dropna=False)
-        varying = nun[nun > 1].index.tolist()
+        # g has no NaN here (never treated is inf): compare each row with its unit's first
+        first_g = g.groupby(df[unit], sort=False).transform("first")
+        varying = list(pd.unique(df[unit].to_numpy()[(g != first_g).to_numpy()]))
         if varying:
             checks.error("first_treated constant", f"The first treated period must be the same in "
                          f"every row of a unit; it varies for unit(s) {format_examples(varying)}.")
@@ -559,7 +563,9 @@ def _validate(
                              f"{min_pre_periods} needed.")
     _finish(checks, raise_on_error)
 
-    df = df.sort_values([unit, time], kind="stable").reset_index(drop=True)
+    if not _sorted_by(df, unit, time):
+        df = df.sort_values([unit, time], kind="stable")
+    df = df.reset_index(drop=True)
     dropped_df = (pd.concat(dropped, ignore_index=True) if dropped
                   else pd.DataFrame(columns=[*df.columns, "reason"]))
     units = np.asarray(pd.unique(df[unit]))
@@ -577,6 +583,30 @@ def _validate(
                  "treated": treated, "covariates": covariates, "weights": weights},
         warnings=tuple(checks.warnings),
     )
+
+
+def _duplicated_pairs(df: pd.DataFrame, unit: str, time: str) -> pd.Series:
+    """``df.duplicated([unit, time], keep=False)``, through one integer key (much faster on
+    millions of rows)."""
+    u, _ = pd.factorize(df[unit], sort=False)
+    t, tu = pd.factorize(df[time], sort=False)
+    key = pd.Series(u.astype(np.int64) * max(len(tu), 1) + t, index=df.index)
+    return key.duplicated(keep=False)
+
+
+def _sorted_by(df: pd.DataFrame, unit: str, time: str) -> bool:
+    """True when rows are already sorted by unit, then strictly by time within a unit."""
+    if isinstance(df[unit].dtype, pd.CategoricalDtype):
+        return False  # pandas sorts categories by their declared order
+    u = df[unit].to_numpy()
+    t = df[time].to_numpy()
+    if len(u) < 2:
+        return True
+    try:
+        same = u[1:] == u[:-1]
+        return bool(np.all((u[1:] > u[:-1]) | (same & (t[1:] > t[:-1]))))
+    except TypeError:  # mixed types: let pandas decide
+        return False
 
 
 def _finish(checks: _Checks, raise_on_error: bool) -> None:

@@ -296,7 +296,7 @@ def _invert(pfun: Any, est: float, se: float, alpha: float, progress: bool | Non
 
 # -- panel wrapper --------------------------------------------------------------------------
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class WildBootstrapResult(EffectResult):
     """TWFE difference-in-differences coefficient with wild cluster bootstrap inference."""
 

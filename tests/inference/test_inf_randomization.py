@@ -138,6 +138,8 @@ def test_random_draws_seeded_and_input_unchanged():
     pd.testing.assert_frame_equal(a.placebo, b.placebo)
     assert not a.placebo.equals(c.placebo)
     assert a.summary().as_text() and a.plot() is not None
+    ax = a.plot(kind="placebo")
+    assert ax.get_xlabel() == "statistic" and len(ax.patches) > 0
 
 
 def test_exclude_and_too_few_units_warn():
@@ -198,6 +200,7 @@ def test_conley_taber_wrapper():
     assert r.ci_high < 0 and r.p_value <= 2 / 42
     assert r.diagnostics["n_controls"] == 41 and len(r.W) == 41
     assert "Conley-Taber" in r.inference
+    assert r.plot(kind="placebo").get_xlabel().startswith("W")
     two = conley_taber(df, outcome="y", unit="area", time="year",
                        treated_units=["A00", "A01"], start=2018, max_draws=200, random_state=1)
     again = conley_taber(df, outcome="y", unit="area", time="year",

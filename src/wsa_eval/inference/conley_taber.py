@@ -95,7 +95,9 @@ class ConleyTaberResult(EffectResult):
 
     W: np.ndarray = field(default_factory=lambda: np.array([]))
 
-    _plot_kinds: ClassVar[dict[str, str]] = {"effects": "wsa_eval.plotting:effects_plot"}
+    _plot_kinds: ClassVar[dict[str, str]] = {
+        "effects": "wsa_eval.plotting:effects_plot",
+        "placebo": "wsa_eval.plotting.honest:placebo_plot"}
 
 
 def conley_taber(

@@ -217,7 +217,9 @@ class RandomizationResult(EffectResult):
     placebo: pd.DataFrame = field(default_factory=pd.DataFrame)
     min_p_value: float = math.nan
 
-    _plot_kinds: ClassVar[dict[str, str]] = {"effects": "wsa_eval.plotting:effects_plot"}
+    _plot_kinds: ClassVar[dict[str, str]] = {
+        "effects": "wsa_eval.plotting:effects_plot",
+        "placebo": "wsa_eval.plotting.honest:placebo_plot"}
 
 
 def panel_setup(

@@ -1,4 +1,5 @@
-"""Sensitivity plot for Rambachan & Roth (2023) robust confidence sets."""
+"""Sensitivity plot for Rambachan & Roth (2023) robust confidence sets, and the placebo
+distribution plot of randomization inference / Conley-Taber."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from . import get_ax
 
-__all__ = ["sensitivity_plot"]
+__all__ = ["sensitivity_plot", "placebo_plot"]
 
 
 def sensitivity_plot(result: Any, ax: Any = None, *, color: str = "C0",
@@ -53,5 +54,32 @@ def sensitivity_plot(result: Any, ax: Any = None, *, color: str = "C0",
     ax.set_xlabel(name)
     ax.set_ylabel("effect")
     ax.set_title(f"Sensitivity to violations of parallel trends ({result.restriction})")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def placebo_plot(result: Any, ax: Any = None, *, bins: int = 20, color: str = "C0") -> Any:
+    """Distribution of the randomization-inference placebo statistics, actual one marked.
+
+    Takes a :class:`~wsa_eval.inference.randomization.RandomizationResult` (its ``placebo``
+    table) or a Conley-Taber result (its ``W`` draws: what the estimate would be with no
+    effect, using each control's errors; the actual estimate is marked).
+    """
+    ax = get_ax(ax)
+    if hasattr(result, "placebo") and len(getattr(result, "placebo", [])):
+        pl = result.placebo
+        vals = pl.loc[~pl["actual"], "statistic"].to_numpy(dtype=float)
+        obs = float(pl.loc[pl["actual"], "statistic"].iloc[0])
+        label = "placebo reassignments"
+        xlabel = "statistic"
+    else:
+        vals = np.asarray(result.W, dtype=float)
+        obs = float(result.estimate)
+        label = "control-area error terms W (Conley-Taber)"
+        xlabel = "W: the estimate with no effect, from each control area's errors"
+    ax.hist(vals[np.isfinite(vals)], bins=bins, color=color, alpha=0.6, label=label)
+    ax.axvline(obs, color="C3", lw=2, label="actual")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("count")
     ax.legend(frameon=False, fontsize=8)
     return ax

@@ -147,6 +147,16 @@ def test_average_effect_l_vec(medicaid):
     np.testing.assert_array_equal(S, S0)
 
 
+def test_default_grids(medicaid):
+    b, S = medicaid
+    sd = honest_did((b, S, 5, 2), method="smoothness").to_frame()
+    assert len(sd) == 10 and sd["M"].iloc[0] == 0 and sd["M"].is_monotonic_increasing
+    # wider intervals for larger M
+    assert (np.diff(sd["ci_high"] - sd["ci_low"]) >= -1e-9).all()
+    rm = honest_did((b, S, 5, 2), grid_points=100, sims=1000).to_frame()
+    assert rm["M"].tolist() == [0.0, 0.5, 1.0, 1.5, 2.0]
+
+
 def test_flci_properties(medicaid):
     b, S = medicaid
     lv = np.array([1.0, 0.0])

@@ -172,7 +172,7 @@ def flci_sd(betahat: np.ndarray, sigma: np.ndarray, num_pre: int, num_post: int,
         if h_hi - h_lo <= 1e-12 * max(1.0, h_hi):
             w_best = w_mv if chi_of(w_mv) <= chi_of(w_mb) else w_mb
         else:
-            hs = np.linspace(h_lo, h_hi, 25)
+            hs = np.linspace(h_lo, h_hi, 12)
             vals = np.array([chi_h(h) for h in hs])
             i = int(np.argmin(vals))
             a, b = hs[max(i - 1, 0)], hs[min(i + 1, len(hs) - 1)]

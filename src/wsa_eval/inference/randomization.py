@@ -314,7 +314,8 @@ def randomization_inference(
         All reassignments are used when there are at most ``max_draws + 1``; otherwise
         ``max_draws`` random ones (p-value ``(1 + count) / (max_draws + 1)``).
     alpha : float
-        Level of the interval (test inversion under a constant additive effect).
+        Level of the interval (two-sided, whatever ``alternative``; test inversion under a
+        constant additive effect).
     ci : bool
         Compute the interval.
     random_state, progress

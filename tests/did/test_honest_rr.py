@@ -19,7 +19,7 @@ from scipy import stats
 
 from wsa_eval.did.honest import _a_rm, _Dual, _rm_poly_accept, flci_sd, honest_did
 from wsa_eval.did.pretrend import pretrend_test
-from wsa_eval.errors import EstimationError, SpecificationError
+from wsa_eval.errors import EstimationError, InferenceWarning, SpecificationError
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "did_inf"
 
@@ -77,6 +77,13 @@ def test_smoothness_flci_matches_published(medicaid, published):
     # README: "the breakdown value for a significant effect is M = 0.03" -> on this grid the
     # last M whose interval excludes zero is 0.02 (0.03's interval includes 0).
     assert r.breakdown == pytest.approx(0.02)
+    # refined by bisection: the README reads the breakdown as "M ~ 0.03"; the exact value
+    # is where the lower endpoint crosses zero, between 0.02 and 0.03
+    fine = honest_did((b, S, 5, 2), method="smoothness", M=ref["M"], breakdown="refine")
+    assert 0.02 < fine.breakdown < 0.03
+    with pytest.warns(InferenceWarning, match="at least the largest M"):
+        lo_at = honest_did((b, S, 5, 2), method="smoothness", M=[fine.breakdown]).to_frame()
+    assert lo_at["ci_low"].iloc[0] == pytest.approx(0.0, abs=2e-5)
 
 
 def test_relative_magnitudes_matches_published(medicaid, published):

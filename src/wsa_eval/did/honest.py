@@ -516,6 +516,7 @@ def honest_did(
     grid_width: float = 20.0,
     sims: int = 10000,
     random_state: int | np.random.Generator | None = 0,
+    breakdown: Literal["grid", "refine"] = "grid",
 ) -> HonestResult:
     """Rambachan-Roth robust confidence sets over a grid of M (smoothness) or Mbar (RM).
 
@@ -538,6 +539,10 @@ def honest_did(
     sims, random_state
         Draws for the least-favourable critical value of the hybrid test (the R package
         uses 1000; more draws make the interval endpoints less noisy), and their seed.
+    breakdown : {"grid", "refine"}
+        The breakdown value is the largest M on the grid whose interval excludes zero
+        ("grid", as the R package reports it), or that value refined by bisection between
+        it and the next grid value ("refine", 12 extra interval computations).
 
     Returns
     -------
@@ -593,13 +598,33 @@ def honest_did(
                 warns.append(f"At Mbar = {m:g} the confidence set is not an interval; its "
                              "hull is reported.")
             rows.append((float(m), r["ci_low"], r["ci_high"], "C-LF", "DeltaRM"))
+    check_choice("breakdown", breakdown, ("grid", "refine"))
     robust = pd.DataFrame(rows, columns=["M", "ci_low", "ci_high", "method", "restriction"])
     excl = (robust["ci_low"] > 0) | (robust["ci_high"] < 0)
-    breakdown = math.nan
+    bd = math.nan
+    beyond = False
     if excl.iloc[0]:
         first_fail = np.flatnonzero(~excl.to_numpy())
-        last = len(robust) - 1 if len(first_fail) == 0 else first_fail[0] - 1
-        breakdown = float(robust["M"].iloc[last])
+        beyond = len(first_fail) == 0
+        last = len(robust) - 1 if beyond else first_fail[0] - 1
+        bd = float(robust["M"].iloc[last])
+        if breakdown == "refine" and not beyond:
+            lo_m, hi_m = bd, float(robust["M"].iloc[last + 1])
+            for _ in range(12):
+                mid = 0.5 * (lo_m + hi_m)
+                if method == "smoothness":
+                    r = flci_sd(b, S, num_pre, num_post, lv, mid, alpha)
+                else:
+                    r = ci_rm(b, S, num_pre, num_post, lv, mid, alpha, grid=grid, sims=sims,
+                              random_state=int(seed) if seed is not None else gen)
+                if r["ci_low"] > 0 or r["ci_high"] < 0:
+                    lo_m = mid
+                else:
+                    hi_m = mid
+            bd = lo_m
+    if beyond:
+        warns.append("Every M on the grid gives an interval excluding zero: the breakdown "
+                     "value is at least the largest M tried; extend the grid.")
     for w in warns:
         warnings.warn(w, InferenceWarning, stacklevel=2)
     name = "relative magnitudes (Delta^RM)" if method == "relative_magnitudes" else \
@@ -612,7 +637,8 @@ def honest_did(
     return HonestResult(
         method=f"Rambachan & Roth (2023) sensitivity analysis, {name}",
         robust=robust, original={"estimate": est, "se": se, "ci_low": olo, "ci_high": ohi},
-        breakdown=breakdown, restriction=method, alpha=alpha,
+        breakdown=bd, restriction=method, alpha=alpha,
         l_vec=tuple(float(x) for x in lv), spec=spec, warnings=tuple(warns),
-        diagnostics={"num_pre": num_pre, "num_post": num_post},
+        diagnostics={"num_pre": num_pre, "num_post": num_post, "breakdown_method": breakdown,
+                     "breakdown_beyond_grid": beyond},
     )

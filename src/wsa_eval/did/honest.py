@@ -455,8 +455,12 @@ class HonestResult(Result):
                 if self.restriction == "relative_magnitudes" else
                 f"the slope of the trend difference changing by up to {self.breakdown:.3g} "
                 "per period")
+        if self.diagnostics.get("breakdown_beyond_grid"):
+            return (f"The conclusion (the interval excludes zero) survives every value tried, "
+                    f"up to {what}; the breakdown value is at least {name} = "
+                    f"{self.breakdown:.3g}.")
         return (f"The conclusion (the interval excludes zero) survives {what} (breakdown "
-                f"value {name} = {self.breakdown:.3g}; grid-based), and not beyond.")
+                f"value {name} = {self.breakdown:.3g}), and not beyond.")
 
 
 def _parse_input(obj: Any, num_pre: int | None, num_post: int | None):
@@ -622,7 +626,7 @@ def honest_did(
                 else:
                     hi_m = mid
             bd = lo_m
-    if beyond:
+    if beyond and len(robust) > 1:
         warns.append("Every M on the grid gives an interval excluding zero: the breakdown "
                      "value is at least the largest M tried; extend the grid.")
     for w in warns:

@@ -50,6 +50,8 @@ def sensitivity_plot(result: Any, ax: Any = None, *, color: str = "C0",
                    label=f"breakdown = {result.breakdown:g}")
     ax.axhline(0, color="0.5", lw=0.8, ls="--")
     ax.set_ylim(lo_edge, hi_edge)
+    ax.set_xticks([x0, *Ms])
+    ax.set_xticklabels(["original", *[f"{m:g}" for m in Ms]])
     name = "Mbar" if result.restriction == "relative_magnitudes" else "M"
     ax.set_xlabel(name)
     ax.set_ylabel("effect")

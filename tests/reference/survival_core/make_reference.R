@@ -15,6 +15,7 @@ out <- "tests/reference/survival_core"
 rossi <- read.csv(path)
 rossi$clus <- (rossi$id - 1) %/% 4             # 108 artificial clusters of 4
 rossi$w <- 0.5 + (rossi$id %% 5) / 4            # non-integer case weights
+rossi$wi <- 1 + (rossi$id %% 3)                # integer case weights
 rossi$entry <- pmin(rossi$week - 1, rossi$id %% 7)  # artificial delayed entry
 rossi$prio3 <- cut(rossi$prio, c(-1, 1, 4, 100), labels = c("0-1", "2-4", "5+"))
 write.csv(rossi, file.path(out, "rossi_derived.csv"), row.names = FALSE)
@@ -59,7 +60,9 @@ for (ties in c("efron", "breslow")) {
   cox_out(paste0("strata_", ties), fs)
   fw <- coxph(fml(covs), data = rossi, ties = ties, weights = w, robust = TRUE, control = ctl)
   cox_out(paste0("weights_", ties), fw, zph = FALSE)
-  fwn <- coxph(fml(covs), data = rossi, ties = ties, weights = w, control = ctl)
+  # integer weights: R keeps model-based standard errors (non-integer weights make R
+  # switch to robust ones by default)
+  fwn <- coxph(fml(covs), data = rossi, ties = ties, weights = wi, control = ctl)
   cox_out(paste0("weightsnaive_", ties), fwn)
   fe <- coxph(fml(covs, "Surv(entry, week, arrest)"), data = rossi, ties = ties, control = ctl)
   cox_out(paste0("entry_", ties), fe)
@@ -115,7 +118,9 @@ for (ct in c("log-log", "log", "plain")) {
   km(paste0("km_all_", ct), survfit(Surv(week, arrest) ~ 1, data = rossi, conf.type = ct))
   km(paste0("km_fin_", ct), survfit(Surv(week, arrest) ~ fin, data = rossi, conf.type = ct))
 }
-km("km_weights_log-log", survfit(Surv(week, arrest) ~ fin, data = rossi, weights = w,
+# integer weights: R uses Greenwood with weighted counts (non-integer weights switch R to an
+# infinitesimal-jackknife variance, which wsa_eval does not implement)
+km("km_weights_log-log", survfit(Surv(week, arrest) ~ fin, data = rossi, weights = wi,
                                  conf.type = "log-log"))
 km("km_entry_log-log", survfit(Surv(entry, week, arrest) ~ 1, data = rossi,
                                conf.type = "log-log"))
@@ -125,6 +130,20 @@ km("km_prio3_log-log", survfit(Surv(week, arrest) ~ prio3, data = rossi,
 toy <- data.frame(t = c(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), e = c(1, 1, 1, 1, 1, 0, 1, 1, 1, 1))
 km("km_toy_log-log", survfit(Surv(t, e) ~ 1, data = toy, conf.type = "log-log"))
 write.csv(toy, file.path(out, "toy.csv"), row.names = FALSE)
+# medians that are reached: NCCTG lung cancer data shipped with R's survival package
+# (Loprinzi et al. 1994), status recoded 1 = death, 0 = censored
+lung2 <- data.frame(time = lung$time, status = as.integer(lung$status == 2), sex = lung$sex)
+write.csv(lung2, file.path(out, "lung.csv"), row.names = FALSE)
+for (ct in c("log-log", "log", "plain")) {
+  km(paste0("km_lung_", ct), survfit(Surv(time, status) ~ sex, data = lung2, conf.type = ct))
+  km(paste0("km_lungall_", ct), survfit(Surv(time, status) ~ 1, data = lung2, conf.type = ct))
+}
+f <- survfit(Surv(time, status) ~ sex, data = lung2)
+for (tau in c(365, 700)) {
+  tab <- summary(f, rmean = tau)$table
+  add(paste0("rmst_lung_", tau), "rmean", rownames(tab), tab[, "rmean"])
+  add(paste0("rmst_lung_", tau), "se", rownames(tab), tab[, "se(rmean)"])
+}
 
 # RMST (print(survfit, rmean = tau): area under KM up to tau and its Greenwood-type se)
 for (tau in c(30, 52)) {

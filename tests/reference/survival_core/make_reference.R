@@ -49,6 +49,9 @@ fml <- function(rhs, lhs = "Surv(week, arrest)") as.formula(paste(lhs, "~", rhs)
 for (ties in c("efron", "breslow")) {
   f <- coxph(fml(covs), data = rossi, ties = ties, control = ctl)
   cox_out(paste0("plain_", ties), f)
+  z <- cox.zph(f)
+  write.csv(data.frame(x = z$x, time = z$time, unname(z$y)),
+            file.path(out, paste0("zph_y_", ties, ".csv")), row.names = FALSE)
   fr <- coxph(fml(covs), data = rossi, ties = ties, robust = TRUE, control = ctl)
   cox_out(paste0("robust_", ties), fr, zph = FALSE)
   sr <- residuals(f, type = "score")

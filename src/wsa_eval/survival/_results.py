@@ -99,8 +99,8 @@ class KaplanMeierResult(Result):
     def interpret(self) -> str:
         parts = []
         level = f"{100 * (1 - self.alpha):.0f}%"
-        for _, row in self.medians.iterrows():
-            name = f"group {row['group']}" if "group" in row.index else "everyone"
+        for row in self.medians.to_dict("records"):
+            name = f"group {row['group']}" if "group" in row else "everyone"
             if math.isnan(row["median"]):
                 parts.append(
                     f"For {name} ({int(row['n'])} people, {fmt_number(row['events'])} events) "
@@ -208,7 +208,7 @@ class CoxResult(EffectResult):
         v = verdict(row["estimate"], row["ci_low"], row["ci_high"], row["p_value"], self.alpha)
         term = row["term"]
         others = [c for c in self.covariates if c != term]
-        s = (f"Cox model: {v} in the hazard (rate) of the event associated with {term}. "
+        s = (f"Cox model, hazard (rate) of the event by {term}: {v}. "
              f"The hazard ratio is {fmt_number(row['hazard_ratio'])} ({level} confidence "
              f"interval {fmt_number(row['hr_ci_low'])} to {fmt_number(row['hr_ci_high'])}) "
              f"per unit of {term}")

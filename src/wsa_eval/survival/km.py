@@ -45,7 +45,7 @@ class KMCurve:
     surv: np.ndarray
     var_log: np.ndarray  # Greenwood variance of log S (cumulative hazard scale)
     censor_times: np.ndarray
-    entry_times: np.ndarray  # sorted entry times (zeros without delayed entry)
+    entry_times: np.ndarray  # sorted entry times (-inf without delayed entry)
     exit_times: np.ndarray  # sorted durations
     entry_w: np.ndarray  # weights in entry order
     exit_w: np.ndarray  # weights in duration order
@@ -72,7 +72,7 @@ def km_curve(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = N
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=bool)
     w = np.ones_like(time) if weights is None else np.asarray(weights, dtype=float)
-    ent = np.zeros_like(time) if entry is None else np.asarray(entry, dtype=float)
+    ent = np.full_like(time, -np.inf) if entry is None else np.asarray(entry, dtype=float)
     o = np.argsort(time, kind="stable")
     ts, ws = time[o], w[o]
     oe = np.argsort(ent, kind="stable")

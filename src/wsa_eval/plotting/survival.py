@@ -71,7 +71,7 @@ def km_plot(result: Any, ax: Any = None, *, ci: bool = True, censor_marks: bool 
         trans = ax.get_xaxis_transform()
         ax.text(0.0, -0.22, "Number at risk", transform=ax.transAxes, fontsize=8,
                 ha="left", va="top", weight="bold")
-        for i, (lev, c) in enumerate(curves.items()):
+        for i, c in enumerate(curves.values()):
             color = colors[i] if colors is not None else f"C{i}"
             y = -0.29 - 0.07 * i
             for t, n in zip(times, c.at_risk(times)):

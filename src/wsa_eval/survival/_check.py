@@ -198,17 +198,21 @@ def prepare_survival(
             raise SpecificationError("covariates is empty: name at least one numeric column.")
         if len(set(cov)) != len(cov):
             raise SpecificationError(f"covariates lists a column twice: {cov}.")
-        cols = []
         for c in cov:
             s = data[c]
+            if isinstance(s, pd.DataFrame):
+                raise ColumnError(f"covariates: the data has more than one column named {c!r}.")
             if not (pd.api.types.is_numeric_dtype(s.dtype) or s.dtype == bool):
                 raise ColumnError(
                     f"Covariate {c!r} is not numeric (type {s.dtype}). Covariates must be "
                     "numeric columns: make 0/1 dummy columns for a categorical variable, e.g. "
                     f"pd.get_dummies(data, columns=[{c!r}], drop_first=True, dtype=float)."
                 )
-            cols.append(_numeric(data, c, "covariates"))
-        X = np.column_stack(cols) if cols else None
+        X = data[cov].to_numpy(dtype=float, na_value=np.nan)
+        bad = ~np.isfinite(X)
+        if bad.any():
+            j = int(np.flatnonzero(bad.any(axis=0))[0])
+            _numeric(data, cov[j], "covariates")  # raises with the rows named
 
     g = None
     g_levels: tuple[Any, ...] = ()

@@ -5,10 +5,10 @@ event indicator, a case weight ``w`` and a stratum. Distinct (stratum, event tim
 the *blocks* ``b = 0..K-1``; ``d_b`` deaths are tied in block ``b``. With risk score
 ``r_i = exp(x_i' beta)`` and ``v_i = w_i r_i``:
 
-* ``S0_b = sum_{i in R_b} v_i`` and ``S1_b = sum_{i in R_b} v_i x_i`` come from two reverse
-  cumulative sums over rows sorted once by the last block each row is at risk for (``hi``)
-  and by the first block it is not yet at risk for (``lo``, only with delayed entry or
-  strata): ``R_b = {i : lo_i <= b < hi_i}``.
+* ``S0_b = sum_{i in R_b} v_i`` and ``S1_b = sum_{i in R_b} v_i x_i`` are reverse
+  cumulative sums over blocks of ``bincount`` totals by the block each row leaves the risk
+  set after (``hi``) minus those by the block it enters (``lo``, only with delayed entry or
+  strata): ``R_b = {i : lo_i <= b < hi_i}``. No sort of the rows is needed.
 * Efron (1977): the k-th of the ``d_b`` tied deaths (k = 0..d_b-1, ``f = k / d_b``) sees
   ``den = S0_b - f D0_b`` and mean ``a = (S1_b - f D1_b) / den`` where ``D0, D1`` sum over the
   tied deaths; Breslow (1974) is ``f = 0``. Each death's term is a vector operation over all
@@ -33,14 +33,6 @@ __all__ = ["RiskSets", "CoxState", "cox_evaluate", "information", "fit_newton",
            "score_residuals", "block_scores"]
 
 
-def _revcum(v: np.ndarray) -> np.ndarray:
-    """Reverse cumulative sum along axis 0 with a trailing zero row (``out[j] = sum v[j:]``)."""
-    out = np.empty((v.shape[0] + 1,) + v.shape[1:], dtype=float)
-    out[-1] = 0.0
-    np.cumsum(v[::-1], axis=0, out=out[-2::-1])
-    return out
-
-
 def _cum0(g: np.ndarray) -> np.ndarray:
     """Cumulative sum with a leading zero row (``out[j] = sum g[:j]``)."""
     out = np.empty((g.shape[0] + 1,) + g.shape[1:], dtype=float)
@@ -50,9 +42,12 @@ def _cum0(g: np.ndarray) -> np.ndarray:
 
 
 class RiskSets:
-    """Sorting and indexing done once per data set (independent of ``beta``).
+    """Indexing done once per data set (independent of ``beta``).
 
-    After construction, callers must put their row arrays in ``self.order``.
+    Rows keep the caller's order (``order`` is kept for callers that permute; it is
+    ``slice(None)``). Each row gets ``hi`` (one past the last block it is at risk for) and
+    ``lo`` (the first block it is at risk for); tied deaths are listed block by block in
+    ``deaths``.
     """
 
     def __init__(self, stop: np.ndarray, event: np.ndarray, start: np.ndarray | None = None,
@@ -76,40 +71,52 @@ class RiskSets:
         start_key = s * m + start_code
         block_keys = np.unique(stop_key[event])
         self.K = k = block_keys.shape[0]
-        hi = np.searchsorted(block_keys, stop_key, side="right")
-        lo = np.searchsorted(block_keys, start_key, side="right")
-        order = np.lexsort((event, hi))
-        self.order = order
+        self.order = slice(None)
         self.n = n
-        hi, lo, ev = hi[order], lo[order], event[order]
-        self.hi, self.lo = hi, lo
-        self.idx_hi = np.searchsorted(hi, np.arange(k), side="right")
-        self.has_lo = bool((lo > 0).any())
-        if self.has_lo:
-            self.perm_lo = np.argsort(lo, kind="stable")
-            self.idx_lo = np.searchsorted(lo[self.perm_lo], np.arange(k), side="right")
-        self.deaths = np.flatnonzero(ev)
-        self.dblock = hi[self.deaths] - 1
+        self.hi = np.searchsorted(block_keys, stop_key, side="right")
+        self.lo = np.searchsorted(block_keys, start_key, side="right")
+        self.has_lo = bool((self.lo > 0).any())
+        di = np.flatnonzero(event)
+        db = self.hi[di] - 1
+        o = np.argsort(db, kind="stable")
+        self.deaths = di[o]
+        self.dblock = db[o]
         self.d = np.bincount(self.dblock, minlength=k)
         self.bstart = np.concatenate([[0], np.cumsum(self.d)[:-1]])
         rank = np.arange(self.deaths.shape[0]) - self.bstart[self.dblock]
         self.efron = efron
         self.f = rank / self.d[self.dblock] if efron else np.zeros(self.deaths.shape[0])
-        key_time = uniq[np.minimum((block_keys % m) - 1, len(uniq) - 1)]
-        self.block_time = key_time
+        self.block_time = uniq[(block_keys % m) - 1]
         self.block_stratum = block_keys // m
 
+    def _rev(self, idx: np.ndarray, v: np.ndarray) -> np.ndarray:
+        a = np.bincount(idx, weights=v, minlength=self.K + 1)
+        return np.cumsum(a[::-1])[::-1][1:]
+
     def risk_sum(self, v: np.ndarray) -> np.ndarray:
-        """``sum_{i in R_b} v_i`` for every block (``v`` in sorted row order)."""
-        out = _revcum(v)[self.idx_hi]
+        """``sum_{i in R_b} v_i`` for every block; ``v`` is (n,) or (n, p)."""
+        if v.ndim == 2:
+            return np.column_stack([self.risk_sum(v[:, j]) for j in range(v.shape[1])])
+        out = self._rev(self.hi, v)
         if self.has_lo:
-            out -= _revcum(v[self.perm_lo])[self.idx_lo]
+            out -= self._rev(self.lo, v)
         return out
 
+    def risk_sum_x(self, v: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """``sum_{i in R_b} v_i x_i`` (K, p) without forming ``v * X`` in one piece."""
+        return np.column_stack([self.risk_sum(v * X[:, j]) for j in range(X.shape[1])])
+
     def at_risk_blocks(self, g: np.ndarray) -> np.ndarray:
-        """``sum_{b: i in R_b} g_b`` for every row (sorted order)."""
+        """``sum_{b: i in R_b} g_b`` for every row."""
         c = _cum0(g)
         return c[self.hi] - c[self.lo]
+
+    def death_rows(self, X: np.ndarray) -> np.ndarray:
+        """``X[deaths]``, cached for the design last asked about (gathered once per fit)."""
+        if getattr(self, "_xd_src", None) is not X:
+            self._xd_src = X
+            self._xd = X[self.deaths]
+        return self._xd
 
     def block_sum(self, per_death: np.ndarray) -> np.ndarray:
         """Sum a per-death array within blocks."""
@@ -138,9 +145,9 @@ def cox_evaluate(rs: RiskSets, X: np.ndarray, w: np.ndarray, beta: np.ndarray) -
     v = w * r
     di = rs.deaths
     s0 = rs.risk_sum(v)
-    s1 = rs.risk_sum(v[:, None] * X)
+    s1 = rs.risk_sum_x(v, X)
     vd = v[di]
-    xd = X[di]
+    xd = rs.death_rows(X)
     b = rs.dblock
     f = rs.f
     if rs.efron:
@@ -184,7 +191,8 @@ def information(rs: RiskSets, X: np.ndarray, w: np.ndarray, st: CoxState,
         c2 = rs.block_sum(rs.f * inv)
         di = st.d_idx
         coef = (mb * mwb * c2)[b] * v[di]
-        info -= (X[di] * coef[:, None]).T @ X[di]
+        xd = rs.death_rows(X)
+        info -= (xd * coef[:, None]).T @ xd
     md = mb[b] * st.mw
     info -= (st.a * md[:, None]).T @ st.a
     return info
@@ -193,7 +201,7 @@ def information(rs: RiskSets, X: np.ndarray, w: np.ndarray, st: CoxState,
 def block_scores(rs: RiskSets, X: np.ndarray, w: np.ndarray, st: CoxState) -> np.ndarray:
     """Each block's contribution to the score, ``(K, p)``: ``sum w x - mw sum_k a_k``."""
     di = st.d_idx
-    return rs.block_sum(w[di][:, None] * X[di] - st.mw[:, None] * st.a)
+    return rs.block_sum(w[di][:, None] * rs.death_rows(X) - st.mw[:, None] * st.a)
 
 
 def fit_newton(rs: RiskSets, X: np.ndarray, w: np.ndarray, *, max_iter: int = 50,
@@ -279,11 +287,12 @@ def score_residuals(rs: RiskSets, X: np.ndarray, w: np.ndarray, st: CoxState) ->
     HXrisk = rs.at_risk_blocks(hxb)
     abar = rs.block_sum(st.a) / rs.d[:, None]
     resid = -st.r[:, None] * (X * Hrisk[:, None] - HXrisk)
-    own = X[di] - abar[b]
+    xd = rs.death_rows(X)
+    own = xd - abar[b]
     if rs.efron:
         fh = rs.block_sum(rs.f * h)
         fhx = rs.block_sum((rs.f * h)[:, None] * st.a)
         # a death is at risk with weight (1 - f_k) for the k-th term of its own block
-        own += st.r[di][:, None] * (X[di] * fh[b][:, None] - fhx[b])
+        own += st.r[di][:, None] * (xd * fh[b][:, None] - fhx[b])
     resid[di] += own
     return resid

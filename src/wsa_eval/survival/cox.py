@@ -55,63 +55,82 @@ class CoxFitData:
 
 def _concordance(time: np.ndarray, event: np.ndarray, eta: np.ndarray, w: np.ndarray,
                  strata: np.ndarray | None) -> float:
-    """Harrell's C as R ``concordance`` for a Cox fit (ties in the predictor count 1/2).
+    """Harrell's C as R's ``concordance`` for a Cox fit (ties in the predictor count 1/2).
 
-    A pair (i, j) is comparable when i has the event and j is still at risk after t_i
-    (or is censored at t_i); concordant when the earlier event has the higher risk score.
-    Counting uses a sort of the risk scores and cumulative sums within each event time,
-    ``O(n log n)`` per stratum via a Fenwick tree over score ranks.
+    A pair is comparable when person i has the event and person j (same stratum) is still
+    at risk after ``t_i`` or is censored at ``t_i``; it is concordant when i has the higher
+    risk score. Counting is offline 2-D dominance counting (for each event, the weight of
+    comparable people with a lower score) done level by level as in a bottom-up merge sort,
+    ``O(n log^2 n)`` in vectorised numpy.
     """
-    groups = [np.arange(time.shape[0])] if strata is None else [
-        np.flatnonzero(strata == s) for s in np.unique(strata)]
-    conc = disc = tied = 0.0
-    for idx in groups:
-        t, e, x, ww = time[idx], event[idx], eta[idx], w[idx]
-        ranks = np.unique(x, return_inverse=True)[1].reshape(-1)
-        m = int(ranks.max()) + 1
-        tree = np.zeros(m + 1)
-        total = 0.0
-        order = np.lexsort((e, -t))  # descending time; censored (e=0) before events at a tie
-        i = 0
-        n = len(order)
-        while i < n:  # loop over distinct times (events added after being compared)
-            j = i
-            ti = t[order[i]]
-            while j < n and t[order[j]] == ti:
-                j += 1
-            block = order[i:j]
-            cens = block[~e[block]]
-            evs = block[e[block]]
-            for r_ in cens:  # censored at ti are at risk beyond an event at ti
-                k = ranks[r_] + 1
-                while k <= m:
-                    tree[k] += ww[r_]
-                    k += k & -k
-                total += ww[r_]
-            for r_ in evs:
-                k = ranks[r_]  # strictly lower ranks
-                below = 0.0
-                while k > 0:
-                    below += tree[k]
-                    k -= k & -k
-                k = ranks[r_] + 1
-                le = 0.0
-                while k > 0:
-                    le += tree[k]
-                    k -= k & -k
-                same = le - below
-                conc += ww[r_] * below
-                disc += ww[r_] * (total - le)
-                tied += ww[r_] * same
-            for r_ in evs:
-                k = ranks[r_] + 1
-                while k <= m:
-                    tree[k] += ww[r_]
-                    k += k & -k
-                total += ww[r_]
-            i = j
+    n = time.shape[0]
+    st = np.zeros(n, dtype=np.int64) if strata is None else strata.astype(np.int64)
+    n_strata = int(st.max()) + 1
+    rank = np.unique(eta, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    m = int(rank.max()) + 2
+    # people ordered by stratum, time descending, censored before events at a tie
+    order = np.lexsort((event, -time, st))
+    pos = np.empty(n, dtype=np.int64)
+    pos[order] = np.arange(n)
+    ev = np.flatnonzero(event)
+    # an event's comparable set: people before the first event of its (stratum, time)
+    key_t = np.stack([st[order], time[order], event[order]])
+    first = np.ones(n, dtype=bool)
+    first[1:] = np.any(key_t[:, 1:] != key_t[:, :-1], axis=0)
+    grp_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    q_pos = grp_start[pos[ev]]
+    # one sequence: people at 2*pos + 1, queries (events) at 2*q_pos
+    seq_key = np.concatenate([2 * pos + 1, 2 * q_pos])
+    seq_rank = np.concatenate([rank, rank[ev]])
+    seq_st = np.concatenate([st, st[ev]])
+    seq_w = np.concatenate([w, np.zeros(ev.shape[0])])
+    is_q = np.concatenate([np.zeros(n, bool), np.ones(ev.shape[0], bool)])
+    o = np.argsort(seq_key, kind="stable")
+    seq_rank, seq_st, seq_w, is_q = seq_rank[o], seq_st[o], seq_w[o], is_q[o]
+    qi = np.flatnonzero(is_q)
+    less = np.zeros(qi.shape[0])
+    leq = np.zeros(qi.shape[0])
+    idx = np.arange(seq_key.shape[0], dtype=np.int64)
+    level = 0
+    while (1 << level) < idx.shape[0]:
+        block = idx >> level
+        pair = block >> 1
+        left = ((block & 1) == 0) & ~is_q
+        lk = (pair[left] * n_strata + seq_st[left]) * m + seq_rank[left]
+        lo_ = np.argsort(lk, kind="stable")
+        lk = lk[lo_]
+        cw = np.concatenate([[0.0], np.cumsum(seq_w[left][lo_])])
+        right_q = (block[qi] & 1) == 1
+        qq = qi[right_q]
+        base = (pair[qq] * n_strata + seq_st[qq]) * m
+        start = cw[np.searchsorted(lk, base, side="left")]
+        less[right_q] += cw[np.searchsorted(lk, base + seq_rank[qq], side="left")] - start
+        leq[right_q] += cw[np.searchsorted(lk, base + seq_rank[qq], side="right")] - start
+        level += 1
+    # weight of all comparable people for each event (same stratum, before its group)
+    cum_all = np.concatenate([[0.0], np.cumsum(w[order])])
+    strat_start = np.searchsorted(st[order], st[ev], side="left")
+    total = cum_all[q_pos] - cum_all[strat_start]
+    # events appear in qi in the order of their sequence key; map back
+    ev_order = o[qi] - n
+    wi = w[ev][ev_order]
+    tot = total[ev_order]
+    conc = float(wi @ less)
+    tied = float(wi @ (leq - less))
+    disc = float(wi @ (tot - leq))
     denom = conc + disc + tied
-    return float((conc + tied / 2) / denom) if denom > 0 else float("nan")
+    return (conc + tied / 2) / denom if denom > 0 else float("nan")
+
+
+def _used_columns(*parts: Any) -> list[str]:
+    out: list[str] = []
+    for p in parts:
+        if p is None:
+            continue
+        for c in [p] if isinstance(p, str) else list(p):
+            if c not in out:
+                out.append(c)
+    return out
 
 
 def cox(
@@ -188,8 +207,7 @@ def cox(
 
     rs = RiskSets(sd.time, sd.event, sd.entry, sd.strata, efron=(ties == "efron"))
     o = rs.order
-    X = Xraw[o]
-    X = X - X.mean(axis=0)
+    X = np.asfortranarray(Xraw[o] - Xraw.mean(axis=0))
     w = sd.weights[o]
     st, info, st0, info0, iters, converged = fit_newton(rs, X, w)
     warn: list[str] = []
@@ -254,7 +272,7 @@ def cox(
     })
     conc = float("nan")
     if concordance is None:
-        concordance = sd.n <= 50_000
+        concordance = sd.n <= 200_000
     if concordance and sd.entry is None:
         eta = Xraw @ beta
         conc = _concordance(sd.time, sd.event, eta, sd.weights, sd.strata)
@@ -263,7 +281,8 @@ def cox(
         "cox",
         dict(duration=duration, event=event, covariates=names, ties=ties, robust=robust,
              cluster=cluster, strata=strata, weights=weights, entry=entry, alpha=alpha),
-        data_hash=hash_frame(data),
+        data_hash=hash_frame(data[_used_columns(duration, event, names, cluster, strata,
+                                                weights, entry)]),
     )
     first = effects.iloc[0]
     fit_data = CoxFitData(rs=rs, X=X, w=w, state=st, info=info, time=sd.time[o],

@@ -112,3 +112,13 @@ def test_survival_at_matches_r_summary_times(rossi):
     np.testing.assert_array_equal(s["n_at_risk"], [216, 208, 154, 216, 210, 168])
     np.testing.assert_allclose(s["estimate"], [1, 0.9583333, 0.6944444, 1, 0.9722222,
                                                0.7777778], atol=1e-7)
+
+
+def test_non_integer_weights_use_r_robust_variance(rossi):
+    """R survfit with non-integer weights defaults to the infinitesimal-jackknife variance."""
+    d = rossi.assign(w=0.5 + (rossi["id"] % 5) / 4)
+    res = kaplan_meier(d, duration="week", event="arrest", group="fin", weights="w")
+    _compare("km_ipw_log-log", res)
+    assert "jackknife" in res.method
+    _compare("km_ipwentry_log", kaplan_meier(d, duration="week", event="arrest", weights="w",
+                                             entry="entry", conf_type="log"))

@@ -20,7 +20,19 @@ import pandas as pd
 from .._utils import require_columns, require_frame
 from ..errors import ColumnError, SpecificationError, format_examples
 
-__all__ = ["SurvivalData", "prepare_survival"]
+__all__ = ["SurvivalData", "prepare_survival", "used_columns"]
+
+
+def used_columns(*parts: Any) -> list[str]:
+    """The distinct column names among the arguments (for hashing only what was used)."""
+    out: list[str] = []
+    for p in parts:
+        if p is None:
+            continue
+        for c in [p] if isinstance(p, str) else list(p):
+            if c not in out:
+                out.append(c)
+    return out
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from scipy import stats
 from .._utils import check_alpha, check_choice, hash_frame
 from ..errors import ConvergenceWarning, EstimationError, InferenceWarning
 from ..results import make_spec, tidy_frame
-from ._check import prepare_survival
+from ._check import prepare_survival, used_columns
 from ._cox_core import RiskSets, fit_newton, score_residuals
 from ._results import CoxResult
 
@@ -120,17 +120,6 @@ def _concordance(time: np.ndarray, event: np.ndarray, eta: np.ndarray, w: np.nda
     disc = float(wi @ (tot - leq))
     denom = conc + disc + tied
     return (conc + tied / 2) / denom if denom > 0 else float("nan")
-
-
-def _used_columns(*parts: Any) -> list[str]:
-    out: list[str] = []
-    for p in parts:
-        if p is None:
-            continue
-        for c in [p] if isinstance(p, str) else list(p):
-            if c not in out:
-                out.append(c)
-    return out
 
 
 def cox(
@@ -281,7 +270,7 @@ def cox(
         "cox",
         dict(duration=duration, event=event, covariates=names, ties=ties, robust=robust,
              cluster=cluster, strata=strata, weights=weights, entry=entry, alpha=alpha),
-        data_hash=hash_frame(data[_used_columns(duration, event, names, cluster, strata,
+        data_hash=hash_frame(data[used_columns(duration, event, names, cluster, strata,
                                                 weights, entry)]),
     )
     first = effects.iloc[0]

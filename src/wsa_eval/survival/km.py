@@ -10,7 +10,8 @@ See Therneau & Grambsch (2000, sec. 2.1).
 
 Assumptions: censoring independent of the event time given the group; with ``entry`` (delayed
 entry, left truncation) a person is at risk only on ``(entry, duration]``. Case ``weights``
-count as frequencies in ``n_j`` and ``d_j`` (as R).
+count in ``n_j`` and ``d_j`` (as R); non-integer weights switch the variance to the
+infinitesimal jackknife, as R's ``survfit`` does by default.
 
 Speed: one sort per group, cumulative sums, no loop over times.
 """
@@ -27,7 +28,7 @@ from scipy import stats
 from .._utils import check_alpha, check_choice, hash_frame
 from ..errors import SpecificationError
 from ..results import make_spec
-from ._check import prepare_survival
+from ._check import prepare_survival, used_columns
 from ._results import KaplanMeierResult
 
 __all__ = ["kaplan_meier", "km_curve", "KMCurve", "CONF_TYPES"]
@@ -66,9 +67,53 @@ class KMCurve:
         return np.concatenate([[before], values])[i]
 
 
+def _ij_var_log(tj: np.ndarray, nj: np.ndarray, dj: np.ndarray, time: np.ndarray,
+                event: np.ndarray, w: np.ndarray, ent: np.ndarray) -> np.ndarray:
+    """Infinitesimal-jackknife variance of log S at each event time (R ``survfit`` robust).
+
+    Row i's influence on ``log S(t)`` is ``sum_{t_j <= t, E_i < t_j <= T_i} c_j -
+    delta_i 1[T_i <= t] / (n_j(i) - d_j(i))`` with ``c_j = d_j / (n_j (n_j - d_j))``; the
+    variance ``sum_i w_i^2 infl_i(t)^2`` is built from sorted cumulative sums, ``O(n log n)``.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = np.where(nj > dj, dj / (nj * (nj - dj)), np.inf)
+        q = np.where(nj > dj, 1.0 / (nj - dj), np.inf)
+    C0 = np.concatenate([[0.0], np.cumsum(c)])
+
+    def C(x: np.ndarray) -> np.ndarray:  # sum of c_j over t_j <= x
+        return C0[np.searchsorted(tj, x, side="right")]
+
+    w2 = w * w
+    ce = C(ent)
+    jq = np.searchsorted(tj, time, side="left")
+    own = np.where(event, q[np.minimum(jq, len(tj) - 1)], 0.0)
+    with np.errstate(invalid="ignore"):
+        final = (C(time) - ce - own) ** 2
+    # rows that have left by t_j (T_i <= t_j): constant contribution
+    o = np.argsort(time, kind="stable")
+    cf = np.concatenate([[0.0], np.cumsum((w2 * final)[o])])
+    left = cf[np.searchsorted(time[o], tj, side="right")]
+    # rows still at risk after t_j (T_i > t_j) and entered before t_j (E_i < t_j)
+    def above(key: np.ndarray, vals: np.ndarray, side: str) -> np.ndarray:
+        oo = np.argsort(key, kind="stable")
+        cs = np.concatenate([[0.0], np.cumsum(vals[oo])])
+        return cs[-1] - cs[np.searchsorted(key[oo], tj, side=side)]
+
+    s0 = above(time, w2, "right") - above(ent, w2, "left")
+    s1 = above(time, w2 * ce, "right") - above(ent, w2 * ce, "left")
+    s2 = above(time, w2 * ce * ce, "right") - above(ent, w2 * ce * ce, "left")
+    Ct = C0[1:]
+    with np.errstate(invalid="ignore"):
+        return left + Ct * Ct * s0 - 2 * Ct * s1 + s2
+
+
 def km_curve(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = None,
-             entry: np.ndarray | None = None) -> KMCurve:
-    """Product-limit estimate for one group (pure numpy)."""
+             entry: np.ndarray | None = None, robust: bool = False) -> KMCurve:
+    """Product-limit estimate for one group (pure numpy).
+
+    ``robust``: infinitesimal-jackknife variance (what R uses for non-integer weights)
+    instead of Greenwood's.
+    """
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=bool)
     w = np.ones_like(time) if weights is None else np.asarray(weights, dtype=float)
@@ -91,6 +136,9 @@ def km_curve(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = N
         surv = np.cumprod(frac)
         inc = np.where(nj > dj, dj / (nj * (nj - dj)), np.inf)
     var_log = np.cumsum(inc)
+    if robust:
+        var_log = _ij_var_log(tj, nj, dj, time, event, w,
+                              np.full_like(time, -np.inf) if entry is None else ent)
     return KMCurve(
         time=tj, n_at_risk=nj, n_events=dj, surv=surv, var_log=var_log,
         censor_times=curve.censor_times, entry_times=es, exit_times=ts, entry_w=wes,
@@ -158,7 +206,10 @@ def kaplan_meier(
     group : str, optional
         A column whose levels get separate curves.
     weights : str, optional
-        Positive case weights (frequency weights in the risk sets).
+        Positive case weights, counted in ``n_j`` and ``d_j``. As R's ``survfit``: with
+        whole-number weights the variance is Greenwood's (weights as frequencies); with
+        non-integer weights (e.g. inverse-probability weights) it is the infinitesimal
+        jackknife (robust) variance ``sum_i (w_i * influence_i)^2``.
     entry : str, optional
         Delayed-entry time (< duration): a person is at risk only after it.
     alpha : float
@@ -176,6 +227,7 @@ def kaplan_meier(
     check_choice("conf_type", conf_type, CONF_TYPES)
     sd = prepare_survival(data, duration=duration, event=event, group=group, weights=weights,
                           entry=entry)
+    robust = bool(np.any(sd.weights != np.round(sd.weights)))
     if group is None:
         codes = np.zeros(sd.n, dtype=np.int64)
         levels: tuple[Any, ...] = ("all",)
@@ -192,7 +244,7 @@ def kaplan_meier(
                 f"Column {event!r} has no events (all rows censored): there is no curve."
             )
         curves[lev] = km_curve(sd.time[m], sd.event[m], sd.weights[m],
-                               None if sd.entry is None else sd.entry[m])
+                               None if sd.entry is None else sd.entry[m], robust=robust)
     frames = []
     medians = []
     for lev, c in curves.items():
@@ -219,10 +271,13 @@ def kaplan_meier(
         "kaplan_meier",
         dict(duration=duration, event=event, group=group, weights=weights, entry=entry,
              alpha=alpha, conf_type=conf_type),
-        data_hash=hash_frame(data),
+        data_hash=hash_frame(data[used_columns(duration, event, group, weights, entry)]),
     )
+    method = ("Kaplan-Meier (1958) with infinitesimal-jackknife standard errors (non-integer "
+              "weights)" if robust else
+              "Kaplan-Meier (1958) with Greenwood (1926) standard errors")
     return KaplanMeierResult(
-        method="Kaplan-Meier (1958) with Greenwood (1926) standard errors",
+        method=method,
         spec=spec,
         table=table,
         medians=med,

@@ -22,7 +22,7 @@ from scipy import stats
 from .._utils import hash_frame
 from ..errors import EstimationError, SpecificationError
 from ..results import make_spec
-from ._check import prepare_survival
+from ._check import prepare_survival, used_columns
 from ._results import LogRankResult
 
 __all__ = ["logrank", "logrank_stats"]
@@ -125,7 +125,8 @@ def logrank(
         })
     spec = make_spec("logrank", dict(duration=duration, event=event, group=group,
                                      strata=strata, weights=weights, alpha=alpha),
-                     data_hash=hash_frame(data))
+                     data_hash=hash_frame(data[used_columns(duration, event, group, strata,
+                                                            weights)]))
     return LogRankResult(
         method="Log-rank test" + (" (stratified)" if strata is not None else ""),
         spec=spec,

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._utils import check_alpha, hash_frame
+from .._utils import check_alpha
 from ..errors import SpecificationError
 from ..results import make_spec, tidy_frame
 from ._results import RMSTResult
@@ -127,7 +127,7 @@ def rmst(
         estimand = (f"difference in restricted mean survival time up to {tau:g} "
                     f"({head['term']})")
     spec = make_spec("rmst", dict(duration=duration, event=event, tau=tau, group=group,
-                                  alpha=alpha), data_hash=hash_frame(data))
+                                  alpha=alpha), data_hash=km.spec["data_hash"])
     return RMSTResult(
         method="Restricted mean survival time (Royston & Parmar 2013)",
         spec=spec,

@@ -120,10 +120,14 @@ for (ct in c("log-log", "log", "plain")) {
   km(paste0("km_all_", ct), survfit(Surv(week, arrest) ~ 1, data = rossi, conf.type = ct))
   km(paste0("km_fin_", ct), survfit(Surv(week, arrest) ~ fin, data = rossi, conf.type = ct))
 }
-# integer weights: R uses Greenwood with weighted counts (non-integer weights switch R to an
-# infinitesimal-jackknife variance, which wsa_eval does not implement)
+# integer weights: R uses Greenwood with weighted counts
 km("km_weights_log-log", survfit(Surv(week, arrest) ~ fin, data = rossi, weights = wi,
                                  conf.type = "log-log"))
+# non-integer weights: R's default is then the infinitesimal-jackknife (robust) variance
+km("km_ipw_log-log", survfit(Surv(week, arrest) ~ fin, data = rossi, weights = w,
+                             conf.type = "log-log"))
+km("km_ipwentry_log", survfit(Surv(entry, week, arrest) ~ 1, data = rossi, weights = w,
+                              conf.type = "log"))
 km("km_entry_log-log", survfit(Surv(entry, week, arrest) ~ 1, data = rossi,
                                conf.type = "log-log"))
 km("km_prio3_log-log", survfit(Surv(week, arrest) ~ prio3, data = rossi,

@@ -125,83 +125,125 @@ class RiskSets:
 
 @dataclass
 class CoxState:
-    """Everything computed at one value of ``beta``."""
+    """Everything computed at one value of ``beta`` (per-block arrays have length K)."""
 
     beta: np.ndarray
     loglik: float
     score: np.ndarray
     eta: np.ndarray
     r: np.ndarray
-    den: np.ndarray  # per death
-    a: np.ndarray  # per death (n_deaths, p): risk-set mean of x
-    mw: np.ndarray  # per death: mean weight of its block's deaths
+    s1: np.ndarray  # (K, p) risk-set sums of v x
+    d1: np.ndarray  # (K, p) sums of v x over the tied deaths (zeros for Breslow)
+    den: np.ndarray  # per death: Efron denominator S0 - f D0
+    mwb: np.ndarray  # per block: mean weight of its deaths
+    c1: np.ndarray  # per block: sum_k 1/den_k
+    c2: np.ndarray  # per block: sum_k f_k/den_k
+    e0: np.ndarray  # per block: sum_k 1/den_k^2
+    e1: np.ndarray  # per block: sum_k f_k/den_k^2
+    e2: np.ndarray  # per block: sum_k f_k^2/den_k^2
     d_idx: np.ndarray  # death row positions
+
+    def mean_x(self) -> np.ndarray:
+        """Per block, the sum over its tied deaths of the Efron risk-set means ``a_k`` (K, p)."""
+        return (self.s1 * self.c1[:, None] - self.d1 * self.c2[:, None])
+
+    def a_per_death(self, rs: RiskSets) -> np.ndarray:
+        """``a_k`` for every death (n_deaths, p): only for small problems and checks."""
+        b = rs.dblock
+        return (self.s1[b] - rs.f[:, None] * self.d1[b]) / self.den[:, None]
+
+
+def _block_consts(rs: RiskSets, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weight-only quantities, cached per weight vector: death weights and block mean weights."""
+    if getattr(rs, "_w_src", None) is not w:
+        rs._w_src = w
+        wd = w[rs.deaths]
+        rs._wd = wd
+        rs._mwb = rs.block_sum(wd) / rs.d
+        rs._wx_src = None
+    return rs._wd, rs._mwb
+
+
+def _wx_deaths(rs: RiskSets, X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Per block ``sum_{deaths} w x`` (K, p), cached per design and weights."""
+    _block_consts(rs, w)
+    if getattr(rs, "_wx_src", None) is not X:
+        rs._wx_src = X
+        rs._wxb = rs.block_sum(rs._wd[:, None] * rs.death_rows(X))
+    return rs._wxb
 
 
 def cox_evaluate(rs: RiskSets, X: np.ndarray, w: np.ndarray, beta: np.ndarray) -> CoxState:
-    """Log partial likelihood and score at ``beta`` (rows of X, w in ``rs.order``)."""
+    """Log partial likelihood and score at ``beta``; per-death work is scalar only."""
     eta = X @ beta
     r = np.exp(eta)
     v = w * r
     di = rs.deaths
-    s0 = rs.risk_sum(v)
-    s1 = rs.risk_sum_x(v, X)
-    vd = v[di]
-    xd = rs.death_rows(X)
     b = rs.dblock
     f = rs.f
+    wd, mwb = _block_consts(rs, w)
+    s0 = rs.risk_sum(v)
+    s1 = rs.risk_sum_x(v, X)
     if rs.efron:
+        vd = v[di]
         d0 = rs.block_sum(vd)
-        d1 = rs.block_sum(vd[:, None] * xd)
+        d1 = rs.block_sum(vd[:, None] * rs.death_rows(X))
         den = s0[b] - f * d0[b]
-        num = s1[b] - f[:, None] * d1[b]
     else:
+        d1 = np.zeros_like(s1)
         den = s0[b]
-        num = s1[b]
     if np.any(den <= 0) or not np.all(np.isfinite(den)):
         raise EstimationError(
             "The Cox likelihood cannot be evaluated (risk scores overflow): the covariates "
             "probably separate the events perfectly (monotone likelihood). Check for a "
             "covariate that predicts every event, or rescale large covariates."
         )
-    a = num / den[:, None]
-    wd = w[di]
-    mw = (rs.block_sum(wd) / rs.d)[b]
-    loglik = float(wd @ eta[di] - mw @ np.log(den))
-    score = wd @ xd - mw @ a
-    return CoxState(beta=beta, loglik=loglik, score=score, eta=eta, r=r, den=den, a=a, mw=mw,
-                    d_idx=di)
+    inv = 1.0 / den
+    inv2 = inv * inv
+    c1 = rs.block_sum(inv)
+    e0 = rs.block_sum(inv2)
+    if rs.efron:
+        c2 = rs.block_sum(f * inv)
+        e1 = rs.block_sum(f * inv2)
+        e2 = rs.block_sum(f * f * inv2)
+    else:
+        c2 = e1 = e2 = np.zeros(rs.K)
+    loglik = float(wd @ eta[di] - mwb @ rs.block_sum(np.log(den)))
+    wxb = _wx_deaths(rs, X, w)
+    score = wxb.sum(axis=0) - mwb @ (s1 * c1[:, None] - d1 * c2[:, None])
+    return CoxState(beta=beta, loglik=loglik, score=score, eta=eta, r=r, s1=s1, d1=d1, den=den,
+                    mwb=mwb, c1=c1, c2=c2, e0=e0, e1=e1, e2=e2, d_idx=di)
 
 
 def information(rs: RiskSets, X: np.ndarray, w: np.ndarray, st: CoxState,
                 m: np.ndarray | None = None) -> np.ndarray:
     """The information matrix ``sum_b m_b I_b`` (``m = 1``: the usual observed information).
 
-    Block multipliers ``m`` give the blocks of the information of a time-varying coefficient
-    model ``x g(t)`` (``m = g`` and ``m = g^2``), used by the Schoenfeld-residual test.
+    ``I_b = mw_b sum_k [(S2_b - f_k D2_b)/den_k - a_k a_k']``. The ``S2`` part is moved onto
+    the rows (``X' diag(v_i sum_{b in R_i} m_b mw_b c1_b) X``), the ``a a'`` part expands
+    in ``S1, D1`` with per-block sums of ``1/den^2``, ``f/den^2``, ``f^2/den^2``. Block
+    multipliers ``m`` give the blocks of the information of a time-varying coefficient model
+    ``x g(t)`` (``m = g`` and ``m = g^2``), used by the Schoenfeld-residual test.
     """
-    b = rs.dblock
     v = w * st.r
-    inv = 1.0 / st.den
-    mb = np.ones(rs.K) if m is None else np.asarray(m, dtype=float)
-    mwb = st.mw[rs.bstart]
-    crow = rs.at_risk_blocks(mb * mwb * rs.block_sum(inv))
+    mb = st.mwb if m is None else st.mwb * np.asarray(m, dtype=float)
+    crow = rs.at_risk_blocks(mb * st.c1)
     info = (X * (v * crow)[:, None]).T @ X
+    s1, d1 = st.s1, st.d1
+    info -= (s1 * (mb * st.e0)[:, None]).T @ s1
     if rs.efron:
-        c2 = rs.block_sum(rs.f * inv)
-        di = st.d_idx
-        coef = (mb * mwb * c2)[b] * v[di]
         xd = rs.death_rows(X)
+        coef = (mb * st.c2)[rs.dblock] * v[rs.deaths]
         info -= (xd * coef[:, None]).T @ xd
-    md = mb[b] * st.mw
-    info -= (st.a * md[:, None]).T @ st.a
+        cross = (s1 * (mb * st.e1)[:, None]).T @ d1
+        info += cross + cross.T
+        info -= (d1 * (mb * st.e2)[:, None]).T @ d1
     return info
 
 
 def block_scores(rs: RiskSets, X: np.ndarray, w: np.ndarray, st: CoxState) -> np.ndarray:
     """Each block's contribution to the score, ``(K, p)``: ``sum w x - mw sum_k a_k``."""
-    di = st.d_idx
-    return rs.block_sum(w[di][:, None] * rs.death_rows(X) - st.mw[:, None] * st.a)
+    return _wx_deaths(rs, X, w) - st.mwb[:, None] * st.mean_x()
 
 
 def fit_newton(rs: RiskSets, X: np.ndarray, w: np.ndarray, *, max_iter: int = 50,
@@ -271,27 +313,27 @@ def _solve(info: np.ndarray, score: np.ndarray) -> np.ndarray:
 
 
 def score_residuals(rs: RiskSets, X: np.ndarray, w: np.ndarray, st: CoxState) -> np.ndarray:
-    """Score residuals ``L_i`` (unweighted, sorted row order), summing (with ``w``) to the score.
+    """Score residuals ``L_i`` (unweighted), summing (with ``w``) to the score.
 
     Breslow: ``L_i = delta_i (x_i - xbar(t_i)) - r_i sum_{b in R_i} (x_i - xbar_b) dLambda_b``.
-    Efron: the k-th tied death's hazard ``mw / den_k`` uses mean ``a_k``; a death in the block
-    stays at risk for it with weight ``1 - k/d`` and is compared with the block mean of the
-    ``a_k``.
+    Efron: the k-th tied death's hazard ``h_k = mw / den_k`` uses mean ``a_k``; a death in the
+    block stays at risk for it with weight ``1 - k/d`` and is compared with the block mean of
+    the ``a_k``. All block sums expand in ``S1, D1`` (no per-death vectors of length p).
     """
     b = rs.dblock
     di = st.d_idx
-    h = st.mw / st.den
-    hb = rs.block_sum(h)
-    hxb = rs.block_sum(h[:, None] * st.a)
+    mw = st.mwb
+    hb = mw * st.c1
+    hxb = mw[:, None] * (st.s1 * st.e0[:, None] - st.d1 * st.e1[:, None])
     Hrisk = rs.at_risk_blocks(hb)
     HXrisk = rs.at_risk_blocks(hxb)
-    abar = rs.block_sum(st.a) / rs.d[:, None]
+    abar = st.mean_x() / rs.d[:, None]
     resid = -st.r[:, None] * (X * Hrisk[:, None] - HXrisk)
     xd = rs.death_rows(X)
     own = xd - abar[b]
     if rs.efron:
-        fh = rs.block_sum(rs.f * h)
-        fhx = rs.block_sum((rs.f * h)[:, None] * st.a)
+        fh = mw * st.c2
+        fhx = mw[:, None] * (st.s1 * st.e1[:, None] - st.d1 * st.e2[:, None])
         # a death is at risk with weight (1 - f_k) for the k-th term of its own block
         own += st.r[di][:, None] * (xd * fh[b][:, None] - fhx[b])
     resid[di] += own

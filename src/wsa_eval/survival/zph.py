@@ -98,8 +98,8 @@ def proportional_hazards_test(cox_result: CoxResult, transform: str = "km",
                           "p_value": stats.chi2.sf(chisq, df)})
     # scaled Schoenfeld residuals (as R cox.zph()$y): s_k V^-1 * n_events + beta
     di = st.d_idx
-    abar = rs.block_sum(st.a) / rs.d[:, None]
-    schoen = X[di] - abar[rs.dblock]
+    abar = st.mean_x() / rs.d[:, None]
+    schoen = rs.death_rows(X) - abar[rs.dblock]
     vmean = i11 / di.shape[0]
     scaled = np.linalg.solve(vmean, schoen.T).T + st.beta
     order = np.argsort(fd.time[di], kind="stable")

@@ -228,7 +228,7 @@ def information(rs: RiskSets, X: np.ndarray, w: np.ndarray, st: CoxState,
     v = w * st.r
     mb = st.mwb if m is None else st.mwb * np.asarray(m, dtype=float)
     crow = rs.at_risk_blocks(mb * st.c1)
-    info = (X * (v * crow)[:, None]).T @ X
+    info = (X.T * (v * crow)) @ X  # X is Fortran-ordered: X.T rows are contiguous
     s1, d1 = st.s1, st.d1
     info -= (s1 * (mb * st.e0)[:, None]).T @ s1
     if rs.efron:

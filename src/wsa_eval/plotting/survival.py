@@ -118,7 +118,8 @@ def schoenfeld_plot(result: Any, ax: Any = None, *, term: str | None = None,
         smooth = np.convolve(y[o], kern, mode="valid")
         xs = np.convolve(x[o], kern, mode="valid")
         ax.plot(xs, smooth, color="C0", lw=2, label="running mean")
-    ax.axhline(float(np.mean(y)), color="C1", ls="--", lw=1, label="constant effect")
+    level = float(result.coef[term]) if term in getattr(result, "coef", {}) else float(np.mean(y))
+    ax.axhline(level, color="C1", ls="--", lw=1, label="Cox estimate (constant effect)")
     ax.set_xlabel(f"time ({result.transform} scale)")
     ax.set_ylabel(f"beta(t) for {term}")
     p = result.table.set_index("term").loc[term, "p_value"]

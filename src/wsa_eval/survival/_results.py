@@ -231,6 +231,7 @@ class PHTestResult(Result):
     g_time: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     event_time: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     scaled_residuals: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    coef: pd.Series = field(default_factory=pd.Series, repr=False)
 
     _plot_kinds: ClassVar[dict[str, str]] = {"residuals": f"{_PLOT}:schoenfeld_plot"}
     _default_plot: ClassVar[str | None] = "residuals"

@@ -113,4 +113,5 @@ def proportional_hazards_test(cox_result: CoxResult, transform: str = "km",
         g_time=graw[di][order],
         event_time=fd.time[di][order],
         scaled_residuals=pd.DataFrame(scaled[order], columns=names),
+        coef=cox_result.coef.copy(),
     )

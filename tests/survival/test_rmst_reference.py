@@ -72,3 +72,17 @@ def test_interpret_plot_summary(rossi):
     assert "Effects" in str(res.summary())
     ax = res.plot()
     assert hasattr(ax, "plot")
+
+
+def test_input_unchanged_and_three_groups(rossi):
+    d = rossi.assign(prio3=pd.cut(rossi["prio"], [-1, 1, 4, 100], labels=["0-1", "2-4", "5+"]))
+    before = d.copy(deep=True)
+    res = rmst(d, duration="week", event="arrest", tau=52, group="prio3")
+    pd.testing.assert_frame_equal(d, before)
+    eff = res.to_frame()
+    assert eff["term"].tolist() == ["2-4 - 0-1", "5+ - 0-1", "2-4 / 0-1", "5+ / 0-1"]
+    m = res.by_group.set_index("group")["rmst"]
+    assert eff["estimate"].iloc[1] == pytest.approx(m["5+"] - m["0-1"])
+    # the headline is the first contrast (2-4 vs 0-1: CI includes 0); 5+ vs 0-1 is clear
+    assert "inconclusive" in res.interpret()
+    assert eff["ci_high"].iloc[1] < 0 and eff["ci_high"].iloc[3] < 1

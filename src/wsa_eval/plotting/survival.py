@@ -32,7 +32,7 @@ def km_plot(result: Any, ax: Any = None, *, ci: bool = True, censor_marks: bool 
     """
     ax = get_ax(ax, figsize=(7.0, 4.8))
     curves = result.curves
-    tmax = max(float(c.exit_times[-1]) for c in curves.values())
+    tmax = max(c.tmax for c in curves.values())
     from .._utils import check_alpha
 
     check_alpha(result.alpha)

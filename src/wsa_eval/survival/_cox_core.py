@@ -275,6 +275,10 @@ def fit_newton(rs: RiskSets, X: np.ndarray, w: np.ndarray, *, max_iter: int = 50
         change = abs(new.loglik - st.loglik)
         beta, st = new_beta, new
         info = information(rs, X, w, st)
+        if halvings == 0 and np.max(np.abs(step)) <= 1e-6 * (1.0 + np.max(np.abs(beta))):
+            # a full Newton step this small leaves an error of order its square
+            converged = True
+            break
         if change <= tol * max(1.0, abs(st.loglik)) or np.max(np.abs(step)) < 1e-11:
             # one more exact Newton step sharpens beta (quadratic convergence)
             step = _solve(info, st.score)

@@ -18,7 +18,7 @@ Speed: one sort per group, cumulative sums, no loop over times.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -44,22 +44,45 @@ class KMCurve:
     n_at_risk: np.ndarray
     n_events: np.ndarray
     surv: np.ndarray
-    var_log: np.ndarray  # Greenwood variance of log S (cumulative hazard scale)
+    var_log: np.ndarray  # variance of log S (Greenwood, or infinitesimal jackknife)
     censor_times: np.ndarray
-    entry_times: np.ndarray  # sorted entry times (-inf without delayed entry)
-    exit_times: np.ndarray  # sorted durations
-    entry_w: np.ndarray  # weights in entry order
-    exit_w: np.ndarray  # weights in duration order
+    durations: np.ndarray  # the group's exit times (row order)
+    entries: np.ndarray | None  # the group's entry times, None without delayed entry
+    weights: np.ndarray
     n: int
+    tmax: float
 
     def at_risk(self, t: np.ndarray) -> np.ndarray:
-        """Weighted number at risk at times ``t`` (``entry < t <= duration``)."""
+        """Weighted number at risk at times ``t`` (``entry < t <= duration``).
+
+        Uses the weight totals by distinct duration (and entry) time, so the cost is in
+        the number of distinct times, not of rows.
+        """
         t = np.asarray(t, dtype=float)
-        ce = np.concatenate([[0.0], np.cumsum(self.exit_w)])
-        cs = np.concatenate([[0.0], np.cumsum(self.entry_w)])
-        n_exit_ge = ce[-1] - ce[np.searchsorted(self.exit_times, t, side="left")]
-        n_entry_ge = cs[-1] - cs[np.searchsorted(self.entry_times, t, side="left")]
-        return n_exit_ge - n_entry_ge
+        u, tot = self._exit_totals
+        n = tot[np.searchsorted(u, t, side="left")]  # duration >= t
+        if self.entries is not None:
+            ue, tote = self._entry_totals
+            n = n - tote[np.searchsorted(ue, t, side="left")]  # entry >= t: not yet in
+        return n
+
+    @staticmethod
+    def _totals(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        u, inv = np.unique(x, return_inverse=True)
+        cnt = np.bincount(inv.reshape(-1), weights=w, minlength=u.shape[0])
+        return u, np.concatenate([np.cumsum(cnt[::-1])[::-1], [0.0]])
+
+    @property
+    def _exit_totals(self) -> tuple[np.ndarray, np.ndarray]:
+        if "_ex" not in self.__dict__:
+            object.__setattr__(self, "_ex", self._totals(self.durations, self.weights))
+        return self.__dict__["_ex"]
+
+    @property
+    def _entry_totals(self) -> tuple[np.ndarray, np.ndarray]:
+        if "_en" not in self.__dict__:
+            object.__setattr__(self, "_en", self._totals(self.entries, self.weights))
+        return self.__dict__["_en"]
 
     def step(self, t: np.ndarray, values: np.ndarray, before: float) -> np.ndarray:
         """Right-continuous step function of ``values`` at times ``t`` (``before`` first)."""
@@ -117,18 +140,13 @@ def km_curve(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = N
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=bool)
     w = np.ones_like(time) if weights is None else np.asarray(weights, dtype=float)
-    ent = np.full_like(time, -np.inf) if entry is None else np.asarray(entry, dtype=float)
-    o = np.argsort(time, kind="stable")
-    ts, ws = time[o], w[o]
-    oe = np.argsort(ent, kind="stable")
-    es, wes = ent[oe], w[oe]
-    ev_t = time[event]
-    tj, inv = np.unique(ev_t, return_inverse=True)
+    ent = None if entry is None else np.asarray(entry, dtype=float)
+    tj, inv = np.unique(time[event], return_inverse=True)
     dj = np.bincount(inv.reshape(-1), weights=w[event], minlength=tj.shape[0])
     curve = KMCurve(
         time=tj, n_at_risk=np.zeros(0), n_events=dj, surv=np.zeros(0), var_log=np.zeros(0),
-        censor_times=np.unique(time[~event]), entry_times=es, exit_times=ts, entry_w=wes,
-        exit_w=ws, n=int(time.shape[0]),
+        censor_times=np.unique(time[~event]), durations=time, entries=ent, weights=w,
+        n=int(time.shape[0]), tmax=float(time.max()),
     )
     nj = curve.at_risk(tj)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -138,12 +156,10 @@ def km_curve(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = N
     var_log = np.cumsum(inc)
     if robust:
         var_log = _ij_var_log(tj, nj, dj, time, event, w,
-                              np.full_like(time, -np.inf) if entry is None else ent)
-    return KMCurve(
-        time=tj, n_at_risk=nj, n_events=dj, surv=surv, var_log=var_log,
-        censor_times=curve.censor_times, entry_times=es, exit_times=ts, entry_w=wes,
-        exit_w=ws, n=curve.n,
-    )
+                              np.full_like(time, -np.inf) if ent is None else ent)
+    out = replace(curve, n_at_risk=nj, surv=surv, var_log=var_log)
+    object.__setattr__(out, "_ex", curve._exit_totals)  # keep the cached totals
+    return out
 
 
 def confidence_limits(surv: np.ndarray, var_log: np.ndarray, alpha: float,

@@ -87,7 +87,7 @@ def rmst(
     z = stats.norm.ppf(1 - alpha / 2)
     rows = []
     for lev, c in km.curves.items():
-        last = float(c.exit_times[-1])
+        last = c.tmax
         if tau > last:
             who = f"group {lev!r}" if group is not None else "the data"
             raise SpecificationError(

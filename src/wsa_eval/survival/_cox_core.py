@@ -11,11 +11,15 @@ the *blocks* ``b = 0..K-1``; ``d_b`` deaths are tied in block ``b``. With risk s
   strata): ``R_b = {i : lo_i <= b < hi_i}``. No sort of the rows is needed.
 * Efron (1977): the k-th of the ``d_b`` tied deaths (k = 0..d_b-1, ``f = k / d_b``) sees
   ``den = S0_b - f D0_b`` and mean ``a = (S1_b - f D1_b) / den`` where ``D0, D1`` sum over the
-  tied deaths; Breslow (1974) is ``f = 0``. Each death's term is a vector operation over all
-  deaths at once (length ``sum d_b``).
+  tied deaths; Breslow (1974) is ``f = 0``. Only scalars are computed per death (``den``);
+  every sum over ``k`` of ``a_k`` or ``a_k a_k'`` expands in ``S1_b, D1_b`` with per-block
+  sums of ``1/den``, ``f/den``, ``1/den^2``, ``f/den^2``, ``f^2/den^2``.
 * The information ``sum_b mw_b sum_k [(S2_b - f D2_b)/den - a a']`` is never built block by
-  block: ``sum_b c_b S2_b = X' diag(v_i * sum_{b: i in R_b} c_b) X`` (Therneau's trick of
-  moving the block sum onto the rows), so the cost is ``O(n p^2)`` and memory ``O(n p)``.
+  block: ``sum_b c_b S2_b = X' diag(v_i * sum_{b: i in R_b} c_b) X`` (moving the block sum
+  onto the rows), so the cost is ``O(n p^2)`` and memory ``O(n p)``.
+* Newton-Raphson from zero with step halving, stopping after a full step smaller than
+  1e-6 (the remaining error is of the order of its square) or when the log-likelihood
+  stops changing (then one more Newton step).
 * Score residuals (Therneau, Grambsch & Fleming 1990; Efron version as in R's ``coxph``)
   are built the same way, giving dfbeta and the robust sandwich variance of Lin & Wei (1989)
   in ``O(n p)``.

@@ -84,7 +84,8 @@ def km_plot(result: Any, ax: Any = None, *, ci: bool = True, censor_marks: bool 
 
 def hazard_ratio_plot(result: Any, ax: Any = None, *, color: str = "C0") -> Any:
     """Hazard ratios with confidence intervals on a log scale (a forest plot)."""
-    ax = get_ax(ax, figsize=(6.0, 0.5 * len(result.covariates) + 1.5))
+    new = ax is None
+    ax = get_ax(ax, figsize=(6.0, 0.45 * len(result.covariates) + 2.0))
     eff = result.to_frame()
     y = np.arange(eff.shape[0])[::-1]
     hr = eff["hazard_ratio"].to_numpy()
@@ -95,7 +96,15 @@ def hazard_ratio_plot(result: Any, ax: Any = None, *, color: str = "C0") -> Any:
     ax.set_xscale("log")
     ax.set_yticks(y)
     ax.set_yticklabels(eff["term"].tolist())
+    from matplotlib.ticker import FuncFormatter
+
+    fmt = FuncFormatter(lambda v, _: f"{v:g}")
+    ax.xaxis.set_major_formatter(fmt)
+    ax.xaxis.set_minor_formatter(fmt)
+    ax.tick_params(axis="x", which="minor", labelsize=7)
     ax.set_xlabel(f"hazard ratio ({100 * (1 - result.alpha):.0f}% CI, log scale)")
+    if new:
+        ax.figure.tight_layout()
     return ax
 
 

@@ -1,0 +1,266 @@
+"""Input checks for individual-level survival data (one row per person or per episode).
+
+:func:`prepare_survival` is the first step of every function in ``km``, ``logrank``, ``cox``
+and ``rmst``. It reads the named columns into numpy arrays without modifying the caller's
+frame and raises the library's errors with a message that names the column and the rows
+(index labels) at fault: negative or missing durations, events that are not 0/1, entry times
+not before the exit time, non-positive weights, non-numeric covariates (with a hint to make
+dummy columns), missing values anywhere in the columns used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._utils import require_columns, require_frame
+from ..errors import ColumnError, SpecificationError, format_examples
+
+__all__ = ["SurvivalData", "prepare_survival", "used_columns"]
+
+
+def used_columns(*parts: Any) -> list[str]:
+    """The distinct column names among the arguments (for hashing only what was used)."""
+    out: list[str] = []
+    for p in parts:
+        if p is None:
+            continue
+        for c in [p] if isinstance(p, str) else list(p):
+            if c not in out:
+                out.append(c)
+    return out
+
+
+@dataclass(frozen=True)
+class SurvivalData:
+    """Arrays read from the caller's frame (row order kept)."""
+
+    time: np.ndarray  # float, >= 0
+    event: np.ndarray  # bool
+    entry: np.ndarray | None  # float, < time; None when no left truncation / start column
+    weights: np.ndarray  # float, > 0 (ones when not given)
+    X: np.ndarray | None  # (n, p) float
+    covariates: tuple[str, ...]
+    group: np.ndarray | None  # integer codes into group_levels
+    group_levels: tuple[Any, ...]
+    strata: np.ndarray | None  # integer codes
+    strata_levels: tuple[Any, ...]
+    cluster: np.ndarray | None  # integer codes
+    n_clusters: int
+    index: pd.Index
+
+    @property
+    def n(self) -> int:
+        return int(self.time.shape[0])
+
+
+def _rows(index: pd.Index, mask: np.ndarray) -> str:
+    bad = list(index[np.asarray(mask)])
+    return f"row(s) with index {format_examples(bad)}"
+
+
+def _numeric(data: pd.DataFrame, col: str, arg: str) -> np.ndarray:
+    s = data[col]
+    if isinstance(s, pd.DataFrame):
+        raise ColumnError(f"{arg}={col!r}: the data has more than one column named {col!r}.")
+    if s.dtype == bool:
+        return s.to_numpy(dtype=float)
+    if not pd.api.types.is_numeric_dtype(s.dtype):
+        raise ColumnError(
+            f"{arg}={col!r} must be a numeric column, but it has type {s.dtype} "
+            f"(e.g. {format_examples(list(s.dropna().unique()[:3]))})."
+        )
+    values = s.to_numpy(dtype=float, na_value=np.nan)
+    miss = np.isnan(values)
+    if miss.any():
+        raise ColumnError(
+            f"Column {col!r} ({arg}) has {int(miss.sum())} missing value(s) in "
+            f"{_rows(data.index, miss)}. Drop or impute those rows first "
+            f"(e.g. data.dropna(subset=[{col!r}]))."
+        )
+    inf = np.isinf(values)
+    if inf.any():
+        raise ColumnError(
+            f"Column {col!r} ({arg}) has infinite value(s) in {_rows(data.index, inf)}."
+        )
+    return values
+
+
+def _codes(data: pd.DataFrame, col: str, arg: str) -> tuple[np.ndarray, tuple[Any, ...]]:
+    s = data[col]
+    miss = s.isna().to_numpy()
+    if miss.any():
+        raise ColumnError(
+            f"Column {col!r} ({arg}) has {int(miss.sum())} missing value(s) in "
+            f"{_rows(data.index, miss)}. Drop those rows or give them a level first."
+        )
+    codes, levels = pd.factorize(s, sort=True)
+    return codes.astype(np.int64), tuple(levels.tolist())
+
+
+def prepare_survival(
+    data: Any,
+    *,
+    duration: str,
+    event: str,
+    entry: str | None = None,
+    weights: str | None = None,
+    covariates: Sequence[str] | None = None,
+    group: str | None = None,
+    strata: str | Sequence[str] | None = None,
+    cluster: str | None = None,
+    allow_zero_time: bool = True,
+) -> SurvivalData:
+    """Read and check the survival columns; raise the library's errors on bad input."""
+    data = require_frame(data)
+    for arg, val in (("duration", duration), ("event", event)):
+        if not isinstance(val, str):
+            raise SpecificationError(f"{arg} must be a column name (a string), not {val!r}.")
+    if isinstance(covariates, str):
+        covariates = [covariates]
+    cov = list(covariates) if covariates is not None else None
+    strata_cols = [strata] if isinstance(strata, str) else (list(strata) if strata else None)
+    require_columns(
+        data,
+        {
+            "duration": duration,
+            "event": event,
+            "entry": entry,
+            "weights": weights,
+            "covariates": cov,
+            "group": group,
+            "strata": strata_cols,
+            "cluster": cluster,
+        },
+    )
+    idx = data.index
+    time = _numeric(data, duration, "duration")
+    neg = time < 0
+    if neg.any():
+        raise ColumnError(
+            f"Column {duration!r} (duration) has negative values in {_rows(idx, neg)}: "
+            "durations must be zero or more (time from the start of follow-up)."
+        )
+    if not allow_zero_time:
+        zero = time <= 0
+        if zero.any():
+            raise ColumnError(
+                f"Column {duration!r} (duration) has values of zero in {_rows(idx, zero)}."
+            )
+
+    ev_raw = data[event]
+    if ev_raw.isna().any():
+        miss = ev_raw.isna().to_numpy()
+        raise ColumnError(
+            f"Column {event!r} (event) has {int(miss.sum())} missing value(s) in "
+            f"{_rows(idx, miss)}. Code each row 1 (event seen) or 0 (censored)."
+        )
+    if ev_raw.dtype == bool:
+        ev = ev_raw.to_numpy(dtype=bool)
+    else:
+        if not pd.api.types.is_numeric_dtype(ev_raw.dtype):
+            raise ColumnError(
+                f"Column {event!r} (event) must be coded 1 (event) / 0 (censored), but it has "
+                f"type {ev_raw.dtype} (values like {format_examples(list(ev_raw.unique()[:3]))})."
+            )
+        vals = ev_raw.to_numpy(dtype=float)
+        bad = ~np.isin(vals, (0.0, 1.0))
+        if bad.any():
+            raise ColumnError(
+                f"Column {event!r} (event) must be 0 (censored) or 1 (event), but "
+                f"{_rows(idx, bad)} have other values "
+                f"({format_examples(sorted(set(vals[bad].tolist())))}). For competing "
+                "events use the competing-risks functions."
+            )
+        ev = vals == 1.0
+
+    ent = None
+    if entry is not None:
+        ent = _numeric(data, entry, "entry")
+        negent = ent < 0
+        if negent.any():
+            raise ColumnError(
+                f"Column {entry!r} (entry) has negative values in {_rows(idx, negent)}."
+            )
+        late = ent >= time
+        if late.any():
+            raise ColumnError(
+                f"Column {entry!r} (entry/start) must be before {duration!r} (exit/stop) on "
+                f"every row, but it is not in {_rows(idx, late)}."
+            )
+
+    if weights is not None:
+        w = _numeric(data, weights, "weights")
+        nonpos = w <= 0
+        if nonpos.any():
+            raise ColumnError(
+                f"Column {weights!r} (weights) must be positive, but {_rows(idx, nonpos)} "
+                "have weights of zero or less; drop those rows instead."
+            )
+    else:
+        w = np.ones(time.shape[0])
+
+    X = None
+    if cov is not None:
+        if len(cov) == 0:
+            raise SpecificationError("covariates is empty: name at least one numeric column.")
+        if len(set(cov)) != len(cov):
+            raise SpecificationError(f"covariates lists a column twice: {cov}.")
+        for c in cov:
+            s = data[c]
+            if isinstance(s, pd.DataFrame):
+                raise ColumnError(f"covariates: the data has more than one column named {c!r}.")
+            if not (pd.api.types.is_numeric_dtype(s.dtype) or s.dtype == bool):
+                raise ColumnError(
+                    f"Covariate {c!r} is not numeric (type {s.dtype}). Covariates must be "
+                    "numeric columns: make 0/1 dummy columns for a categorical variable, e.g. "
+                    f"pd.get_dummies(data, columns=[{c!r}], drop_first=True, dtype=float)."
+                )
+        X = data[cov].to_numpy(dtype=float, na_value=np.nan)
+        bad = ~np.isfinite(X)
+        if bad.any():
+            j = int(np.flatnonzero(bad.any(axis=0))[0])
+            _numeric(data, cov[j], "covariates")  # raises with the rows named
+
+    g = None
+    g_levels: tuple[Any, ...] = ()
+    if group is not None:
+        g, g_levels = _codes(data, group, "group")
+
+    st = None
+    st_levels: tuple[Any, ...] = ()
+    if strata_cols:
+        if len(strata_cols) == 1:
+            st, st_levels = _codes(data, strata_cols[0], "strata")
+        else:
+            parts = [_codes(data, c, "strata")[0] for c in strata_cols]
+            combo = pd.MultiIndex.from_arrays([data[c].to_numpy() for c in strata_cols])
+            codes, levels = pd.factorize(combo, sort=True)
+            del parts
+            st, st_levels = codes.astype(np.int64), tuple(levels.tolist())
+
+    cl = None
+    n_cl = 0
+    if cluster is not None:
+        cl, cl_levels = _codes(data, cluster, "cluster")
+        n_cl = len(cl_levels)
+
+    return SurvivalData(
+        time=time,
+        event=ev,
+        entry=ent,
+        weights=w,
+        X=X,
+        covariates=tuple(cov or ()),
+        group=g,
+        group_levels=g_levels,
+        strata=st,
+        strata_levels=st_levels,
+        cluster=cl,
+        n_clusters=n_cl,
+        index=idx,
+    )

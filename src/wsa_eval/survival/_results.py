@@ -1,0 +1,293 @@
+"""Result objects of the core survival functions (Kaplan-Meier, log-rank, Cox, PH test, RMST)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SpecificationError
+from ..interpret import INCONCLUSIVE, fmt_number, verdict
+from ..results import EffectResult, Result
+
+__all__ = ["KaplanMeierResult", "LogRankResult", "CoxResult", "PHTestResult", "RMSTResult"]
+
+_PLOT = "wsa_eval.plotting.survival"
+
+
+def _fmt_time(x: float) -> str:
+    return "not reached" if (x is None or math.isnan(x)) else fmt_number(float(x))
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class KaplanMeierResult(Result):
+    """Kaplan-Meier curves.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per distinct event time (and group): ``group`` (only with a group), ``time``,
+        ``n_at_risk``, ``n_events``, ``estimate`` (S(t)), ``std_error`` (Greenwood, of S),
+        ``ci_low``, ``ci_high``.
+    medians : DataFrame
+        Median survival and its interval by group (NaN = not reached), as R ``print.survfit``.
+    curves : dict
+        The per-group :class:`~wsa_eval.survival.km.KMCurve` objects.
+    """
+
+    table: pd.DataFrame
+    medians: pd.DataFrame
+    curves: Mapping[Any, Any]
+    group: str | None = None
+    alpha: float = 0.05
+    conf_type: str = "log-log"
+
+    _plot_kinds: ClassVar[dict[str, str]] = {"survival": f"{_PLOT}:km_plot"}
+    _default_plot: ClassVar[str | None] = "survival"
+
+    def to_frame(self) -> pd.DataFrame:
+        """The estimates at each distinct event time (a copy)."""
+        return self.table.copy()
+
+    @property
+    def groups(self) -> list[Any]:
+        return list(self.curves)
+
+    def survival_at(self, times: float | Sequence[float]) -> pd.DataFrame:
+        """S(t) with its interval and the number at risk at the given times (step function)."""
+        from .km import confidence_limits
+
+        t = np.atleast_1d(np.asarray(times, dtype=float))
+        if np.isnan(t).any() or (t < 0).any():
+            raise SpecificationError("times must be non-negative numbers.")
+        out = []
+        for lev, c in self.curves.items():
+            s = c.step(t, c.surv, 1.0)
+            v = c.step(t, c.var_log, 0.0)
+            lo, hi = confidence_limits(s, v, self.alpha, self.conf_type)
+            with np.errstate(invalid="ignore"):
+                se = s * np.sqrt(v)
+            f = pd.DataFrame({"time": t, "n_at_risk": c.at_risk(t), "estimate": s,
+                              "std_error": se, "ci_low": lo, "ci_high": hi})
+            if self.group is not None:
+                f.insert(0, "group", lev)
+            out.append(f)
+        return pd.concat(out, ignore_index=True)
+
+    def median(self) -> pd.DataFrame:
+        """Median survival time and its interval (NaN where not reached), by group."""
+        return self.medians.copy()
+
+    def at_risk(self, times: Sequence[float]) -> pd.DataFrame:
+        """Numbers at risk at the given times: rows = groups, columns = times."""
+        t = np.asarray(times, dtype=float)
+        return pd.DataFrame({lev: c.at_risk(t) for lev, c in self.curves.items()},
+                            index=pd.Index(t, name="time")).T
+
+    def _summary_header(self) -> list[tuple[str, Any]]:
+        h = [("Curves", ", ".join(map(str, self.curves))),
+             ("Confidence intervals", f"{100 * (1 - self.alpha):.0f}%, {self.conf_type}")]
+        return h
+
+    def _summary_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("Median survival (NaN = not reached)", self.medians)]
+
+    def interpret(self) -> str:
+        parts = []
+        level = f"{100 * (1 - self.alpha):.0f}%"
+        for row in self.medians.to_dict("records"):
+            name = f"group {row['group']}" if "group" in row else "everyone"
+            if math.isnan(row["median"]):
+                parts.append(
+                    f"For {name} ({int(row['n'])} people, {fmt_number(row['events'])} events) "
+                    "fewer than half had the event during follow-up, so the median time is "
+                    "not reached."
+                )
+            else:
+                parts.append(
+                    f"For {name} ({int(row['n'])} people) half had the event by time "
+                    f"{_fmt_time(row['median'])} ({level} interval {_fmt_time(row['ci_low'])} "
+                    f"to {_fmt_time(row['ci_high'])})."
+                )
+        parts.append("Curves describe each group; comparing them needs a test (logrank) or a "
+                     "model (cox), and a causal reading needs comparable groups.")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class LogRankResult(Result):
+    """Log-rank test (R ``survdiff``, rho = 0), possibly stratified."""
+
+    statistic: float
+    df: int
+    p_value: float
+    table: pd.DataFrame
+    variance: np.ndarray
+    group: str = ""
+    strata: Any = None
+    alpha: float = 0.05
+
+    def to_frame(self) -> pd.DataFrame:
+        """Observed and expected events by group."""
+        return self.table.copy()
+
+    def _summary_header(self) -> list[tuple[str, Any]]:
+        return [("Chi-squared", self.statistic), ("df", self.df), ("p-value", self.p_value),
+                ("Stratified by", self.strata or "-")]
+
+    def _summary_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("Observed and expected events", self.table)]
+
+    def interpret(self) -> str:
+        t = self.table
+        if self.p_value < self.alpha:
+            hi = t.loc[(t["observed"] / t["expected"]).idxmax(), "group"]
+            lo = t.loc[(t["observed"] / t["expected"]).idxmin(), "group"]
+            head = (f"Evidence that the event rate differs between the groups of {self.group} "
+                    f"(p = {self.p_value:.3g}): group {lo} had fewer events than expected "
+                    f"under equal hazards and group {hi} more.")
+        else:
+            head = (f"Log-rank test: {INCONCLUSIVE} (p = {self.p_value:.3g}); the data cannot "
+                    f"tell whether the event rate differs between the groups of {self.group}.")
+        return head + " The test compares groups; it does not adjust for other differences."
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class CoxResult(EffectResult):
+    """Cox proportional-hazards fit.
+
+    The headline ``estimate`` is the log hazard ratio of the first covariate (put the
+    treatment first); ``effects`` has every covariate with ``hazard_ratio``, ``hr_ci_low``
+    and ``hr_ci_high`` after the tidy columns.
+    """
+
+    coef: pd.Series = field(default_factory=pd.Series)
+    vcov: pd.DataFrame = field(default_factory=pd.DataFrame)
+    naive_vcov: pd.DataFrame = field(default_factory=pd.DataFrame)
+    loglik: float = math.nan
+    loglik_null: float = math.nan
+    n_events: float = 0.0
+    ties: str = "efron"
+    robust: bool = False
+    tests: pd.DataFrame = field(default_factory=pd.DataFrame)
+    iterations: int = 0
+    converged: bool = True
+    concordance: float = math.nan
+    covariates: tuple[str, ...] = ()
+    fit_data: Any = field(default=None, repr=False)
+
+    _plot_kinds: ClassVar[dict[str, str]] = {"hazard_ratios": f"{_PLOT}:hazard_ratio_plot"}
+    _default_plot: ClassVar[str | None] = "hazard_ratios"
+
+    @property
+    def hazard_ratios(self) -> pd.Series:
+        return np.exp(self.coef)
+
+    def _summary_header(self) -> list[tuple[str, Any]]:
+        h: list[tuple[str, Any]] = [
+            ("Ties", self.ties),
+            ("Standard errors", self.inference),
+            ("Observations", self.n_obs),
+            ("Events", self.n_events),
+            ("Log partial likelihood", self.loglik),
+        ]
+        if not math.isnan(self.concordance):
+            h.append(("Concordance", self.concordance))
+        return h
+
+    def _summary_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("Coefficients (log hazard ratios)", self.effects), ("Global tests", self.tests)]
+
+    def interpret(self) -> str:
+        level = f"{100 * (1 - self.alpha):.0f}%"
+        row = self.effects.iloc[0]
+        v = verdict(row["estimate"], row["ci_low"], row["ci_high"], row["p_value"], self.alpha)
+        term = row["term"]
+        others = [c for c in self.covariates if c != term]
+        s = (f"Cox model, hazard (rate) of the event by {term}: {v}. "
+             f"The hazard ratio is {fmt_number(row['hazard_ratio'])} ({level} confidence "
+             f"interval {fmt_number(row['hr_ci_low'])} to {fmt_number(row['hr_ci_high'])}) "
+             f"per unit of {term}")
+        s += f", holding {', '.join(others)} fixed." if others else "."
+        if v == INCONCLUSIVE:
+            s += (" The interval includes 1, so the data are consistent with no difference and "
+                  "with differences of the size shown; this is not evidence of no effect.")
+        s += (" A hazard ratio compares rates among people still event-free; check the "
+              "proportional-hazards assumption (proportional_hazards_test).")
+        return s
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class PHTestResult(Result):
+    """Schoenfeld-residual tests of proportional hazards (R ``cox.zph``, survival >= 3.0)."""
+
+    table: pd.DataFrame
+    transform: str = "km"
+    alpha: float = 0.05
+    g_time: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    event_time: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    scaled_residuals: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    coef: pd.Series = field(default_factory=pd.Series, repr=False)
+
+    _plot_kinds: ClassVar[dict[str, str]] = {"residuals": f"{_PLOT}:schoenfeld_plot"}
+    _default_plot: ClassVar[str | None] = "residuals"
+
+    def to_frame(self) -> pd.DataFrame:
+        """``term`` (covariates and ``GLOBAL``), ``chisq``, ``df``, ``p_value``."""
+        return self.table.copy()
+
+    def _summary_header(self) -> list[tuple[str, Any]]:
+        return [("Time transform", self.transform)]
+
+    def interpret(self) -> str:
+        t = self.table
+        bad = t[(t["term"] != "GLOBAL") & (t["p_value"] < self.alpha)]["term"].tolist()
+        glob = t[t["term"] == "GLOBAL"]["p_value"]
+        s = "Proportional-hazards check (Grambsch & Therneau 1994): "
+        if bad:
+            s += (f"evidence that the effect of {', '.join(bad)} changes over follow-up "
+                  f"(p < {self.alpha}); a single hazard ratio averages over time for "
+                  "these covariates. Consider strata or a time-varying effect.")
+        else:
+            s += ("no covariate shows clear evidence of a hazard ratio that changes over "
+                  "follow-up; this does not prove the hazards are proportional.")
+        if len(glob):
+            s += f" Global test p = {float(glob.iloc[0]):.3g}."
+        return s
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class RMSTResult(EffectResult):
+    """Restricted mean survival time up to ``tau`` by group, with the difference and ratio.
+
+    ``estimate`` is the difference (second group minus first) when there are groups, else
+    the RMST itself.
+    """
+
+    tau: float = math.nan
+    by_group: pd.DataFrame = field(default_factory=pd.DataFrame)
+    km: Any = field(default=None, repr=False)
+
+    _plot_kinds: ClassVar[dict[str, str]] = {"area": f"{_PLOT}:rmst_plot"}
+    _default_plot: ClassVar[str | None] = "area"
+
+    def interpret(self) -> str:
+        level = f"{100 * (1 - self.alpha):.0f}%"
+        if self.by_group.shape[0] < 2:
+            return (f"On average people stayed event-free for {fmt_number(self.estimate)} of "
+                    f"the first {fmt_number(self.tau)} time units ({level} interval "
+                    f"{fmt_number(self.ci_low)} to {fmt_number(self.ci_high)}).")
+        v = verdict(self.estimate, self.ci_low, self.ci_high, self.p_value, self.alpha)
+        g = self.by_group["group"].tolist()
+        s = (f"Restricted mean survival time up to {fmt_number(self.tau)}: {v} in the mean "
+             f"event-free time of group {g[1]} compared with group {g[0]}. The difference is "
+             f"{fmt_number(self.estimate)} time units ({level} confidence interval "
+             f"{fmt_number(self.ci_low)} to {fmt_number(self.ci_high)}); positive means "
+             f"longer without the event in group {g[1]}.")
+        if v == INCONCLUSIVE:
+            s += " This is not evidence that the groups do not differ."
+        return s

@@ -183,6 +183,7 @@ class Config:
 def parse_config(raw: Mapping[str, Any], base: str | Path = ".") -> Config:
     """Validate a parsed TOML mapping; fill in defaults. Raises SpecificationError."""
     sections: dict[str, dict[str, Any]] = {}
+    raw = {"study": {}, **raw}  # [study] is optional: its defaults always apply
     for name, body in raw.items():
         if name not in SCHEMA:
             raise SpecificationError(
@@ -214,8 +215,6 @@ def parse_config(raw: Mapping[str, Any], base: str | Path = ".") -> Config:
                         f"such as: {key} = ...")
                 out[key] = list(default) if isinstance(default, list) else default
         sections[name] = out
-    if "study" not in sections:
-        sections["study"] = parse_config({"study": {}}).sections["study"]
     designs = tuple(s for s in raw if s in DESIGNS)
     if not designs:
         raise SpecificationError(

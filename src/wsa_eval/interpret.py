@@ -279,12 +279,13 @@ def caution_small_cohort(n_treated: int, *, minimum: int = MIN_COHORT, threshold
 
 
 def placebo_rank_sentence(n_larger_than: int, n_placebos: int, *, direction: str,
-                          area: str = "the treated area") -> str:
+                          area: str = "the treated area", p_value: float | None = None) -> str:
     """``"a larger fall than in 30 of 38 comparison areas"`` in a full sentence."""
     word = {"down": "fall", "up": "rise"}[direction]
+    p = "" if p_value is None else f" (permutation p = {p_value:.3f})"
     return (f"When each comparison area in turn was treated as if it had had the scheme, "
             f"{area} showed a larger {word} than {n_larger_than} of the {n_placebos} "
-            "comparison areas.")
+            f"comparison areas{p}.")
 
 
 def smallest_p_sentence(n_placebos: int) -> str:

@@ -438,8 +438,7 @@ def _how_sure(r: Any) -> list[str]:
         return [
             placebo_rank_sentence(n - int(p["rank"]) + 1, n,
                                   direction="down" if p["estimate"] < 0 else "up",
-                                  area=str(r.treated))
-            + f" (permutation p = {p['p_value']:.3f}).",
+                                  area=str(r.treated), p_value=float(p["p_value"])),
             smallest_p_sentence(n),
             f"{level} confidence interval for the change attributable to the scheme: "
             f"{100 * p['change_ci_low']:+.0f}% to {100 * p['change_ci_high']:+.0f}%.",
@@ -525,7 +524,7 @@ def build_content(
         elif hasattr(r, "balanced"):
             checks.append(_row(r.method, "green" if r.balanced else "amber", r.interpret()))
         checks += _warning_rows(r)
-        if _is_effect(r):
+        if _is_effect(r) or _is_claim(r):
             how += _how_sure(r)
         if r is not primary and _is_effect(r):
             rv = result_verdict(r)
@@ -542,7 +541,7 @@ def build_content(
         figures=figures, how_sure=how,
         checks=pd.DataFrame(list(checks) + list(extra_checks),
                             columns=["check", "status", "detail"]),
-        included=inc, tables=tables, spec=spec,
+        included=list(dict.fromkeys(inc)), tables=tables, spec=spec,
     )
 
 

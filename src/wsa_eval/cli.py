@@ -108,7 +108,11 @@ def _cmd_init(args: argparse.Namespace) -> int:
 def _suggest(word: str, options: Sequence[str]) -> str:
     import difflib
 
-    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    opts = [str(o) for o in options]
+    same = [o for o in opts if o.casefold() == str(word).casefold()]
+    if same:
+        return f" Did you mean {same[0]!r}? (names are case-sensitive)"
+    close = difflib.get_close_matches(str(word), opts, n=1, cutoff=0.6)
     return f" Did you mean {close[0]!r}?" if close else ""
 
 
@@ -138,7 +142,9 @@ def _need_columns(df: pd.DataFrame, wanted: dict[str, str], file: Path, section:
 def _where(df: pd.DataFrame, rows: Sequence[int], keys: Sequence[str]) -> list[str]:
     out = []
     for i in rows:
-        ident = ", ".join(f"{k}={df.at[i, k]!r}" for k in keys if k in df.columns)
+        vals = {k: df.at[i, k] for k in keys if k in df.columns}
+        ident = ", ".join(f"{k}={(v.item() if hasattr(v, 'item') else v)!r}"
+                          for k, v in vals.items())
         out.append(f"row {int(i) + 2}" + (f" ({ident})" if ident else ""))
     return out
 
@@ -161,7 +167,7 @@ def _need_numeric(df: pd.DataFrame, col: str, file: Path, keys: Sequence[str],
     if not allow_missing and num.isna().any():
         idx = list(df.index[num.isna()])
         raise DataFormatError(
-            f"The column {col!r} in {file.name} has empty cells at "
+            f"The column {col!r} in {file.name} has empty or missing cells (blank, NA or n/a) at "
             f"{format_examples(_where(df, idx, keys), 5, quote=False)}. Fill them in (or "
             "remove those rows) and run again.")
     if not pd.api.types.is_numeric_dtype(s):
@@ -385,7 +391,9 @@ def _headline_numbers(design: str, r, threshold: int) -> dict:
         v = getattr(r, k, None)
         if v is not None:
             out[k] = f"<{threshold}" if 0 < int(v) < threshold else int(v)
-    out["warnings"] = list(getattr(r, "warnings", ()))
+    from .report import scrub_counts
+
+    out["warnings"] = [scrub_counts(w, threshold) for w in getattr(r, "warnings", ())]
     return out
 
 
@@ -436,16 +444,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
             results += res
             designs_of += [design] * len(res)
             included += inc
-    warn_msgs = list(dict.fromkeys(
+    from .report import scrub_counts
+
+    thr = cfg["study"]["threshold"]
+    warn_msgs = list(dict.fromkeys(scrub_counts(m, thr) for m in (
         [str(w.message) for w in caught if issubclass(w.category, WsaEvalWarning)]
-        + [w for r in results for w in getattr(r, "warnings", ())]))
+        + [w for r in results for w in getattr(r, "warnings", ())])))
 
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    thr = st["threshold"]
     outcome = cfg["data"]["outcome"].replace("_", " ") if "data" in cfg else None
     header = {"Area": st["area"] or "-", "Data": st["data_source"] or "user data",
               "Configuration": Path(args.config).name, "Seed": st["seed"],

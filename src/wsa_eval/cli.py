@@ -588,6 +588,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WsaEvalError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except Exception as exc:  # a bug, not the user's input: still exit 2, no traceback wall
+        import os
+        import traceback
+
+        if os.environ.get("WSA_EVAL_DEBUG"):
+            traceback.print_exc()
+        print(f"Error: unexpected {type(exc).__name__}: {exc}. This is probably a bug in "
+              "wsa_eval: please report it with the command you ran (set WSA_EVAL_DEBUG=1 "
+              "to see the details).", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

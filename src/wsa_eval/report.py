@@ -122,6 +122,13 @@ class ReportContent:
 def _fig_png(fig: Any, threshold: int = 5) -> bytes:
     from matplotlib.text import Text
 
+    fig.canvas.draw()  # tick labels exist only once drawn; they are redrawn from formatters
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = [t.get_text() for t in axis.get_ticklabels()]
+            new = [scrub_counts(x, threshold) for x in labels]
+            if new != labels:
+                axis.set_ticks(axis.get_ticklocs(), labels=new)
     for t in fig.findobj(Text):  # disclosure control of every label drawn
         txt = t.get_text()
         if txt:

@@ -147,3 +147,9 @@ def test_reoffending_report_small_cohort(tmp_path):
     assert not re.search(r"<td>[1-4]</td>", text)
     assert "| <5 |" in md or "| <5" in md
     assert not re.search(r"\b3 (?:treated )?women\b", text + md)
+
+
+def test_result_report_method(tmp_path):
+    html_path, md_path = _panel_result().report(tmp_path / "one.html", scheme="the WSA")
+    assert html_path.exists() and md_path.exists()
+    assert "Evidence of a reduction" in html_path.read_text()

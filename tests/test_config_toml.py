@@ -92,3 +92,11 @@ def test_bad_toml_and_missing_file(tmp_path):
         load_config(p)
     with pytest.raises(SpecificationError, match="Configuration file not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_start_dates_only_with_area_designs():
+    sd = {"path": "s.csv", "unit": "pfa", "start": "start_year"}
+    with pytest.raises(SpecificationError, match=r"\[start_dates\] section is used only"):
+        parse_config({"data": DATA, "start_dates": sd,
+                      "staggered": {"first_treated": "g"}})
+    assert "start_dates" in parse_config({"data": DATA, "start_dates": sd, "claim": CLAIM})

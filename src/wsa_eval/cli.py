@@ -354,6 +354,12 @@ def _run_reoffending(cfg, progress):
     eff = reoffending_effects(frame, treatment=d["treatment"], weights=adj,
                               population=d["population"], horizon=d["horizon"],
                               alpha=st["alpha"])
+    included.append(
+        f"Analysed for the one-year measures (complete follow-up"
+        f"{', weight above zero' if adj is not None else ''}): "
+        f"{count_words(eff.n_treated or 0, thr)} supported people and "
+        f"{count_words(eff.n_comparison or 0, thr)} comparison people; the Kaplan-Meier "
+        "measures also use people whose follow-up was cut short.")
     out = [eff]
     if d["covariates"]:
         out.append(balance(frame, treatment=d["treatment"], covariates=d["covariates"],

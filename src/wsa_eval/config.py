@@ -228,6 +228,11 @@ def parse_config(raw: Mapping[str, Any], base: str | Path = ".") -> Config:
         if d in PANEL_DESIGNS and "data" not in sections:
             raise SpecificationError(f"The design [{d}] needs a [data] section (the CSV of "
                                      "areas by year and its unit / time / outcome columns).")
+    if "start_dates" in sections and not set(designs) & {"claim", "sdid", "sc", "did"}:
+        raise SpecificationError(
+            "The [start_dates] section is used only by the [claim], [sdid], [sc] and [did] "
+            "designs (to leave areas with schemes of their own out of the comparison); "
+            "remove it, or add one of those designs.")
     st = sections["study"]
     if not 0 < st["alpha"] < 1:
         raise SpecificationError(f"In section [study], key 'alpha' must be between 0 and 1 "

@@ -392,8 +392,10 @@ def _reoffending_figure(r: Any, threshold: int) -> Any:
         ax.vlines(0, lo, hi, color="k", lw=1.5)
         ax.set_xticks([0, 1])
         ax.set_xticklabels([lab_t, lab_c], fontsize=8)
-        ax.set_title(str(row["term"]).replace(" (", "\n("), fontsize=8)
-        ax.set_ylabel(str(row["unit"]), fontsize=8)
+        pct = row["unit"] == "percentage points"
+        ax.set_title(str(row["term"]).replace(" (percentage points)", "").replace(" (", "\n("),
+                     fontsize=8)
+        ax.set_ylabel("% of people" if pct else str(row["unit"]), fontsize=8)
     fig.suptitle("Supported group against the comparison group (line: interval for the "
                  "supported group)", fontsize=9)
     fig.tight_layout()

@@ -412,3 +412,41 @@ def test_existing_output_needs_force(bad_runs):
     out, msg = _bad(bad_runs, "existing_out")
     assert "already exists and is not empty" in msg and "--force" in msg
     assert _unchanged(out)
+
+
+# ------------------------------------------------------------------------------------------
+# in process (fast): replacing an output folder, seeded reproducibility
+# ------------------------------------------------------------------------------------------
+SDID = '[sdid]\ntreated = "Area 0"\nstart = 2014\nexclude = ["Area 1", "Area 2"]\n'
+
+
+def test_force_replaces_output_and_seed_reproduces(study, capsys):
+    from wsa_eval.cli import main
+
+    cfg = write_config(study, SDID)
+    out = study / "out"
+    _with_sentinel(out)
+    assert main(["run", str(cfg), "--out", str(out), "--no-progress", "--force",
+                 "--seed", "5"]) in (0, 1)
+    assert not (out / "earlier.txt").exists() and (out / "report.html").exists()
+    assert sorted(p.name for p in study.iterdir() if p.name.startswith(".out")) == []
+    first = json.loads((out / "results.json").read_text())["results"][0]
+    assert main(["run", str(cfg), "--out", str(study / "again"), "--no-progress",
+                 "--seed", "5"]) in (0, 1)
+    again = json.loads((study / "again" / "results.json").read_text())["results"][0]
+    assert (first["estimate"], first["se"]) == (again["estimate"], again["se"])
+    assert main(["run", str(cfg), "--out", str(study / "other"), "--no-progress",
+                 "--seed", "6"]) in (0, 1)
+    other = json.loads((study / "other" / "results.json").read_text())["results"][0]
+    assert other["estimate"] == first["estimate"] and other["se"] != first["se"]
+    assert "[sdid]" in capsys.readouterr().out
+
+
+def test_python310_without_tomli_says_what_to_install(monkeypatch):
+    import wsa_eval.config as config_module
+    from wsa_eval.errors import SpecificationError
+
+    monkeypatch.setattr(config_module.sys, "version_info", (3, 10, 0))
+    monkeypatch.setitem(sys.modules, "tomli", None)
+    with pytest.raises(SpecificationError, match="pip install tomli"):
+        config_module._toml_loads("[data]\n")

@@ -11,7 +11,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["REDUCTION", "INCREASE", "INCONCLUSIVE", "verdict", "effect_sentence", "fmt_number"]
+__all__ = [
+    "REDUCTION", "INCREASE", "INCONCLUSIVE", "verdict", "effect_sentence", "fmt_number",
+    "claim_sentences", "count_words", "headline_sentence", "can_cannot_say",
+    "caution_few_donors", "caution_pre_fit", "caution_pretrend", "caution_small_cohort",
+    "placebo_rank_sentence", "smallest_p_sentence", "mde_sentence", "MIN_COHORT",
+]
+
+#: the Justice Data Lab's minimum number of people in a treated cohort
+MIN_COHORT = 60
 
 REDUCTION = "evidence of a reduction"
 INCREASE = "evidence of an increase"
@@ -140,3 +148,159 @@ def claim_sentences(claim: Any) -> list[str]:
             "should not be read as the scheme's effect."
         )
     return out
+
+
+# ------------------------------------------------------------------------------------------
+# Sentences for the guided report. Each is a pure function of numbers (no result objects),
+# so every branch is covered by a snapshot test in tests/test_interpret_snapshots.py.
+# ------------------------------------------------------------------------------------------
+def _level(alpha: float) -> str:
+    return f"{100 * (1 - alpha):.0f}%"
+
+
+def count_words(n: int, threshold: int = 5) -> str:
+    """A count of individuals for prose or figure labels, disclosure-controlled:
+    ``count_words(3) == "fewer than 5"``; zero and counts at or above ``threshold`` are shown."""
+    n = int(n)
+    if 0 < n < threshold:
+        return f"fewer than {threshold}"
+    return f"{n:,}"
+
+
+def headline_sentence(verdict_text: str, *, what: str, estimate: float, ci_low: float,
+                      ci_high: float, alpha: float = 0.05, units: str = "") -> str:
+    """The headline in fixed vocabulary with the estimate and interval in words.
+
+    ``what`` names the outcome ("women sentenced to immediate custody"); ``units`` follows
+    each number ("", " percentage points", "%").
+    """
+    est, lo, hi = (fmt_number(x) + units for x in (estimate, ci_low, ci_high))
+    level = _level(alpha)
+    if verdict_text == REDUCTION:
+        return (f"There is {REDUCTION} in {what}. The best estimate of the change is {est} "
+                f"({level} confidence interval {lo} to {hi}); the whole interval is below zero.")
+    if verdict_text == INCREASE:
+        return (f"There is {INCREASE} in {what}. The best estimate of the change is {est} "
+                f"({level} confidence interval {lo} to {hi}); the whole interval is above zero.")
+    return (f"For {what} the result is {INCONCLUSIVE}. The best estimate of the change is "
+            f"{est}, but the {level} confidence interval runs from {lo} to {hi}, which includes "
+            "both falls and rises. This does not show that the scheme had no effect.")
+
+
+def can_cannot_say(verdict_text: str, *, what: str, scheme: str = "the scheme"
+                   ) -> tuple[list[str], list[str]]:
+    """What an analyst can and cannot write, given the verdict (two lists of sentences)."""
+    cannot = [
+        f"That every part of the change in {what} was caused by {scheme}: the estimate depends "
+        "on the comparison group being a fair picture of what would have happened without it.",
+    ]
+    if verdict_text == REDUCTION:
+        can = [f"After allowing for the comparison group, {what} fell more than expected "
+               f"without {scheme}: the data show {REDUCTION}."]
+        cannot.append("That the size of the fall is known exactly: any value inside the "
+                      "confidence interval is consistent with the data.")
+    elif verdict_text == INCREASE:
+        can = [f"After allowing for the comparison group, {what} rose more than expected "
+               f"without {scheme}: the data show {INCREASE}."]
+        cannot.append("That the size of the rise is known exactly: any value inside the "
+                      "confidence interval is consistent with the data.")
+    else:
+        can = [f"The data cannot tell whether {scheme} changed {what}: the result is "
+               f"{INCONCLUSIVE}."]
+        cannot.append(f"That {scheme} had no effect: an inconclusive result means the data "
+                      "cannot tell, not that nothing happened.")
+    return can, cannot
+
+
+def caution_few_donors(n_donors: int, *, alpha: float = 0.05, recommended: int = 19
+                       ) -> str | None:
+    """A caution when there are too few comparison areas for a placebo test (None if fine).
+
+    With ``J`` comparison areas the smallest attainable permutation p-value is ``1/(J+1)``.
+    """
+    n = int(n_donors)
+    min_p = 1 / (n + 1)
+    if min_p > alpha:
+        return (f"Too few comparison areas: with {n} comparison areas the smallest p-value a "
+                f"placebo test can give is {min_p:.3f}, which is above {alpha:g}, so the data "
+                f"cannot give evidence at the {_level(alpha)} level whatever happened. Add "
+                "comparison areas or treat the result as descriptive.")
+    if n < recommended:
+        return (f"Few comparison areas: with {n} comparison areas the smallest p-value a "
+                f"placebo test can give is {min_p:.3f}; one unusual area can change the "
+                "verdict.")
+    return None
+
+
+def caution_pre_fit(pre_rmspe: float, typical_level: float, *, amber: float = 0.05,
+                    red: float = 0.10) -> tuple[str, str]:
+    """Status (``green``/``amber``/``red``) and a sentence on the pre-period fit.
+
+    ``pre_rmspe`` is the root mean squared gap between the treated area and its comparison
+    before the scheme, ``typical_level`` the treated area's mean absolute level then.
+    """
+    rel = pre_rmspe / abs(typical_level) if typical_level else math.inf
+    pct = f"{100 * rel:.1f}%"
+    if rel <= amber:
+        return "green", (f"Good fit before the scheme: the comparison missed the treated "
+                         f"area's values by {pct} of its typical level on average.")
+    if rel <= red:
+        return "amber", (f"Fair fit before the scheme: the comparison missed the treated "
+                         f"area's values by {pct} of its typical level on average; small "
+                         "effects cannot be told apart from this mismatch.")
+    return "red", (f"Poor fit before the scheme: the comparison missed the treated area's "
+                   f"values by {pct} of its typical level on average. A comparison that did "
+                   "not track the area before the scheme cannot be trusted to show what would "
+                   "have happened after it.")
+
+
+def caution_pretrend(p_value: float, *, alpha: float = 0.05) -> tuple[str, str]:
+    """Status and sentence for a test that effects before the scheme are all zero."""
+    if p_value is None or math.isnan(p_value):
+        return "grey", "No pre-trend test: there are no periods before the scheme to test."
+    if p_value < alpha:
+        return "red", (f"Failed pre-trend test: before the scheme the treated and comparison "
+                       f"groups were already moving differently (p = {p_value:.3f}). The "
+                       "parallel-trends assumption behind the estimate is doubtful, so read "
+                       "the effect with caution.")
+    return "green", (f"Pre-trend test passed: no clear difference in trends before the scheme "
+                     f"(p = {p_value:.3f}). This does not prove the trends would have stayed "
+                     "parallel; it only finds no sign that they were not.")
+
+
+def caution_small_cohort(n_treated: int, *, minimum: int = MIN_COHORT, threshold: int = 5
+                         ) -> str | None:
+    """A caution when fewer than ``minimum`` (60, the Justice Data Lab's) people were treated."""
+    if n_treated >= minimum:
+        return None
+    return (f"Small cohort: {count_words(n_treated, threshold)} people received support, "
+            f"fewer than the {minimum} the Justice Data Lab needs for a reliable comparison. "
+            "Treat the results as indicative only: the intervals are wide and approximate.")
+
+
+def placebo_rank_sentence(n_larger_than: int, n_placebos: int, *, direction: str,
+                          area: str = "the treated area", p_value: float | None = None) -> str:
+    """``"a larger fall than in 30 of 38 comparison areas"`` in a full sentence."""
+    word = {"down": "fall", "up": "rise"}[direction]
+    p = "" if p_value is None else f" (permutation p = {p_value:.3f})"
+    return (f"When each comparison area in turn was treated as if it had had the scheme, "
+            f"{area} showed a larger {word} than {n_larger_than} of the {n_placebos} "
+            f"comparison areas{p}.")
+
+
+def smallest_p_sentence(n_placebos: int) -> str:
+    return (f"With {n_placebos} comparison areas, the smallest p-value a placebo test can give "
+            f"is {1 / (n_placebos + 1):.3f} (one in {n_placebos + 1}).")
+
+
+def mde_sentence(std_error: float, *, units: str = "", alpha: float = 0.05,
+                 power: float = 0.8) -> str:
+    """Minimum detectable effect, ``(z_{1-alpha/2} + z_{power}) * se``, in words."""
+    from statistics import NormalDist
+
+    if std_error is None or math.isnan(std_error):
+        return "The minimum detectable effect is not available (no standard error)."
+    z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(power)
+    return (f"Minimum detectable effect: only a change of about {fmt_number(z * std_error)}"
+            f"{units} or more would be detected {100 * power:.0f}% of the time at the "
+            f"{100 * alpha:g}% level; smaller effects may be real but missed.")

@@ -266,6 +266,13 @@ class Result:
         """A plain-English reading of the result."""
         return self.summary().title
 
+    def report(self, path: Any, **kwargs: Any) -> Any:
+        """Write the guided evaluation report (self-contained HTML + Markdown twin) for this
+        result; see :func:`wsa_eval.report.report` for the options. Returns both paths."""
+        from .report import report
+
+        return report([self], path, **kwargs)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.method}>"
 

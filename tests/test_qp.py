@@ -43,3 +43,16 @@ def test_gram_form_equals_matrix_form():
     r1 = simplex_ls(A, b)
     r2 = simplex_ls(G=A.T @ A, c=A.T @ b, const=float(b @ b))
     np.testing.assert_allclose(r1.w, r2.w, atol=1e-12)
+
+
+def test_warm_starts_give_the_same_optimum():
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        A, b = rng.normal(size=(6, 30)), rng.normal(size=6)
+        cold = simplex_ls(A, b)
+        x0 = rng.dirichlet(np.ones(30))
+        warm = simplex_ls(A, b, w0=x0)
+        sup = simplex_ls(A, b, support=np.flatnonzero(cold.w > 0))
+        assert warm.loss <= cold.loss + 1e-10 and sup.loss <= cold.loss + 1e-10
+        np.testing.assert_allclose(warm.w, cold.w, atol=1e-7)
+        assert sup.iterations == 1

@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg.lapack import dgesv as _dgesv
 
-__all__ = ["SimplexLSResult", "simplex_ls"]
+__all__ = ["SimplexLSResult", "simplex_ls", "kkt_solve"]
 
 
 @dataclass(frozen=True)
@@ -27,27 +28,37 @@ class SimplexLSResult:
     kkt_gap: float  #: max violation of the KKT conditions at the solution
 
 
+def _kkt_solve(Gf: np.ndarray, cf: np.ndarray) -> np.ndarray | None:
+    """Solve [Gf 1; 1' 0][w; mu] = [cf; 1]; None when singular. Returns (w, mu) stacked."""
+    k = cf.size
+    K = np.empty((k + 1, k + 1))
+    K[:k, :k] = Gf
+    K[:k, k] = 1.0
+    K[k, :k] = 1.0
+    K[k, k] = 0.0
+    rhs = np.empty(k + 1)
+    rhs[:k] = cf
+    rhs[k] = 1.0
+    _, _, sol, info = _dgesv(K, rhs)
+    if info != 0 or not np.isfinite(sol).all():
+        return None
+    return sol
+
+
 def _solve_free(G: np.ndarray, c: np.ndarray, free: np.ndarray, ridge: float) -> np.ndarray:
     """Minimise 0.5 w'Gw - c'w on the free set subject to sum(w) = 1 (KKT system)."""
     k = free.size
     if k == 1:
         return np.ones(1)
-    Gf = G[np.ix_(free, free)]
-    K = np.empty((k + 1, k + 1))
-    K[:k, :k] = Gf
+    Gf = G.take(free, 0).take(free, 1)
     if ridge:
-        K[:k, :k] += ridge * np.eye(k)
-    K[:k, k] = 1.0
-    K[k, :k] = 1.0
-    K[k, k] = 0.0
-    rhs = np.empty(k + 1)
-    rhs[:k] = c[free]
-    rhs[k] = 1.0
-    try:
-        sol = np.linalg.solve(K, rhs)
-        if not np.all(np.isfinite(sol)):
-            raise np.linalg.LinAlgError
-    except np.linalg.LinAlgError:
+        Gf.flat[:: k + 1] += ridge
+    sol = _kkt_solve(Gf, c.take(free))
+    if sol is None:
+        K = np.zeros((k + 1, k + 1))
+        K[:k, :k] = Gf
+        K[:k, k] = K[k, :k] = 1.0
+        rhs = np.append(c.take(free), 1.0)
         sol = np.linalg.lstsq(K, rhs, rcond=None)[0]
     return sol[:k]
 
@@ -61,11 +72,16 @@ def simplex_ls(
     const: float = 0.0,
     tol: float = 1e-10,
     max_iter: int | None = None,
+    support: np.ndarray | None = None,
+    w0: np.ndarray | None = None,
 ) -> SimplexLSResult:
     """Minimise ``||A w - b||^2`` over the simplex.
 
     Either give ``A`` (m x n) and ``b`` (m,), or the Gram form ``G = A'A`` (n x n),
     ``c = A'b`` and ``const = b'b`` (cheaper when the same donors are refitted many times).
+    Warm starts (the answer does not depend on them, up to rounding): ``w0``, any feasible
+    point (e.g. the solution of a previous, similar problem), or ``support``, donor indices
+    used only when the optimum on that set is feasible.
 
     Returns the weights, the loss, and a KKT gap (0 at an exact optimum).
     """
@@ -79,62 +95,91 @@ def simplex_ls(
         G = np.asarray(G, dtype=float)
         c = np.asarray(c, dtype=float)
     n = G.shape[0]
-    scale = max(float(np.max(np.abs(np.diag(G)))), 1e-300)
+    diag = np.diag(G)
+    scale = max(float(np.max(np.abs(diag))), 1e-300)
     ridge = 1e-14 * scale
     max_iter = max_iter or 10 * n + 50
-    diag = np.diag(G)
-    # best single vertex: loss_j = G_jj - 2 c_j + const
-    j0 = int(np.argmin(diag - 2 * c))
     w = np.zeros(n)
-    w[j0] = 1.0
     free = np.zeros(n, dtype=bool)
-    free[j0] = True
+    started = need_inner = False
+    if w0 is not None:
+        x = np.clip(np.asarray(w0, dtype=float), 0.0, None)
+        if x.shape == (n,) and np.isfinite(x).all() and x.sum() > 0:
+            w = x / x.sum()
+            free = w > 0
+            started = need_inner = True
+    if not started and support is not None and len(support) > 0:
+        s0 = np.unique(np.asarray(support, dtype=int))
+        z0 = _solve_free(G, c, s0, ridge)
+        if (z0 > 0).all():
+            w[s0] = z0
+            free[s0] = True
+            started = True
+    if not started:
+        # best single vertex: loss_j = G_jj - 2 c_j + const
+        j0 = int(np.argmin(diag - 2 * c))
+        w[j0] = 1.0
+        free[j0] = True
     it = 0
     converged = False
+    j = int(np.flatnonzero(free)[0])
     while it < max_iter:
         it += 1
-        grad = G @ w - c  # half the gradient of the loss
-        lam = -np.mean(grad[free])
+        if need_inner:
+            # move towards the free-set optimum, dropping weights that hit zero
+            for _ in range(n + 1):
+                idx = np.flatnonzero(free)
+                z = _solve_free(G, c, idx, ridge)
+                if (z > 0).all():
+                    w[:] = 0.0
+                    w[idx] = z
+                    break
+                wf = w.take(idx)
+                neg = z <= 0
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    steps = np.where(neg, wf / (wf - z), np.inf)
+                alpha = min(max(float(steps.min()), 0.0), 1.0)
+                wf = wf + alpha * (z - wf)
+                w[:] = 0.0
+                w[idx] = wf
+                hit = (wf <= 1e-15) & neg
+                drop = idx[hit] if hit.any() else idx[[np.argmin(steps)]]
+                free[drop] = False
+                w[drop] = 0.0
+                if not free.any():  # cannot happen for a feasible start; guard anyway
+                    w[j] = 1.0
+                    free[j] = True
+                    break
+            np.clip(w, 0.0, None, out=w)
+            s = w.sum()
+            if s > 0:
+                w /= s
+            else:  # pragma: no cover - guard
+                w[:] = 1.0 / n
+                free[:] = True
+        idx = np.flatnonzero(free)
+        grad = G.take(idx, 1) @ w.take(idx) - c  # half the gradient of the loss
+        lam = -float(grad.take(idx).mean())
         reduced = grad + lam  # >= 0 on the fixed set at the optimum
-        cand = np.where(~free, reduced, np.inf)
-        j = int(np.argmin(cand))
-        if cand[j] >= -tol * scale:
+        reduced[idx] = np.inf
+        j = int(np.argmin(reduced))
+        if reduced[j] >= -tol * scale:
             converged = True
             break
         free[j] = True
-        # inner loop: move towards the free-set optimum, dropping weights that hit zero
-        for _ in range(n + 1):
-            idx = np.flatnonzero(free)
-            z = _solve_free(G, c, idx, ridge)
-            if np.all(z > 0):
-                w = np.zeros(n)
-                w[idx] = z
-                break
-            wf = w[idx]
-            neg = z <= 0
-            with np.errstate(divide="ignore", invalid="ignore"):
-                steps = np.where(neg, wf / (wf - z), np.inf)
-            alpha = float(np.min(steps))
-            alpha = min(max(alpha, 0.0), 1.0)
-            wf = wf + alpha * (z - wf)
-            w = np.zeros(n)
-            w[idx] = wf
-            hit = (wf <= 1e-15) & neg
-            drop = idx[hit] if np.any(hit) else idx[[np.argmin(steps)]]
-            free[drop] = False
-            w[drop] = 0.0
-            if not free.any():  # cannot happen for a feasible start; guard anyway
-                w[j] = 1.0
-                free[j] = True
-                break
-        w = np.clip(w, 0.0, None)
-        s = w.sum()
-        w = w / s if s > 0 else np.full(n, 1.0 / n)
+        need_inner = True
     grad = G @ w - c
-    lam = -np.mean(grad[w > 0]) if np.any(w > 0) else 0.0
+    pos = w > 0
+    lam = -np.mean(grad[pos]) if np.any(pos) else 0.0
     red = grad + lam
-    gap = float(max(np.max(np.abs(red[w > 0])) if np.any(w > 0) else 0.0,
-                    -np.min(red[w <= 0]) if np.any(w <= 0) else 0.0, 0.0) / scale)
+    gap = float(max(np.max(np.abs(red[pos])) if np.any(pos) else 0.0,
+                    -np.min(red[~pos]) if np.any(~pos) else 0.0, 0.0) / scale)
     loss = float(w @ G @ w - 2 * c @ w + const)
     return SimplexLSResult(w=w, loss=max(loss, 0.0), iterations=it, converged=converged,
                            kkt_gap=gap)
+
+
+def kkt_solve(Gf: np.ndarray, cf: np.ndarray) -> np.ndarray | None:
+    """Weights and multiplier of ``min 0.5 w'Gf w - cf'w`` s.t. ``sum(w) = 1`` (no sign
+    constraint): the stacked solution ``(w, mu)``, or None when the system is singular."""
+    return _kkt_solve(np.asarray(Gf, dtype=float), np.asarray(cf, dtype=float))

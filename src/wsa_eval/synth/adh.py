@@ -1,0 +1,828 @@
+"""Synthetic control with nested predictor weights (Abadie, Diamond & Hainmueller).
+
+One treated unit, ``J`` donors, ``T0`` periods before the intervention. The synthetic control
+is the convex combination of donors ``W = (w_2, ..., w_{J+1})`` (``w_j >= 0``, ``sum w_j = 1``)
+that best reproduces the treated unit's predictors ``X_1`` (``K`` covariate averages and
+outcome values before the start):
+
+    W*(V) = argmin_W (X_1 - X_0 W)' V (X_1 - X_0 W),
+
+with ``V`` a diagonal matrix of predictor weights. ``V`` is chosen (Abadie & Gardeazabal 2003;
+Abadie, Diamond & Hainmueller 2010, 2011) to minimise the mean squared prediction error of
+the outcome over the pre-period, ``||Z_1 - Z_0 W*(V)||^2 / T0`` ("nested" optimisation, as R
+and Stata ``synth`` do), or set by the user, or chosen on a training period and validated on
+a later pre-period window (Abadie, Diamond & Hainmueller 2015, AJPS). The effect in a
+post-period ``t`` is the gap ``Y_1t - sum_j w_j Y_jt``.
+
+Computation. Predictors are divided by their standard deviation across the treated unit and
+donors (as Synth does), so ``V`` is reported on that standardised scale, normalised to sum
+to one. The inner problem is an exact simplex least-squares problem (active set, Gram form,
+warm-started on the previous support: :func:`wsa_eval.synth._qp.simplex_ls`). The outer
+problem is solved over ``V = softmax(theta)`` by L-BFGS-B with the exact gradient of the
+outer loss through the inner solution (implicit differentiation of the inner KKT system on
+its support), from several deterministic starting points (equal weights on standardised
+predictors, regression-based weights, weights concentrated on each predictor, then seeded
+random draws), followed by a Nelder-Mead polish of the best. The lowest pre-period MSPE any
+convex combination of donors can reach (outcome-only fit) is a lower bound on the outer
+loss: reaching it certifies a global optimum.
+
+Penalised synthetic control (Abadie & L'Hour 2021, JASA) adds
+``lambda * sum_j w_j ||X_1 - X_{0j}||_V^2`` to the inner objective, which favours donors close
+to the treated unit and makes the weights unique when the treated unit lies inside the
+donors' convex hull.
+
+Assumptions: the treated unit's untreated outcome follows (approximately) the same linear
+factor structure as the donors' and lies inside the donors' convex hull; no donor is affected
+by the intervention (exclude areas with their own schemes with ``exclude=``); no anticipation
+before ``start``; a long pre-period with a close pre-treatment fit.
+
+References
+----------
+Abadie, A. & Gardeazabal, J. (2003). The economic costs of conflict: a case study of the
+Basque Country. American Economic Review 93(1), 113-132.
+Abadie, A., Diamond, A. & Hainmueller, J. (2010). Synthetic control methods for comparative
+case studies: estimating the effect of California's tobacco control program. JASA 105(490),
+493-505.
+Abadie, A., Diamond, A. & Hainmueller, J. (2011). Synth: an R package for synthetic control
+methods in comparative case studies. Journal of Statistical Software 42(13).
+Abadie, A., Diamond, A. & Hainmueller, J. (2015). Comparative politics and the synthetic
+control method. American Journal of Political Science 59(2), 495-510.
+Abadie, A. & L'Hour, J. (2021). A penalized synthetic control estimator for disaggregated
+data. JASA 116(536), 1817-1834.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+
+from .._utils import (
+    as_generator,
+    check_alpha,
+    hash_frame,
+    require_columns,
+    require_frame,
+    seed_for_spec,
+)
+from ..errors import (
+    DataWarning,
+    EstimationError,
+    PanelError,
+    SpecificationError,
+    format_examples,
+)
+from ..panel import validate_panel
+from ..results import make_spec
+from ._qp import kkt_solve, simplex_ls
+
+__all__ = ["synthetic_control", "Predictor", "solve_weights", "nested_v"]
+
+_V_METHODS = ("nested", "inverse_variance", "equal", "train_validation")
+
+
+# ------------------------------------------------------------------------------------------
+# predictor specification
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Predictor:
+    """One row of ``X``: a variable summarised (``op``: mean or median) over ``periods``."""
+
+    variable: str
+    periods: tuple[Any, ...]
+    op: str = "mean"
+    label: str = ""
+
+    def shifted(self, times: np.ndarray, shift: int) -> Predictor | None:
+        """The same predictor measured ``shift`` periods earlier (None when out of range)."""
+        pos = [int(np.searchsorted(times, p)) - shift for p in self.periods]
+        pos = [p for p in pos if 0 <= p < len(times)]
+        if not pos:
+            return None
+        return Predictor(self.variable, tuple(times[p] for p in pos), self.op, self.label)
+
+
+def _fmt_periods(periods: Sequence[Any]) -> str:
+    ps = [int(p) if float(p).is_integer() else p for p in periods]
+    if len(ps) == 1:
+        return str(ps[0])
+    if all(isinstance(p, int) for p in ps) and ps == list(range(ps[0], ps[-1] + 1)):
+        return f"{ps[0]}-{ps[-1]}"
+    return ",".join(map(str, ps))
+
+
+def _as_periods(p: Any) -> list[Any]:
+    if isinstance(p, (str, bytes)) or not isinstance(p, Iterable):
+        return [p]
+    return list(p)
+
+
+def _parse_predictors(
+    outcome: str,
+    predictors: Sequence[str] | Mapping[str, Any] | None,
+    predictor_periods: Any,
+    special_predictors: Sequence[Any] | None,
+    pre_times: np.ndarray,
+    times: np.ndarray,
+) -> list[Predictor]:
+    out: list[Predictor] = []
+    default_periods = list(pre_times) if predictor_periods is None else _as_periods(
+        predictor_periods)
+    if predictors is not None:
+        if isinstance(predictors, str):
+            predictors = [predictors]
+        items = (predictors.items() if isinstance(predictors, Mapping)
+                 else [(p, None) for p in predictors])
+        for var, per in items:
+            per = default_periods if per is None else _as_periods(per)
+            out.append(Predictor(var, tuple(per), "mean", f"{var} ({_fmt_periods(per)} mean)"))
+    for sp in special_predictors or ():
+        if isinstance(sp, Predictor):
+            out.append(sp)
+            continue
+        if not isinstance(sp, (tuple, list)) or len(sp) not in (2, 3):
+            raise SpecificationError(
+                "Each special predictor must be (variable, periods) or (variable, periods, op), "
+                f"e.g. ('cigsale', [1975], 'mean'); got {sp!r}.")
+        var, per = sp[0], _as_periods(sp[1])
+        op = sp[2] if len(sp) == 3 else "mean"
+        if op not in ("mean", "median"):
+            raise SpecificationError(f"Special predictor {var!r}: op must be 'mean' or 'median', "
+                                     f"not {op!r}.")
+        lab = f"{var} ({_fmt_periods(per)})" if len(per) == 1 else \
+            f"{var} ({_fmt_periods(per)} {op})"
+        out.append(Predictor(var, tuple(per), op, lab))
+    if not out:  # default: the outcome in every pre-period
+        out = [Predictor(outcome, (t,), "mean", f"{outcome} ({_fmt_periods([t])})")
+               for t in pre_times]
+    tset = set(times.tolist())
+    for p in out:
+        bad = [t for t in p.periods if t not in tset]
+        if bad:
+            raise SpecificationError(
+                f"Predictor {p.label!r} uses period(s) {format_examples(bad, quote=False)} that "
+                f"are not in the data (periods run from {times[0]} to {times[-1]}).")
+    labels = [p.label for p in out]
+    dup = sorted({x for x in labels if labels.count(x) > 1})
+    if dup:
+        raise SpecificationError(f"Predictor(s) {format_examples(dup)} are given twice.")
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# the problem: wide arrays for every unit, so placebo refits need no pandas
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class _Problem:
+    units: np.ndarray  # labels; row order of Y and covariates
+    times: np.ndarray
+    Y: np.ndarray  # units x times
+    covs: dict[str, np.ndarray]
+    treated: int  # row of the treated unit
+    donors: np.ndarray  # rows of the donors
+    start: Any
+    predictors: tuple[Predictor, ...]
+    fit_periods: tuple[Any, ...]  # periods whose outcome MSPE chooses V (pre_period)
+    v: Any
+    validation_periods: tuple[Any, ...] | None
+    n_starts: int
+    seed: int
+    penalty: float | None
+    outcome: str
+
+    def predictor_matrix(self, preds: Sequence[Predictor], rows: np.ndarray) -> np.ndarray:
+        """K x len(rows) predictor values (NaN where a unit has no data in the window)."""
+        X = np.empty((len(preds), len(rows)))
+        tpos = {t: i for i, t in enumerate(self.times.tolist())}
+        for k, p in enumerate(preds):
+            A = self.Y if p.variable == self.outcome and p.variable not in self.covs \
+                else self.covs[p.variable]
+            cols = [tpos[t] for t in p.periods]
+            block = A[np.ix_(rows, cols)]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                X[k] = np.nanmedian(block, axis=1) if p.op == "median" else \
+                    np.nanmean(block, axis=1)
+        return X
+
+
+# ------------------------------------------------------------------------------------------
+# the maths: inner simplex QP and nested V
+# ------------------------------------------------------------------------------------------
+def solve_weights(X1: np.ndarray, X0: np.ndarray, v: np.ndarray, penalty: float | None = None,
+                  support: np.ndarray | None = None):
+    """Donor weights for predictor weights ``v``: ``argmin_W ||X1 - X0 W||_V^2`` (+ penalty).
+
+    ``X1`` is (K,), ``X0`` (K, J), ``v`` (K,) non-negative. Returns a
+    :class:`~wsa_eval.synth._qp.SimplexLSResult`.
+    """
+    Xv = X0 * v[:, None]
+    G = X0.T @ Xv
+    c = Xv.T @ X1
+    const = float(X1 @ (v * X1))
+    if penalty:
+        d = ((X1[:, None] - X0) ** 2 * v[:, None]).sum(axis=0)
+        c = c - 0.5 * penalty * d
+    return simplex_ls(G=G, c=c, const=const, support=support)
+
+
+def _softmax(theta: np.ndarray) -> np.ndarray:
+    e = np.exp(theta - theta.max())
+    return e / e.sum()
+
+
+#: V = softmax(_B * tanh(p)): every predictor keeps a weight of at least e^(-2 _B) (~6e-6)
+#: of the largest, which keeps the inner problem well posed (a V with exact zeros makes W
+#: non-unique) while leaving room for near-corner solutions.
+_B = 6.0
+#: Nelder-Mead budgets: every start, the best few, the best one, a final restart
+_START_ITER, _N_SECOND, _SECOND_ITER, _N_POLISH, _POLISH_ITER, _RESTART_ITER = \
+    50, 0, 0, 1, 300, 100
+
+
+def _v_of(p: np.ndarray) -> np.ndarray:
+    return _softmax(_B * np.tanh(p))
+
+
+def _p_of(v: np.ndarray) -> np.ndarray:
+    th = np.log(np.maximum(v, 1e-300))
+    th = th - 0.5 * (th.max() + th.min())  # centre: softmax is shift invariant
+    return np.arctanh(np.clip(th / _B, -0.995, 0.995))
+
+
+class _Inner:
+    """Fast repeated inner solves for one (X1, X0): KKT on the previous support first."""
+
+    def __init__(self, X1: np.ndarray, X0: np.ndarray, penalty: float | None):
+        self.X1, self.X0, self.penalty = X1, X0, penalty
+        self.D = (X1[:, None] - X0) ** 2 if penalty else None
+        self.S = np.zeros(0, dtype=int)
+        self.w = None
+        self.evals = 0
+        self._sq = X0 ** 2
+        self.X0T = np.ascontiguousarray(X0.T)
+        self.vX1 = None
+
+    def scale(self, v: np.ndarray) -> float:
+        return float((v @ self._sq).max())
+
+    def solve(self, v: np.ndarray) -> np.ndarray:
+        """Primal active set from the previous solution (feasible for any V)."""
+        self.evals += 1
+        X0, X0T = self.X0, self.X0T
+        J = X0.shape[1]
+        c = X0T @ (v * self.X1)
+        if self.D is not None:
+            c = c - 0.5 * self.penalty * (v @ self.D)
+        if self.w is None:
+            G = X0.T @ (X0 * v[:, None])
+            w = simplex_ls(G=G, c=c).w
+            self.w, self.S = w, np.flatnonzero(w > 0)
+            return w
+        w = self.w.copy()
+        S = list(self.S)
+        for _ in range(4 * J + 20):
+            # optimum on S, stepping back to the boundary when a weight would turn negative
+            for _ in range(len(S) + 1):
+                Sa = np.array(S)
+                GS = X0T @ (X0.take(Sa, 1) * v[:, None])  # J x k
+                sol = kkt_solve(GS.take(Sa, 0), c.take(Sa)) if len(S) > 1 else \
+                    np.array([1.0, c[S[0]] - GS[S[0], 0]])
+                if sol is None:
+                    return self._fallback(v, c)
+                z = sol[:-1]
+                if (z > 0).all():
+                    w[:] = 0.0
+                    w[Sa] = z
+                    break
+                wf = w.take(Sa)
+                neg = z <= 0
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    steps = np.where(neg, wf / (wf - z), np.inf)
+                i = int(np.argmin(steps))
+                alpha = min(max(float(steps[i]), 0.0), 1.0)
+                wf = wf + alpha * (z - wf)
+                wf[i] = 0.0
+                wf[wf < 1e-15] = 0.0
+                w[:] = 0.0
+                w[Sa] = wf
+                S = [j for j, x in zip(S, wf) if x > 0]
+                if not S:
+                    return self._fallback(v, c)
+            else:
+                return self._fallback(v, c)
+            red = GS @ z - c + sol[-1]
+            red[Sa] = np.inf
+            j = int(red.argmin())
+            if red[j] >= 0 or red[j] >= -1e-10 * self.scale(v):
+                self.w, self.S = w, Sa
+                return w
+            S.append(j)
+        return self._fallback(v, c)
+
+    def _fallback(self, v: np.ndarray, c: np.ndarray) -> np.ndarray:
+        G = self.X0.T @ (self.X0 * v[:, None])
+        w = simplex_ls(G=G, c=c).w
+        self.w, self.S = w, np.flatnonzero(w > 0)
+        return w
+
+
+def _regression_v(X: np.ndarray, ybar: np.ndarray) -> np.ndarray:
+    """Starting V from a regression of the mean pre-period outcome on the predictors."""
+    K, n = X.shape
+    A = np.column_stack([np.ones(n), X.T])
+    beta = np.linalg.lstsq(A, ybar, rcond=None)[0][1:]
+    v = beta ** 2
+    v = v / v.sum() if v.sum() > 0 and np.all(np.isfinite(v)) else np.full(K, 1.0 / K)
+    return 0.9 * v + 0.1 / K
+
+
+def nested_v(X1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray, *,
+             penalty: float | None = None, n_starts: int = 10, seed: int = 0,
+             raw_sd: np.ndarray | None = None) -> tuple[np.ndarray, Any, dict[str, Any]]:
+    """Choose diagonal ``V`` minimising the outcome MSPE ``||z1 - Z0 W*(V)||^2 / T0``.
+
+    ``X1``, ``X0`` are standardised predictors (K,) and (K, J); ``z1`` (T0,), ``Z0``
+    (T0, J) the outcomes over the fitting periods; ``raw_sd`` the predictors' standard
+    deviations (for the "equal on the raw scale" start). Returns ``(v, inner, report)``.
+    """
+    K = X1.shape[0]
+    T0 = len(z1)
+    inner = _Inner(X1, X0, penalty)
+
+    best: dict[str, Any] = {"loss": math.inf}
+
+    def loss(p: np.ndarray) -> float:
+        v = _v_of(p)
+        w = inner.solve(v)
+        e = z1 - Z0 @ w
+        f = float(e @ e) / T0
+        if f < best["loss"]:
+            best.update(loss=f, w=w.copy(), v=v, p=p.copy())
+        return f
+
+    if K == 1:
+        v = np.ones(1)
+        r = solve_weights(X1, X0, v, penalty)
+        e = z1 - Z0 @ r.w
+        return v, r, {"starts": [], "best_loss": float(e @ e) / T0, "evaluations": 1,
+                      "converged": True}
+    starts: list[tuple[str, np.ndarray]] = [("inverse variance (equal on standardised)",
+                                             np.full(K, 1.0 / K))]
+    if raw_sd is not None:
+        starts.append(("equal on the raw scale", raw_sd ** 2 / np.sum(raw_sd ** 2)))
+    reg = _regression_v(np.column_stack([X1, X0]),
+                        np.concatenate([[z1.mean()], Z0.mean(axis=0)]))
+    starts.append(("regression-based", reg))
+    for k in np.argsort(-reg, kind="stable"):
+        s = np.full(K, 0.2 / (K - 1))
+        s[k] = 0.8
+        starts.append((f"concentrated on predictor {k}", s))
+    rng = np.random.default_rng(seed)
+    n_starts = max(int(n_starts), 1)
+    starts = starts[:n_starts]
+    while len(starts) < n_starts:
+        starts.append(("random", rng.dirichlet(np.ones(K))))
+    report: list[dict[str, Any]] = []
+
+    def nm(p: np.ndarray, iters: int, step: float, xtol: float) -> Any:
+        return minimize(loss, p, method="Nelder-Mead",
+                        options={"maxiter": iters, "xatol": xtol, "fatol": 1e-12,
+                                 "initial_simplex": np.vstack([p, p + step * np.eye(K)]),
+                                 "adaptive": True})
+
+    # successive halving: a short search from every start, longer ones from the best few
+    for name, v0 in starts:
+        res = nm(_p_of(v0), _START_ITER, 0.3, 1e-4)
+        report.append({"start": name, "loss": float(res.fun), "p": res.x,
+                       "evaluations": int(res.nfev)})
+    order = sorted(range(len(report)), key=lambda i: report[i]["loss"])
+    for i in order[:_N_SECOND]:
+        res = nm(report[i]["p"], _SECOND_ITER, 0.15, 1e-5)
+        report[i].update(loss=float(res.fun), p=res.x)
+    order = sorted(range(len(report)), key=lambda i: report[i]["loss"])
+    for i in order[:_N_POLISH]:  # polish the best start(s)
+        res = nm(report[i]["p"], _POLISH_ITER, 0.1, 1e-7)
+        report[i]["polished_loss"] = float(res.fun)
+    # restart from the best point: a converged search gains (almost) nothing
+    before = best["loss"]
+    p = best["p"]
+    minimize(loss, p, method="Nelder-Mead",
+             options={"maxiter": _RESTART_ITER, "xatol": 1e-7, "fatol": 1e-12,
+                      "initial_simplex": np.vstack([p, p + 0.05 * np.eye(K)]),
+                      "adaptive": True})
+    gain = (before - best["loss"]) / max(before, 1e-300)
+    v, w = best["v"], best["w"]
+    # the inner solution from a cold start at the chosen V: if it differs (ties), keep the
+    # one the search found, which fits the pre-period outcome better, and say so
+    r = solve_weights(X1, X0, v, penalty)
+    e = z1 - Z0 @ r.w
+    cold = float(e @ e) / T0
+    tie = bool(cold > best["loss"] * (1 + 1e-6) + 1e-14
+               and np.max(np.abs(r.w - w)) > 1e-3)
+    if not tie:
+        w = r.w
+    for rr in report:
+        rr.pop("p", None)
+    final = min(cold, best["loss"])
+    return v, r if not tie else _replace_w(r, w), {
+        "starts": report, "best_loss": final, "evaluations": inner.evals,
+        "restart_gain": gain, "converged": bool(gain < 1e-3), "inner_tie": bool(tie)}
+
+
+def _replace_w(r: Any, w: np.ndarray) -> Any:
+    from dataclasses import replace as _rep
+
+    return _rep(r, w=w)
+
+
+def outcome_only_bound(z1: np.ndarray, Z0: np.ndarray) -> tuple[float, np.ndarray]:
+    """The smallest pre-period MSPE any convex combination of donors reaches, and its W."""
+    r = simplex_ls(Z0, z1)
+    return r.loss / len(z1), r.w
+
+
+def _degenerate(X1: np.ndarray, X0: np.ndarray, v: np.ndarray, w: np.ndarray,
+                penalty: float | None) -> bool:
+    """True when the inner solution is not unique (ties or a singular support system)."""
+    Xv = X0 * v[:, None]
+    G = X0.T @ Xv
+    c = Xv.T @ X1
+    if penalty:
+        c = c - 0.5 * penalty * ((X1[:, None] - X0) ** 2 * v[:, None]).sum(axis=0)
+    S = w > 1e-10
+    scale = max(float(np.max(np.abs(np.diag(G)))), 1e-300)
+    grad = G @ w - c
+    lam = -float(np.mean(grad[S]))
+    red = (grad + lam) / scale
+    if np.any((~S) & (np.abs(red) < 1e-12)):
+        return True
+    k = int(S.sum())
+    if k > 1:
+        GS = G[np.ix_(S, S)]
+        # directions in the support that keep sum(w) = 1: null space of 1'
+        P = np.eye(k) - 1.0 / k
+        ev = np.linalg.eigvalsh(P @ GS @ P / scale)
+        # k-1 of them should be positive
+        if np.sort(ev)[1] < 1e-11:
+            return True
+    return False
+
+
+# ------------------------------------------------------------------------------------------
+# one fit (used for the main estimate and every placebo / leave-one-out / in-time refit)
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class _Fit:
+    w: np.ndarray
+    v: np.ndarray
+    labels: tuple[str, ...]
+    X1: np.ndarray  # raw predictors
+    X0: np.ndarray
+    synthetic: np.ndarray  # over all problem times
+    gap: np.ndarray
+    fit_mspe: float
+    report: dict[str, Any]
+    dropped: tuple[str, ...] = ()
+
+
+def _fit(prob: _Problem, treated: int, donors: np.ndarray, *, start: Any = None,
+         preds: Sequence[Predictor] | None = None, fit_periods: Sequence[Any] | None = None,
+         v_method: Any = None, main: bool = False) -> _Fit:
+    start = prob.start if start is None else start
+    preds = list(prob.predictors if preds is None else preds)
+    fit_periods = list(prob.fit_periods if fit_periods is None else fit_periods)
+    v_method = prob.v if v_method is None else v_method
+    rows = np.concatenate([[treated], donors])
+    X = prob.predictor_matrix(preds, rows)
+    # predictors with no data for some unit: an error naming them
+    nan = np.isnan(X)
+    if nan.any():
+        k = int(np.flatnonzero(nan.any(axis=1))[0])
+        who = [prob.units[rows[i]] for i in np.flatnonzero(nan[k])]
+        if main or nan[k].all():
+            raise EstimationError(
+                f"Predictor {preds[k].label!r} has no data for unit(s) "
+                f"{format_examples([str(u) for u in who])} (every value of "
+                f"{preds[k].variable!r} in its periods is missing). Choose periods where the "
+                "variable is observed, or drop the predictor.")
+        keep = ~nan.any(axis=1)
+        X = X[keep]
+        preds = [p for p, kk in zip(preds, keep) if kk]
+    sd = X.std(axis=1, ddof=1)
+    const_rows = ~(sd > 1e-12 * np.maximum(np.abs(X).max(axis=1), 1e-300))
+    dropped = tuple(p.label for p, c in zip(preds, const_rows) if c)
+    if const_rows.all():
+        raise EstimationError(
+            "Every predictor takes the same value for the treated unit and all donors, so "
+            "they cannot tell donors apart; check the predictors and the outcome "
+            f"{prob.outcome!r}.")
+    X, sd = X[~const_rows], sd[~const_rows]
+    preds = [p for p, c in zip(preds, const_rows) if not c]
+    Xs = X / sd[:, None]
+    X1, X0 = Xs[:, 0], Xs[:, 1:]
+    tpos = {t: i for i, t in enumerate(prob.times.tolist())}
+    fcols = [tpos[t] for t in fit_periods]
+    z1, Z0 = prob.Y[treated, fcols], prob.Y[np.ix_(donors, fcols)].T
+    K = len(preds)
+    report: dict[str, Any] = {}
+    if isinstance(v_method, str) and v_method == "nested":
+        v, inner, report = nested_v(X1, X0, z1, Z0, penalty=prob.penalty,
+                                    n_starts=prob.n_starts, seed=prob.seed, raw_sd=sd)
+    elif isinstance(v_method, str) and v_method == "train_validation":
+        v, inner, report = _train_validation(prob, treated, donors, start, preds, fit_periods,
+                                             X1, X0)
+    else:
+        if isinstance(v_method, str) and v_method == "inverse_variance":
+            v = np.full(K, 1.0 / K)
+        elif isinstance(v_method, str) and v_method == "equal":
+            v = sd ** 2 / np.sum(sd ** 2)  # equal weights on the raw predictors
+        else:
+            v = _user_v(v_method, preds, dropped)
+        inner = solve_weights(X1, X0, v, prob.penalty)
+        report = {"starts": [], "evaluations": 1}
+    w = inner.w
+    Yd = prob.Y[donors]
+    synthetic = w @ Yd
+    gap = prob.Y[treated] - synthetic
+    e = z1 - Z0 @ w
+    report["inner_kkt_gap"] = inner.kkt_gap
+    report["inner_converged"] = inner.converged
+    return _Fit(w=w, v=v, labels=tuple(p.label for p in preds), X1=X[:, 0], X0=X[:, 1:],
+                synthetic=synthetic, gap=gap, fit_mspe=float(e @ e) / len(e), report=report,
+                dropped=dropped)
+
+
+def _user_v(v_method: Any, preds: Sequence[Predictor], dropped: Sequence[str]) -> np.ndarray:
+    labels = [p.label for p in preds]
+    if isinstance(v_method, Mapping):
+        unknown = [k for k in v_method if k not in labels and k not in dropped]
+        if unknown:
+            raise SpecificationError(
+                f"v= names predictor(s) {format_examples(list(unknown))} that are not in the "
+                f"model; the predictors are {format_examples(labels, 20)}.")
+        missing = [lab for lab in labels if lab not in v_method]
+        if missing:
+            raise SpecificationError(f"v= gives no weight for predictor(s) "
+                                     f"{format_examples(missing)}.")
+        v = np.array([float(v_method[lab]) for lab in labels])
+    else:
+        v = np.asarray(v_method, dtype=float).ravel()
+        if v.size != len(labels) + len(dropped):
+            raise SpecificationError(
+                f"v= has {v.size} weights but there are {len(labels) + len(dropped)} predictors "
+                f"({format_examples(labels, 20)}).")
+        if dropped:
+            raise SpecificationError(
+                f"Predictor(s) {format_examples(list(dropped))} are constant across units and "
+                "were dropped; give v= as a dict keyed by predictor label instead.")
+    if not np.all(np.isfinite(v)) or np.any(v < 0) or v.sum() <= 0:
+        raise SpecificationError("v= must be non-negative numbers, not all zero.")
+    return v / v.sum()
+
+
+def _train_validation(prob: _Problem, treated: int, donors: np.ndarray, start: Any,
+                      preds: Sequence[Predictor], fit_periods: Sequence[Any],
+                      X1: np.ndarray, X0: np.ndarray) -> tuple[np.ndarray, Any, dict]:
+    """ADH (2015): choose V on predictors measured in a training window, judged on the
+    outcome in a later validation window; then compute W with the final predictors."""
+    fit_periods = list(fit_periods)
+    if prob.validation_periods is not None:
+        valid = [t for t in prob.validation_periods if t in set(fit_periods)]
+    else:
+        valid = fit_periods[len(fit_periods) // 2:]
+    if len(valid) < 1 or len(valid) >= len(fit_periods):
+        raise SpecificationError(
+            "train_validation needs a validation window that is a strict, non-empty part of "
+            f"the pre-period; got {valid!r}.")
+    shift = len(valid)
+    tr_preds = [p.shifted(prob.times, shift) for p in preds]
+    keep = [i for i, p in enumerate(tr_preds) if p is not None]
+    if not keep:
+        raise SpecificationError("No predictor can be measured in the training window; use a "
+                                 "shorter validation window.")
+    rows = np.concatenate([[treated], donors])
+    Xt = prob.predictor_matrix([tr_preds[i] for i in keep], rows)
+    good = ~np.isnan(Xt).any(axis=1)
+    sd = Xt.std(axis=1, ddof=1)
+    good &= sd > 0
+    keep = [keep[i] for i in np.flatnonzero(good)]
+    Xt = Xt[good] / sd[good][:, None]
+    tpos = {t: i for i, t in enumerate(prob.times.tolist())}
+    vc = [tpos[t] for t in valid]
+    vt, inner_t, rep = nested_v(Xt[:, 0], Xt[:, 1:], prob.Y[treated, vc],
+                                prob.Y[np.ix_(donors, vc)].T, penalty=prob.penalty,
+                                n_starts=prob.n_starts, seed=prob.seed)
+    v = np.full(len(preds), 1e-8)
+    v[keep] = vt
+    v = v / v.sum()
+    inner = solve_weights(X1, X0, v, prob.penalty)
+    rep = dict(rep)
+    rep["validation_periods"] = valid
+    rep["validation_mspe"] = rep.pop("best_loss")
+    return v, inner, rep
+
+
+# ------------------------------------------------------------------------------------------
+# the user-facing function
+# ------------------------------------------------------------------------------------------
+def _build_problem(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treated: Any,
+                   start: Any, predictors: Any, predictor_periods: Any,
+                   special_predictors: Any, donors: Any, exclude: Any, v: Any,
+                   pre_period: Any, validation_periods: Any, n_starts: int, seed: int,
+                   penalty: float | None) -> _Problem:
+    require_frame(data)
+    require_columns(data, {"outcome": outcome, "unit": unit, "time": time})
+    units_all = pd.unique(data[unit].dropna())
+    if treated not in set(units_all.tolist()):
+        raise PanelError(
+            f"The treated unit {treated!r} does not appear in the {unit!r} column. Units in the "
+            f"data include {format_examples([str(u) for u in units_all], 8)}.")
+    if donors is not None:
+        donors = [donors] if np.isscalar(donors) else list(donors)
+        missing = [d for d in donors if d not in set(units_all.tolist())]
+        if missing:
+            raise SpecificationError(f"Donor(s) {format_examples(missing)} are not in the "
+                                     f"{unit!r} column.")
+    else:
+        donors = [u for u in units_all if u != treated]
+    excl = [] if exclude is None else ([exclude] if np.isscalar(exclude) else list(exclude))
+    unknown = [e for e in excl if e not in set(units_all.tolist())]
+    if unknown:
+        raise SpecificationError(f"exclude= names unit(s) {format_examples(unknown)} that are "
+                                 f"not in the {unit!r} column.")
+    if treated in excl:
+        raise SpecificationError(f"The treated unit {treated!r} is also in exclude=.")
+    donors = [d for d in donors if d != treated and d not in set(excl)]
+    if len(donors) < 2:
+        raise EstimationError(f"Only {len(donors)} donor unit(s) remain after exclusions; a "
+                              "synthetic control needs at least two.")
+    keep_units = [treated, *donors]
+    sub = data.loc[data[unit].isin(keep_units)]
+    # covariates named by the predictors
+    tmp_times = np.sort(pd.to_numeric(sub[time], errors="coerce").dropna().unique())
+    pre_tmp = tmp_times[tmp_times < start] if len(tmp_times) else tmp_times
+    if len(tmp_times) and not np.any(tmp_times >= start):
+        raise PanelError(f"start={start!r} is after the last period in the data "
+                         f"({tmp_times[-1]}): there is no post-period.")
+    if len(tmp_times) and not np.any(tmp_times < start):
+        raise PanelError(f"start={start!r} is at or before the first period in the data "
+                         f"({tmp_times[0]}): there is no pre-period.")
+    preds = _parse_predictors(outcome, predictors, predictor_periods, special_predictors,
+                              pre_tmp, tmp_times)
+    covars = sorted({p.variable for p in preds if p.variable != outcome})
+    require_columns(data, {"predictors": covars})
+    for cv in covars:
+        if not pd.api.types.is_numeric_dtype(sub[cv]) or pd.api.types.is_bool_dtype(sub[cv]):
+            raise SpecificationError(f"The predictor column {cv!r} must be numeric, not "
+                                     f"{sub[cv].dtype}.")
+        if sub[cv].isna().all():
+            raise EstimationError(f"The predictor column {cv!r} is missing (NaN) in every row.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        rep = validate_panel(sub[[unit, time, outcome, *covars]], unit=unit, time=time,
+                             outcome=outcome, treated_units=treated, start=start,
+                             min_pre_periods=2, control_group="never_treated", warn=False)
+    df = rep.data
+    times = np.asarray(rep.times)
+    if not np.any(times >= start):
+        raise PanelError(f"start={start!r} is after the last period in the data "
+                         f"({times[-1]}): there is no post-period.")
+    units = np.array(keep_units, dtype=object)
+    wide = df.pivot(index=unit, columns=time, values=outcome).reindex(index=keep_units,
+                                                                       columns=times)
+    Y = wide.to_numpy(dtype=float)
+    covs = {cv: df.pivot(index=unit, columns=time, values=cv)
+            .reindex(index=keep_units, columns=times).to_numpy(dtype=float) for cv in covars}
+    pre_times = times[times < start]
+    if pre_period is None:
+        fit_periods = tuple(pre_times.tolist())
+    else:
+        fit_periods = tuple(_as_periods(pre_period))
+        bad = [t for t in fit_periods if t not in set(pre_times.tolist())]
+        if bad:
+            raise SpecificationError(f"pre_period= includes period(s) "
+                                     f"{format_examples(bad, quote=False)} that are not "
+                                     f"pre-treatment periods in the data.")
+    if len(fit_periods) < 2:
+        raise PanelError(f"Only {len(fit_periods)} pre-treatment period(s) to fit on; a "
+                         "synthetic control needs at least two (ideally many).")
+    pre_cols = np.isin(times, np.asarray(fit_periods))
+    Yp = Y[:, pre_cols]
+    if np.ptp(Yp) == 0:
+        raise EstimationError(f"The outcome {outcome!r} is constant over the pre-period for "
+                              "every unit: nothing to fit.")
+    if isinstance(v, str):
+        if v not in _V_METHODS:
+            raise SpecificationError(f"v={v!r} is not one of {format_examples(_V_METHODS)} "
+                                     "(or give an array or dict of predictor weights).")
+    if penalty is not None and (not np.isfinite(penalty) or penalty < 0):
+        raise SpecificationError(f"penalty must be a non-negative number, not {penalty!r}.")
+    vp = None if validation_periods is None else tuple(_as_periods(validation_periods))
+    return _Problem(units=units, times=times, Y=Y, covs=covs, treated=0,
+                    donors=np.arange(1, len(units)), start=start, predictors=tuple(preds),
+                    fit_periods=fit_periods, v=v, validation_periods=vp,
+                    n_starts=int(n_starts), seed=int(seed), penalty=penalty, outcome=outcome)
+
+
+def synthetic_control(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    treated: Any,
+    start: Any,
+    predictors: Sequence[str] | Mapping[str, Any] | None = None,
+    predictor_periods: Any = None,
+    special_predictors: Sequence[Any] | None = None,
+    donors: Sequence[Any] | None = None,
+    exclude: Sequence[Any] | None = None,
+    v: str | Sequence[float] | Mapping[str, float] | np.ndarray = "nested",
+    pre_period: Any = None,
+    validation_periods: Any = None,
+    n_starts: int = 10,
+    random_state: int | np.random.Generator | None = 0,
+    penalty: float | None = None,
+    alpha: float = 0.05,
+    progress: bool | None = None,
+):
+    """Synthetic control for one treated unit (Abadie, Diamond & Hainmueller 2010).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel, one row per unit and period (never modified).
+    outcome, unit, time : str
+        Column names. ``time`` must be numeric (e.g. the year).
+    treated : label
+        The treated unit (e.g. ``"Greater Manchester"``).
+    start : period
+        Its first treated period; earlier periods are the pre-period.
+    predictors : list of str or dict, optional
+        Covariates averaged (ignoring missing values) over ``predictor_periods`` (default:
+        every pre-period), like Synth's ``predictors`` with ``predictors.op = "mean"`` and
+        ``time.predictors.prior``. A dict ``{variable: periods}`` sets the window per variable.
+    special_predictors : list of tuples, optional
+        ``(variable, periods, op)`` with ``op`` "mean" (default) or "median", e.g.
+        ``[("cigsale", [1975]), ("cigsale", range(1980, 1989), "mean")]``.
+        With neither ``predictors`` nor ``special_predictors`` the outcome in every
+        pre-period is used.
+    donors, exclude : lists of labels, optional
+        The donor pool (default: every other unit) and units to remove from it (e.g. areas
+        with their own schemes).
+    v : "nested", "inverse_variance", "equal", "train_validation", array or dict
+        Predictor weights: nested optimisation of the pre-period outcome MSPE (default);
+        equal weights on standardised predictors ("inverse_variance"); equal weights on the
+        raw predictors ("equal"); the training/validation choice of ADH (2015); or
+        user weights on the standardised predictors (array in predictor order, or dict by
+        predictor label, as in ``result.v_weights``).
+    pre_period : periods, optional
+        Periods whose outcome MSPE is minimised (Synth's ``time.optimize.ssr``); default
+        every period before ``start``.
+    validation_periods : periods, optional
+        For ``v="train_validation"``: the validation window (default: the later half of the
+        pre-period). Predictors are measured that many periods earlier for training.
+    n_starts : int
+        Starting points for the nested optimisation (deterministic ones first).
+    random_state : int, Generator or None
+        Seeds the extra random starting points (default 0: reproducible).
+    penalty : float, optional
+        Abadie & L'Hour (2021) penalty ``lambda >= 0`` on donors far from the treated unit.
+    alpha : float
+        Level for intervals from later inference calls.
+    progress : bool, optional
+        Unused here (kept for a uniform signature; see ``result.placebo``).
+
+    Returns
+    -------
+    SyntheticControlResult
+        With ``weights``, ``v_weights``, ``effects`` (gap by period), ``pre_rmspe``,
+        ``balance``; call ``.placebo()``, ``.conformal()``, ``.placebo_in_time()`` or
+        ``.leave_one_out()`` for inference and robustness checks.
+    """
+    from ._results import SyntheticControlResult, build_result
+
+    alpha = check_alpha(alpha)
+    rng = as_generator(random_state)
+    seed = int(random_state) if isinstance(random_state, (int, np.integer)) else \
+        int(rng.integers(0, 2**31 - 1))
+    args = dict(outcome=outcome, unit=unit, time=time, treated=treated, start=start,
+                predictors=predictors, predictor_periods=predictor_periods,
+                special_predictors=special_predictors, donors=donors, exclude=exclude, v=v,
+                pre_period=pre_period, validation_periods=validation_periods,
+                n_starts=n_starts, seed=seed, penalty=penalty)
+    prob = _build_problem(data, **args)
+    fit = _fit(prob, prob.treated, prob.donors, main=True)
+    spec_args = {k: (list(val) if isinstance(val, range) else val) for k, val in args.items()
+                 if k != "seed"}
+    spec = make_spec("synthetic_control", spec_args, data_hash=hash_frame(data),
+                     seed=seed_for_spec(random_state))
+    res: SyntheticControlResult = build_result(prob, fit, alpha=alpha, spec=spec)
+    return res

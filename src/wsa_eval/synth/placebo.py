@@ -1,0 +1,221 @@
+"""Placebo inference and robustness checks for a synthetic control.
+
+* :func:`placebo_in_space` (Abadie, Diamond & Hainmueller 2010, Section 5): refit the
+  synthetic control with each donor in turn as the "treated" unit (its donors: the other
+  donors; the real treated unit is never a donor). The exact permutation p-value ranks the
+  treated unit's post/pre RMSPE ratio among all ``J + 1`` units:
+  ``p = #{j : r_j >= r_1} / (J + 1)``; the smallest attainable p-value is ``1 / (J + 1)``.
+  ADH (2010) also discard placebos whose pre-period fit is much worse than the treated
+  unit's (pre-period MSPE more than 20, 5 or 2 times the treated unit's): ``prune=k``.
+  p-values are also given per post period (rank of the absolute gap) and for the mean
+  post-period gap. Validity rests on the treated unit being exchangeable with the donors
+  under the null of no effect anywhere (a permutation test of a sharp null).
+* :func:`placebo_in_time` (Abadie, Diamond & Hainmueller 2015, AJPS): pretend the
+  intervention started earlier, inside the pre-period, using only data before the real
+  start; a large "effect" at a fake date casts doubt on the real one. Predictors are
+  measured as many periods earlier as the start was moved (backdating, as ADH 2015 do).
+* :func:`leave_one_out` (ADH 2015): refit dropping each donor with positive weight in turn,
+  to show how much the estimate depends on any single donor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._utils import check_choice, progress_iter
+from ..errors import EstimationError, SpecificationError
+from .adh import _fit
+
+__all__ = ["placebo_in_space", "placebo_in_time", "leave_one_out", "rank_p_value"]
+
+
+def rank_p_value(stat: np.ndarray, alternative: str = "greater") -> float:
+    """Exact permutation p-value of ``stat[0]`` among ``stat`` (ties count against).
+
+    ``"greater"``: share of units with a statistic at least ``stat[0]``; ``"less"``: at
+    most; ``"two-sided"``: on absolute values.
+    """
+    s = np.asarray(stat, dtype=float)
+    if alternative == "two-sided":
+        s = np.abs(s)
+        return float(np.mean(s >= s[0] - 1e-12 * max(abs(s[0]), 1.0)))
+    if alternative == "less":
+        return float(np.mean(s <= s[0] + 1e-12 * max(abs(s[0]), 1.0)))
+    return float(np.mean(s >= s[0] - 1e-12 * max(abs(s[0]), 1.0)))
+
+
+def placebo_in_space(result: Any, *, prune: float | None = None,
+                     alternative: str = "two-sided", n_starts: int | None = None,
+                     progress: bool | None = None) -> Any:
+    """Placebo-in-space test; returns a new result with p-values.
+
+    Parameters
+    ----------
+    result : SyntheticControlResult
+    prune : float, optional
+        Drop placebos whose pre-period MSPE exceeds ``prune`` times the treated unit's
+        (ADH 2010 use 20, 5 and 2). The treated unit is always kept.
+    alternative : {"two-sided", "less", "greater"}
+        For the per-period and mean-gap p-values ("less": the effect is a reduction). The
+        RMSPE-ratio p-value is one-sided by construction (large ratios are extreme).
+    n_starts : int, optional
+        Starting points of the nested V search in each placebo fit (default: as in the
+        original fit). When ``result`` already holds placebo fits and ``n_starts`` is not
+        given they are reused, so trying several ``prune`` values refits nothing. Fewer
+        starts are faster, but less well optimised placebo fits have larger pre-period
+        RMSPEs, which favours the treated unit: keep the default for a final analysis.
+    progress : bool, optional
+        Show a progress bar (default: only in a terminal).
+    """
+    check_choice("alternative", alternative, ("two-sided", "less", "greater"))
+    if prune is not None and not (np.isfinite(prune) and prune >= 1):
+        raise SpecificationError(f"prune must be a number >= 1 (e.g. 2, 5 or 20), not {prune!r}.")
+    prob = result.problem
+    if n_starts is not None:
+        from dataclasses import replace
+
+        prob = replace(prob, n_starts=int(n_starts))
+    times = prob.times
+    post = times >= prob.start
+    if result.placebo_gaps is not None and n_starts is None:
+        G = result.placebo_gaps  # already refitted: only re-rank (e.g. another prune=)
+    else:
+        gaps = {prob.units[prob.treated]: result.path["gap"].to_numpy()}
+        for j in progress_iter(list(prob.donors), desc="placebo in space", progress=progress):
+            others = np.array([d for d in prob.donors if d != j])
+            f = _fit(prob, int(j), others)
+            gaps[prob.units[j]] = f.gap
+        G = pd.DataFrame(gaps, index=pd.Index(times, name="time"))
+    A = G.to_numpy()
+    pre_mspe = np.mean(A[~post] ** 2, axis=0)
+    post_mspe = np.mean(A[post] ** 2, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.sqrt(post_mspe / pre_mspe)
+    ratio = np.where(pre_mspe > 0, ratio, np.inf)
+    mean_gap = A[post].mean(axis=0)
+    keep = np.ones(A.shape[1], dtype=bool)
+    if prune is not None:
+        keep = pre_mspe <= prune * pre_mspe[0]
+        keep[0] = True
+    if keep.sum() < 2:
+        raise EstimationError("Pruning left no placebo units; use a larger prune= value.")
+    p_ratio = rank_p_value(ratio[keep], "greater")
+    p_mean = rank_p_value(mean_gap[keep], alternative)
+    p_t = np.full(len(times), np.nan)
+    for i in np.flatnonzero(post):
+        p_t[i] = rank_p_value(A[i, keep], alternative)
+    n = int(keep.sum())
+    table = pd.DataFrame({
+        "unit": G.columns, "treated": [True] + [False] * (A.shape[1] - 1),
+        "pre_rmspe": np.sqrt(pre_mspe), "post_rmspe": np.sqrt(post_mspe),
+        "ratio": ratio, "mean_gap": mean_gap, "included": keep,
+    })
+    table["rank"] = np.nan
+    order = table.loc[keep, "ratio"].rank(ascending=False, method="min")
+    table.loc[keep, "rank"] = order
+    table = table.sort_values(["included", "ratio"], ascending=[False, False],
+                              kind="stable").reset_index(drop=True)
+    eff = result.effects.copy()
+    eff["p_value"] = p_t
+    pruned = f", placebos with pre-period MSPE above {prune:g}x the treated unit's dropped" \
+        if prune is not None else ""
+    inference = (f"placebo-in-space permutation test (ADH 2010): rank of the post/pre RMSPE "
+                 f"ratio among {n} units{pruned}; smallest attainable p-value 1/{n} = "
+                 f"{1 / n:.3g}")
+    diag = dict(result.diagnostics)
+    diag["placebo"] = {"p_ratio": p_ratio, "p_mean_gap": p_mean, "n_units": n,
+                       "n_starts": prob.n_starts,
+                       "smallest_p_value": 1.0 / n, "prune": prune, "alternative": alternative}
+    return result.replace(p_value=p_ratio, inference=inference, effects=eff,
+                          placebo_table=table, placebo_gaps=G, diagnostics=diag,
+                          ci_low=np.nan, ci_high=np.nan)
+
+
+def _default_fake_starts(prob: Any) -> list[Any]:
+    fit = [t for t in prob.fit_periods]
+    n_min = max(2, (len(fit) + 1) // 2)
+    pre = [t for t in prob.times if t < prob.start]
+    return [t for t in pre if sum(1 for f in fit if f < t) >= n_min]
+
+
+def placebo_in_time(result: Any, *, starts: Any = None, progress: bool | None = None) -> Any:
+    """Refit with fake start dates inside the pre-period (data before the real start only).
+
+    ``starts``: a period or list of periods (default: every pre-period date that leaves at
+    least half the fitting periods, and at least two, before it). Returns a new result with
+    ``in_time`` (one row per fake start: pre-fake RMSPE, RMSPE and mean gap between the
+    fake and the real start, their ratio) and ``in_time_paths``.
+    """
+    prob = result.problem
+    times = prob.times
+    pre_times = [t for t in times if t < prob.start]
+    if starts is None:
+        starts = _default_fake_starts(prob)
+    elif np.isscalar(starts):
+        starts = [starts]
+    starts = list(starts)
+    bad = [s for s in starts if s not in set(pre_times) or s == pre_times[0]]
+    if bad:
+        raise SpecificationError(f"Fake start(s) {bad} must be pre-period dates after the first "
+                                 f"period (pre-period: {pre_times[0]} to {pre_times[-1]}).")
+    if not starts:
+        raise EstimationError("The pre-period is too short for a placebo in time: it needs at "
+                              "least two fitting periods before a fake start.")
+    pos_real = int(np.searchsorted(times, prob.start))
+    rows, paths = [], []
+    for s in progress_iter(starts, desc="placebo in time", progress=progress):
+        shift = pos_real - int(np.searchsorted(times, s))
+        preds = [p.shifted(times, shift) for p in prob.predictors]
+        preds = [p for p in preds if p is not None]
+        fitp = [t for t in prob.fit_periods if t < s]
+        if len(fitp) < 2 or not preds:
+            raise EstimationError(f"Fake start {s}: fewer than two fitting periods or no "
+                                  "predictor can be measured before it.")
+        f = _fit(prob, prob.treated, prob.donors, start=s, preds=preds, fit_periods=fitp)
+        gap = f.gap[: pos_real]
+        tt = times[: pos_real]
+        before, after = tt < s, tt >= s
+        pre_r = float(np.sqrt(np.mean(gap[before] ** 2)))
+        post_r = float(np.sqrt(np.mean(gap[after] ** 2)))
+        rows.append({"fake_start": s, "pre_rmspe": pre_r, "post_rmspe": post_r,
+                     "ratio": post_r / pre_r if pre_r > 0 else np.inf,
+                     "mean_gap": float(gap[after].mean())})
+        paths.append(pd.DataFrame({"fake_start": s, "time": tt, "treated": prob.Y[prob.treated,
+                                   : pos_real], "synthetic": f.synthetic[: pos_real],
+                                   "gap": gap}))
+    table = pd.DataFrame(rows)
+    real_ratio = result.post_rmspe / result.pre_rmspe if result.pre_rmspe > 0 else np.inf
+    table["actual_ratio"] = real_ratio
+    return result.replace(in_time=table, in_time_paths=pd.concat(paths, ignore_index=True))
+
+
+def leave_one_out(result: Any, *, progress: bool | None = None, min_weight: float = 1e-3) -> Any:
+    """Refit dropping, in turn, each donor whose weight exceeds ``min_weight``.
+
+    Returns a new result with ``loo`` (one row per dropped donor: its weight, the estimate
+    and pre-period RMSPE without it) and ``loo_paths`` (synthetic paths, long format).
+    """
+    prob = result.problem
+    w = result.weights
+    drop = [u for u in w.index if w[u] > min_weight]
+    if len(prob.donors) - 1 < 2:
+        raise EstimationError("Too few donors to leave one out.")
+    post = prob.times >= prob.start
+    label_row = {prob.units[i]: int(i) for i in prob.donors}
+    rows, paths = [], []
+    for u in progress_iter(drop, desc="leave one out", progress=progress):
+        others = np.array([d for d in prob.donors if d != label_row[u]])
+        f = _fit(prob, prob.treated, others)
+        rows.append({"dropped": u, "weight": float(w[u]),
+                     "estimate": float(f.gap[post].mean()),
+                     "pre_rmspe": float(np.sqrt(np.mean(f.gap[~post] ** 2))),
+                     "change": float(f.gap[post].mean()) - result.estimate})
+        paths.append(pd.DataFrame({"dropped": u, "time": prob.times,
+                                   "synthetic": f.synthetic, "gap": f.gap}))
+    table = pd.DataFrame(rows, columns=["dropped", "weight", "estimate", "pre_rmspe", "change"])
+    lp = pd.concat(paths, ignore_index=True) if paths else pd.DataFrame(
+        columns=["dropped", "time", "synthetic", "gap"])
+    return result.replace(loo=table, loo_paths=lp)

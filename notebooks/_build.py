@@ -141,8 +141,147 @@ def cells_guided():
     ]
 
 
+def cells_staggered():
+    md, code = new_markdown_cell, new_code_cell
+    return [
+        md("# 2. The staggered roll-out of women's schemes across police force areas\n\n"
+           "Schemes started in different areas in different years. A two-way fixed effects "
+           "(TWFE) regression pools every comparison, including 'forbidden' ones where "
+           "already-treated areas serve as controls; with effects that grow over time that "
+           "can bias it, even flip its sign (Goodman-Bacon 2021). The modern estimators "
+           "(Callaway & Sant'Anna 2021; Sun & Abraham 2021; Borusyak, Jaravel & Spiess 2024) "
+           "avoid those comparisons."),
+        code(SETUP),
+        md("## Treatment timing from the start-date table\n\nFirst year with a scheme of "
+           "medium or high strength of evidence; areas with none found are never treated. "
+           "Dates are of very different kinds (pilots, county-wide launches, funding), so this "
+           "is an illustration of the method, not a definitive evaluation."),
+        code("from wsa_eval.datasets import load_pfa_custody, load_wsa_start_dates\n\n"
+             "a = load_pfa_custody('A')\n"
+             "sd = load_wsa_start_dates()\n"
+             "sd = sd[sd.evidence_strength.isin(['medium', 'high']) & sd.start_year.notna()]\n"
+             "first = sd.groupby('pfa')['start_year'].min().astype(int)\n"
+             "panel = a[['pfa', 'year', 'immediate_custody']].copy()\n"
+             "panel['log_custody'] = np.log(panel['immediate_custody'])\n"
+             "panel['first_treated'] = panel['pfa'].map(first).fillna(0).astype(int)\n"
+             "# cohorts after the data end are never treated within the window\n"
+             "panel.loc[panel.first_treated > panel.year.max(), 'first_treated'] = 0\n"
+             "checks = we.validate_panel(panel, unit='pfa', time='year', "
+             "outcome='log_custody', first_treated='first_treated')\n"
+             "checks.plot();"),
+        md("## Callaway & Sant'Anna: group-time effects, then aggregate"),
+        code("from wsa_eval.did.staggered import callaway_santanna\n\n"
+             "cs = callaway_santanna(panel, outcome='log_custody', unit='pfa', time='year',\n"
+             "                       first_treated='first_treated', "
+             "control_group='not_yet_treated',\n"
+             "                       bootstrap=(100 if FAST else 999), random_state=1, "
+             "progress=False)\n"
+             "dyn = cs.aggregate('dynamic')\n"
+             "print(cs.aggregate('simple').interpret())\n"
+             "dyn.plot();"),
+        md("## What TWFE does with the same data: the Bacon decomposition"),
+        code("from wsa_eval.did.bacon import bacon_decomposition\n\n"
+             "bd = bacon_decomposition(panel, outcome='log_custody', unit='pfa', time='year',\n"
+             "                         first_treated='first_treated')\n"
+             "bd.summary()"),
+        code("bd.plot();"),
+        md("## Modern event-study estimators on one plot"),
+        code("from wsa_eval.did.imputation import imputation\n"
+             "from wsa_eval.did.sun_abraham import sun_abraham\n"
+             "from wsa_eval.plotting import event_study_plot\n\n"
+             "args = dict(outcome='log_custody', unit='pfa', time='year', "
+             "first_treated='first_treated')\n"
+             "sa = sun_abraham(panel, **args)\n"
+             "bjs = imputation(panel, **args)\n"
+             "event_study_plot([dyn, sa, bjs], labels=['Callaway-Sant\\'Anna', "
+             "'Sun-Abraham', 'Imputation (BJS)']);"),
+    ]
+
+
+def cells_reoffending():
+    md, code = new_markdown_cell, new_code_cell
+    return [
+        md("# 3. Reoffending: survival analysis and a matched comparison\n\n"
+           "No public proven-reoffending rates exist by police force area and sex, so this "
+           "notebook uses individual-level data: the Rossi et al. (1980) recidivism "
+           "experiment, and a simulated cohort of women referred to a scheme, run through the "
+           "Ministry of Justice's proven-reoffending definitions and a Justice Data Lab style "
+           "matched comparison."),
+        code(SETUP),
+        md("## Rossi: Kaplan-Meier, log-rank, Cox"),
+        code("from wsa_eval.datasets import load_rossi\n"
+             "from wsa_eval.survival import cox, kaplan_meier, logrank, "
+             "proportional_hazards_test, rmst\n\n"
+             "rossi = load_rossi()\n"
+             "km = kaplan_meier(rossi, duration='week', event='arrest', group='fin')\n"
+             "km.plot();"),
+        code("print(logrank(rossi, duration='week', event='arrest', group='fin').summary())\n"
+             "fit = cox(rossi, duration='week', event='arrest',\n"
+             "          covariates=['fin', 'age', 'race', 'wexp', 'mar', 'paro', 'prio'],\n"
+             "          ties='efron', robust=True)\n"
+             "fit.summary()"),
+        code("proportional_hazards_test(fit).summary()"),
+        code("rmst(rossi, duration='week', event='arrest', tau=52, group='fin').summary()"),
+        md("## A simulated cohort of women referred to a scheme\n\nIndex events (a caution "
+           "or court order) and offence records with the dates they were committed and "
+           "proven. Referral depends on age and prior offences, which also drive "
+           "reoffending: a naive comparison is confounded."),
+        code("rng = np.random.default_rng(7)\n"
+             "n = 4000\n"
+             "people = pd.DataFrame({'person_id': np.arange(n),\n"
+             "    'index_date': pd.Timestamp('2019-01-01') + "
+             "pd.to_timedelta(rng.integers(0, 365, n), 'D'),\n"
+             "    'age': rng.integers(18, 60, n), 'priors': rng.poisson(2, n)})\n"
+             "lin = -1.5 + 0.03 * (40 - people.age) + 0.25 * people.priors\n"
+             "people['referred'] = rng.binomial(1, 1 / (1 + np.exp(-lin)))\n"
+             "hazard = 0.0012 * np.exp(0.25 * people.priors - 0.02 * (people.age - 30) "
+             "- 0.4 * people.referred)\n"
+             "first = rng.exponential(1 / hazard)\n"
+             "rows = []\n"
+             "for pid, t0, f in zip(people.person_id, people.index_date, first):\n"
+             "    day = f\n"
+             "    while day < 700:\n"
+             "        committed = t0 + pd.Timedelta(days=int(day) + 1)\n"
+             "        rows.append((pid, committed, committed + "
+             "pd.Timedelta(days=int(rng.integers(5, 200)))))\n"
+             "        day += rng.exponential(120)\n"
+             "offences = pd.DataFrame(rows, columns=['person_id', 'offence_date', "
+             "'proven_date'])\n"
+             "len(offences)"),
+        code("from wsa_eval.survival import balance, match, proven_reoffending, "
+             "reoffending_effects\n\n"
+             "cohort = proven_reoffending(people, offences, data_end='2021-12-31')\n"
+             "frame = cohort.persons.merge(people[['person_id', 'age', 'priors', "
+             "'referred']], on='person_id')\n"
+             "cohort.summary()"),
+        code("m = match(frame, treatment='referred', covariates=['age', 'priors'], "
+             "caliper=0.2, random_state=1)\n"
+             "bal = balance(frame, treatment='referred', covariates=['age', 'priors'], "
+             "matched=m)\n"
+             "bal.plot();"),
+        code("naive = reoffending_effects(frame, treatment='referred', population='women')\n"
+             "matched = reoffending_effects(frame, treatment='referred', weights=m, "
+             "population='women')\n"
+             "print('Naive:', naive.statements[0])\n"
+             "print('Matched:', matched.statements[0])\n"
+             "matched.summary()"),
+        md("## Competing risks\n\nIf death (or deportation) prevents reoffending, "
+           "1 - Kaplan-Meier overstates the chance of reoffending; the Aalen-Johansen "
+           "cumulative incidence does not. Example: R's `survival::mgus2` (progression vs "
+           "death)."),
+        code("from wsa_eval.datasets import load_mgus2_cr\n"
+             "from wsa_eval.survival import cumulative_incidence\n\n"
+             "mg = load_mgus2_cr()\n"
+             "ci = cumulative_incidence(mg, duration='etime', event='event', "
+             "event_of_interest=1, group='sex')\n"
+             "ci.plot();"),
+    ]
+
+
 def main() -> None:
     for name, cells in (("01_greater_manchester_claim.ipynb", cells_gm()),
+                        ("02_staggered_rollout.ipynb", cells_staggered()),
+                        ("03_reoffending_survival.ipynb", cells_reoffending()),
                         ("04_guided_evaluation.ipynb", cells_guided())):
         nb = new_notebook(cells=cells, metadata={
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})

@@ -14,9 +14,11 @@ about 25-41 comparison areas, 2010-2020, scheme from 2014):
     against an ``r`` reduction. Serial correlation and heterogeneity are the real ones.
 ``factor``
     A simulated interactive fixed-effects panel (42 units x 11 periods, start at period 5):
-    ``y_it = a_i + d_t + sum_k l_ik f_kt + e_it`` with ``e`` AR(1). Unit and period effects,
-    factor loadings/paths, the AR coefficient and the noise scale are calibrated to the real
-    series (see :func:`calibrate`). Unit 0 is treated.
+    ``y_it = a_i + d_t + sum_k l_ik f_kt + e_it`` with ``e`` AR(1) and a unit-specific scale
+    (resampled from the real areas' residual scales: small areas are noisier). Unit and
+    period effects, factor loadings/paths, the AR coefficient and the noise scales are
+    calibrated to the real series (see :func:`calibrate`). Unit 0 is treated; units are
+    exchangeable, so permutation tests are exact in this design.
 
 Each method is a small adapter ``f(panel, treated, start, rng) -> dict(p=..., lo=..., hi=...)``
 on a long frame with columns ``unit, time, y``. A method whose module is not importable is
@@ -90,7 +92,9 @@ def calibrate(end: int = 2020, n_factors: int = 1) -> dict:
     rho = float(np.sum(E[:, 1:] * E[:, :-1]) / np.sum(E[:, :-1] ** 2))
     rho = float(np.clip(rho, -0.9, 0.9))
     sd_e = float(E.std())
-    return {"a_mean": float(a.mean()), "a_sd": float(a.std()), "d": d, "F": F,
+    # heteroskedasticity: small areas' log counts are noisier; resample per-unit scales
+    sd_unit = E.std(1) / sd_e
+    return {"sd_unit": sd_unit, "a_mean": float(a.mean()), "a_sd": float(a.std()), "d": d, "F": F,
             "l_sd": L.std(0), "rho": rho, "sd_e": sd_e, "sd_resid_twfe": float(R.std()),
             "share_factor": float(np.sum(s[:n_factors] ** 2) / np.sum(s ** 2)),
             "T": Y.shape[1], "t0": int(np.arange(2010, end + 1).tolist().index(2014))}
@@ -102,7 +106,8 @@ def factor_panel(cal: dict, rng: np.random.Generator, n_units: int = 42) -> pd.D
     a = cal["a_mean"] + cal["a_sd"] * rng.standard_normal(n_units)
     L = rng.standard_normal((n_units, len(cal["l_sd"]))) * cal["l_sd"]
     # stationary AR(1) noise with the calibrated marginal sd
-    rho, sd = cal["rho"], cal["sd_e"]
+    rho = cal["rho"]
+    sd = cal["sd_e"] * rng.choice(cal["sd_unit"], size=n_units, replace=True)
     e = np.empty((n_units, T))
     e[:, 0] = sd * rng.standard_normal(n_units)
     for t in range(1, T):

@@ -404,7 +404,32 @@ def run(design: str, reps: int, methods: list[str], jobs: int, seed: int,
 # ------------------------------------------------------------------------------------------
 
 
+VERDICT_LABEL = "check_claim verdict rule (SDID CI excludes 0 and permutation p < 5%)"
+
+
+def add_verdict_rule(df: pd.DataFrame) -> pd.DataFrame:
+    """check_claim's headline needs both the placebo-SE interval to exclude zero and the
+    permutation p-value to be below alpha (``wsa_eval.interpret.verdict``): derive that row
+    wherever both ingredients were run on the same panel."""
+    ci = df[df["method"] == METHODS["sdid_se"][2]["p"]]
+    pm = df[df["method"] == METHODS["claim_sdid"][2]["p"]]
+    keys = ["design", "rep", "treated", "start", "effect"]
+    m = ci.merge(pm[keys + ["p", "reject", "seconds", "error"]], on=keys,
+                 suffixes=("", "_perm"))
+    if not len(m):
+        return df
+    both = m["reject"].astype(float) * m["reject_perm"].astype(float)
+    out = m[keys].assign(method=VERDICT_LABEL, adapter="sdid_se+claim_sdid",
+                         p=np.maximum(m["p"], m["p_perm"]), reject=both,
+                         estimate=m["estimate"], ci_low=m["ci_low"], ci_high=m["ci_high"],
+                         seconds=m["seconds"] + m["seconds_perm"],
+                         error=(m["error"].astype(str) + m["error_perm"].astype(str)))
+    return pd.concat([df, out], ignore_index=True)
+
+
 def summarise(df: pd.DataFrame) -> pd.DataFrame:
+    df = add_verdict_rule(df)
+    df = df.assign(reject=df["reject"].astype(float))
     g = df.groupby(["design", "method", "effect"])
     s = g.agg(rate=("reject", "mean"), n=("reject", "count"), errors=("error",
               lambda e: int((e != "").sum())), sec=("seconds", "mean")).reset_index()
@@ -423,6 +448,14 @@ def wide_table(s: pd.DataFrame) -> pd.DataFrame:
     w = w.join(n)
     w["sec"] = w["sec"].map(lambda x: f"{x:.2f}")
     return w.rename(columns={"n": "reps", "sec": "s/fit"}).reset_index()
+
+
+def markdown(t: pd.DataFrame) -> str:
+    """A GitHub Markdown table (no tabulate dependency)."""
+    cols = [str(c) for c in t.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in t.to_numpy()]
+    return "\n".join(lines)
 
 
 def plot(s: pd.DataFrame, path: str) -> None:
@@ -469,9 +502,9 @@ def main(argv=None) -> None:
     if a.summarise is not None:
         df = pd.concat([pd.read_csv(f, keep_default_na=False, na_values=[""])
                         for f in a.summarise])
-        df["error"] = df["error"].fillna("")
+        df["error"] = df["error"].astype(object).fillna("").astype(str)
         s = summarise(df)
-        print(wide_table(s).to_markdown(index=False))
+        print(markdown(wide_table(s)))
         plot(s, a.plot)
         return
     names = list(METHODS) if a.methods == "all" else a.methods.split(",")
@@ -485,7 +518,7 @@ def main(argv=None) -> None:
     errs = df[df["error"] != ""]
     if len(errs):
         print(errs.groupby("method")["error"].first().to_string(), file=sys.stderr)
-    print(wide_table(summarise(df)).to_markdown(index=False))
+    print(markdown(wide_table(summarise(df))))
 
 
 if __name__ == "__main__":

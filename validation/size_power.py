@@ -383,19 +383,30 @@ def tasks(design: str, reps: int, starts: list[int]) -> list[tuple]:
 
 
 def run(design: str, reps: int, methods: list[str], jobs: int, seed: int,
-        starts: list[int], progress: bool | None = None) -> pd.DataFrame:
+        starts: list[int], progress: bool | None = None,
+        max_seconds: float | None = None) -> pd.DataFrame:
+    """Run the tasks (in parallel when ``jobs > 1``). With ``max_seconds``, tasks not yet
+    started by then are cancelled and the finished ones returned (reps are then fewer: the
+    table reports the number actually run)."""
     cal = calibrate() if design == "factor" else None
     todo = tasks(design, reps, starts)
     rows: list[dict] = []
+    t_end = time.time() + max_seconds if max_seconds else math.inf
     if jobs <= 1:
         for t in progress_iter(todo, desc=f"{design}", progress=progress):
+            if time.time() > t_end:
+                break
             rows += run_task(*t, methods, seed, cal)
     else:
         with ProcessPoolExecutor(max_workers=jobs) as ex:
             futs = [ex.submit(run_task, *t, methods, seed, cal) for t in todo]
             for f in progress_iter(as_completed(futs), total=len(futs), desc=design,
                                    progress=progress):
-                rows += f.result()
+                if not f.cancelled():
+                    rows += f.result()
+                if time.time() > t_end:
+                    for g in futs:
+                        g.cancel()
     return pd.DataFrame(rows)
 
 
@@ -494,6 +505,8 @@ def main(argv=None) -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--seed", type=int, default=20261123)
     ap.add_argument("--starts", default="2014", help="placebo design: fake start years")
+    ap.add_argument("--max-minutes", type=float, default=None,
+                    help="stop starting new tasks after this long (reps run are reported)")
     ap.add_argument("--out", default=None, help="raw results CSV")
     ap.add_argument("--summarise", nargs="*", default=None,
                     help="only rebuild the table/plot from these raw CSVs")
@@ -511,7 +524,7 @@ def main(argv=None) -> None:
     names = available(names)
     t0 = time.time()
     df = run(a.design, a.reps, names, a.jobs, a.seed, [int(x) for x in a.starts.split(",")],
-             progress=True)
+             progress=True, max_seconds=60 * a.max_minutes if a.max_minutes else None)
     print(f"{len(df)} rows in {time.time() - t0:.0f} s", file=sys.stderr)
     out = a.out or os.path.join(HERE, f"raw_{a.design}.csv")
     df.to_csv(out, index=False)

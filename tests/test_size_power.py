@@ -101,6 +101,45 @@ def test_recommended_default_size_factor_design(sp, cal):
     assert power > size + 6 * mc_se, f"power {power:.3f} vs size {size:.3f}"
 
 
+def _claim_did_perm_p(Y: np.ndarray, post: np.ndarray) -> float:
+    """check_claim's permutation p-value for method "did", unit 0 treated, in array form:
+    each other unit in turn is the placebo treated unit with unit 0 left out, and
+    ``p = (1 + #{|placebo| >= |estimate|}) / (J + 1)``."""
+    from wsa_eval.inference.randomization import did_statistic
+
+    theta = did_statistic(Y, np.eye(len(Y))[:1], post)[0]
+    rest = Y[1:]
+    ests = did_statistic(rest, np.eye(len(rest)), post)
+    return (1 + int(np.sum(np.abs(ests) >= abs(theta) * (1 - 1e-12)))) / (len(ests) + 1)
+
+
+def test_claim_permutation_matches_array_form(sp, cal):
+    """The array form used for the size check below is check_claim's own computation."""
+    from wsa_eval.claims import _fit, _gap_stats, _permutation
+
+    post = np.arange(11) >= cal["t0"]
+    for seed in (3, 4):
+        p = sp.factor_panel(cal, np.random.default_rng(seed))
+        p = sp.inject(p, "u00", 2014, 0.3 * (seed - 3))
+        fit = _fit("did", p, "y", "unit", "time", "u00", 2014, None, 0, 0.05, None, False)
+        theta, _, ratio, _ = _gap_stats(fit)
+        donors = sorted(set(p["unit"]) - {"u00"})
+        pv, _, _, _ = _permutation("did", p, "y", "unit", "time", "u00", 2014, donors, theta,
+                                   ratio, False)
+        Y = p["y"].to_numpy().reshape(42, 11)
+        assert pv == pytest.approx(_claim_did_perm_p(Y, post), abs=1e-12)
+
+
+def test_claim_permutation_size_factor_design(sp, cal):
+    """check_claim's placebo-in-space p-value (DiD), 1200 factor panels: size in 3-7%."""
+    rng = np.random.default_rng(7)
+    n, post = 1200, np.arange(11) >= cal["t0"]
+    rej = sum(_claim_did_perm_p(sp.factor_panel(cal, rng)["y"].to_numpy().reshape(42, 11),
+                                post) < 0.05 for _ in range(n))
+    size = rej / n
+    assert 0.03 <= size <= 0.07, f"size {size:.3f} (MC SE {math.sqrt(0.05 * 0.95 / n):.4f})"
+
+
 def test_harness_task_rows(sp, cal):
     rows = sp.run_task("factor", 0, "u00", 2014, ["ri"], 1, cal)
     df = pd.DataFrame(rows)

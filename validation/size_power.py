@@ -1,0 +1,538 @@
+"""Size and power of wsa_eval's inference methods with ONE treated area (issue 7).
+
+Two designs, both shaped like the Greater Manchester case (one treated police force area,
+about 25-41 comparison areas, 2010-2020, scheme from 2014):
+
+``placebo``
+    The real shipped series (edition A, log counts of women sentenced to immediate custody,
+    2010-2020). Greater Manchester and every area with a scheme of its own before 2021
+    (``treated_areas(min_strength="medium", before=2021)``, the comparison pool of
+    ``casestudy``'s GM check) are removed; each of the remaining 26 areas in turn is the
+    fake treated area (start 2014 by default; ``--starts`` adds other fake start years), the
+    other 25 are its comparison pool. No area was treated, so the rejection rate is the
+    size; injecting ``log(1 - r)`` into the fake treated area's post-period gives power
+    against an ``r`` reduction. Serial correlation and heterogeneity are the real ones.
+``factor``
+    A simulated interactive fixed-effects panel (42 units x 11 periods, start at period 5):
+    ``y_it = a_i + d_t + sum_k l_ik f_kt + e_it`` with ``e`` AR(1) and a unit-specific scale
+    (resampled from the real areas' residual scales: small areas are noisier). Unit and
+    period effects, factor loadings/paths, the AR coefficient and the noise scales are
+    calibrated to the real series (see :func:`calibrate`). Unit 0 is treated; units are
+    exchangeable, so permutation tests are exact in this design.
+
+Each method is a small adapter ``f(panel, treated, start, rng) -> dict(p=..., lo=..., hi=...)``
+on a long frame with columns ``unit, time, y``. A method whose module is not importable is
+skipped with a note. Rejection = ``p < 0.05`` (or, when a method gives only an interval,
+the interval excluding 0).
+
+Run: ``PYTHONPATH=src python validation/size_power.py --design factor --reps 300 --jobs 2``
+(``--methods`` to choose, ``--out`` for the raw CSV; ``--summarise`` to rebuild the table and
+plot from saved CSVs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+import numpy as np
+import pandas as pd
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "src"))
+
+from wsa_eval._utils import progress_iter  # noqa: E402
+
+EFFECTS = (0.0, 0.10, 0.20, 0.30)  # reductions; 0 = size
+ALPHA = 0.05
+
+# ------------------------------------------------------------------------------------------
+# data
+# ------------------------------------------------------------------------------------------
+
+
+def real_panel(end: int = 2020, exclude_schemes: bool = True) -> pd.DataFrame:
+    """Edition A, log immediate custody, 2010-``end``, without GM (and scheme areas)."""
+    from wsa_eval.datasets import load_pfa_custody, load_wsa_start_dates, treated_areas
+
+    d = load_pfa_custody("A")
+    d = d[d["year"] <= end]
+    drop = {"Greater Manchester"}
+    if exclude_schemes:
+        drop |= set(treated_areas(load_wsa_start_dates(), min_strength="medium",
+                                  before=end + 1))
+    d = d[~d["pfa"].isin(drop)]
+    return pd.DataFrame({"unit": d["pfa"].to_numpy(), "time": d["year"].to_numpy(int),
+                         "y": np.log(d["immediate_custody"].to_numpy(float))})
+
+
+def calibrate(end: int = 2020, n_factors: int = 1) -> dict:
+    """Moments of the real series (all 41 non-GM areas) for the factor design.
+
+    Two-way fixed effects removed; the leading ``n_factors`` singular components of the
+    residual matrix give the factor paths and the loadings' spread; the remainder gives the
+    AR(1) coefficient (pooled OLS of e_t on e_{t-1}) and the innovation scale.
+    """
+    p = real_panel(end, exclude_schemes=False)
+    Y = p.pivot(index="unit", columns="time", values="y").to_numpy()
+    a = Y.mean(1)
+    d = Y.mean(0) - Y.mean()
+    R = Y - a[:, None] - d[None, :] + 0.0
+    R = R - R.mean(1, keepdims=True) - R.mean(0, keepdims=True) + R.mean()
+    U, s, Vt = np.linalg.svd(R, full_matrices=False)
+    L = U[:, :n_factors] * s[:n_factors]  # loadings (N, k)
+    F = Vt[:n_factors]  # factor paths (k, T), unit norm
+    E = R - L @ F
+    rho = float(np.sum(E[:, 1:] * E[:, :-1]) / np.sum(E[:, :-1] ** 2))
+    rho = float(np.clip(rho, -0.9, 0.9))
+    sd_e = float(E.std())
+    # heteroskedasticity: small areas' log counts are noisier; resample per-unit scales
+    sd_unit = E.std(1) / sd_e
+    return {"sd_unit": sd_unit, "a_mean": float(a.mean()), "a_sd": float(a.std()), "d": d, "F": F,
+            "l_sd": L.std(0), "rho": rho, "sd_e": sd_e, "sd_resid_twfe": float(R.std()),
+            "share_factor": float(np.sum(s[:n_factors] ** 2) / np.sum(s ** 2)),
+            "T": Y.shape[1], "t0": int(np.arange(2010, end + 1).tolist().index(2014))}
+
+
+def factor_panel(cal: dict, rng: np.random.Generator, n_units: int = 42) -> pd.DataFrame:
+    """One draw of the factor design (unit 0 is the one to be treated)."""
+    T = cal["T"]
+    a = cal["a_mean"] + cal["a_sd"] * rng.standard_normal(n_units)
+    L = rng.standard_normal((n_units, len(cal["l_sd"]))) * cal["l_sd"]
+    # stationary AR(1) noise with the calibrated marginal sd
+    rho = cal["rho"]
+    sd = cal["sd_e"] * rng.choice(cal["sd_unit"], size=n_units, replace=True)
+    e = np.empty((n_units, T))
+    e[:, 0] = sd * rng.standard_normal(n_units)
+    for t in range(1, T):
+        e[:, t] = rho * e[:, t - 1] + sd * math.sqrt(1 - rho ** 2) * rng.standard_normal(n_units)
+    Y = a[:, None] + cal["d"][None, :] + L @ cal["F"] + e
+    units = np.repeat([f"u{i:02d}" for i in range(n_units)], T)
+    times = np.tile(np.arange(2010, 2010 + T), n_units)
+    return pd.DataFrame({"unit": units, "time": times, "y": Y.ravel()})
+
+
+def inject(panel: pd.DataFrame, treated, start, reduction: float) -> pd.DataFrame:
+    if reduction == 0:
+        return panel
+    out = panel.copy()
+    m = (out["unit"] == treated) & (out["time"] >= start)
+    out.loc[m, "y"] = out.loc[m, "y"] + math.log(1 - reduction)
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# adapters: (panel, treated, start, rng) -> {"p": ..., "lo": ..., "hi": ...}
+# ------------------------------------------------------------------------------------------
+
+KW = dict(outcome="y", unit="unit", time="time")
+
+
+def _res(r) -> dict:
+    return {"p": float(r.p_value), "lo": float(getattr(r, "ci_low", np.nan)),
+            "hi": float(getattr(r, "ci_high", np.nan)), "est": float(r.estimate)}
+
+
+def m_twfe(panel, treated, start, rng):
+    from wsa_eval.did.twfe import twfe
+
+    return _res(twfe(panel, **KW, treated_units=treated, start=start))
+
+
+def m_wild(panel, treated, start, rng):
+    from wsa_eval.inference.wild import wild_bootstrap_twfe
+
+    df = panel.assign(d=((panel["unit"] == treated) & (panel["time"] >= start)).astype(int))
+    return _res(wild_bootstrap_twfe(df, **KW, treated="d", reps=999, random_state=rng,
+                                    progress=False))
+
+
+def m_wild_webb(panel, treated, start, rng):
+    from wsa_eval.inference.wild import wild_bootstrap_twfe
+
+    df = panel.assign(d=((panel["unit"] == treated) & (panel["time"] >= start)).astype(int))
+    return _res(wild_bootstrap_twfe(df, **KW, treated="d", reps=999, weights="webb",
+                                    random_state=rng, progress=False))
+
+
+def m_ri(panel, treated, start, rng):
+    from wsa_eval.inference.randomization import randomization_inference
+
+    return _res(randomization_inference(panel, **KW, treated_units=treated, start=start,
+                                        ci=False, random_state=rng, progress=False))
+
+
+def m_ri_t(panel, treated, start, rng):
+    from wsa_eval.inference.randomization import randomization_inference
+
+    return _res(randomization_inference(panel, **KW, treated_units=treated, start=start,
+                                        statistic="t", ci=False, random_state=rng,
+                                        progress=False))
+
+
+def m_conley_taber(panel, treated, start, rng):
+    from wsa_eval.inference.conley_taber import conley_taber
+
+    return _res(conley_taber(panel, **KW, treated_units=treated, start=start,
+                             random_state=rng))
+
+
+def _sdid_family(kind):
+    def f(panel, treated, start, rng, cache=None):
+        from scipy import stats
+
+        from wsa_eval.synth import sdid as S
+
+        # The placebo SE uses only the comparison units, so it does not change when an
+        # effect is injected into the treated unit: compute it once per panel (cache) and
+        # form the module's normal-theory p-value 2 * (1 - Phi(|est| / se)) for the others.
+        key = ("se", kind)
+        if cache is None or key not in cache:
+            r = getattr(S, kind)(panel, **KW, treated=treated, start=start, se="placebo",
+                                 reps=100, random_state=rng, progress=False)
+            if cache is not None:
+                cache[key] = r.se
+            return _res(r)
+        r = getattr(S, kind)(panel, **KW, treated=treated, start=start, se=None,
+                             progress=False)
+        se, est = cache[key], float(r.estimate)
+        z = stats.norm.ppf(1 - ALPHA / 2)
+        return {"p": float(2 * stats.norm.sf(abs(est / se))), "est": est,
+                "lo": est - z * se, "hi": est + z * se}
+
+    f.__name__ = f"m_{kind}_placebo_se"
+    return f
+
+
+def _claim_perm(kind):
+    def f(panel, treated, start, rng, cache=None):
+        from wsa_eval.claims import _fit, _gap_stats
+
+        # same computation as wsa_eval.claims._permutation; the placebo fits leave the
+        # treated unit out, so they are computed once per panel (cache)
+        fit = _fit(kind, panel, "y", "unit", "time", treated, start, None, 0, ALPHA, None,
+                   False)
+        theta, _, ratio, _ = _gap_stats(fit)
+        key = ("perm", kind)
+        if cache is None or key not in cache:
+            rest = panel[panel["unit"] != treated]
+            ests, ratios = [], []
+            for d in sorted(set(rest["unit"])):
+                r = _fit(kind, rest, "y", "unit", "time", d, start, None, 0, ALPHA, None,
+                         False)
+                e, _, rat, _ = _gap_stats(r)
+                ests.append(e)
+                ratios.append(rat)
+            val = (np.asarray(ests), np.asarray(ratios))
+            if cache is not None:
+                cache[key] = val
+        ests, ratios = val if cache is None else cache[key]
+        n = len(ests) + 1
+        p = (1 + int(np.sum(np.abs(ests) >= abs(theta) * (1 - 1e-12)))) / n
+        p_ratio = (1 + int(np.sum(ratios >= ratio * (1 - 1e-12)))) / n
+        return {"p": p, "p_ratio": p_ratio, "est": theta, "lo": np.nan, "hi": np.nan}
+
+    f.__name__ = f"m_claim_{kind}"
+    return f
+
+
+def m_adh(panel, treated, start, rng, cache=None):
+    """ADH synthetic control, placebo-in-space: RMSPE ratio (no pruning, prune=5) and the
+    mean-gap p-value; conformal p (iid permutations) on the same data."""
+    from wsa_eval.synth.adh import synthetic_control
+    from wsa_eval.synth.conformal import conformal_p_value
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = synthetic_control(panel, **KW, treated=treated, start=start, n_starts=2,
+                              random_state=0, progress=False)
+        if cache is not None and "adh_gaps" in cache:
+            # placebo fits leave the treated unit out: reuse them, with this fit's own gap
+            G = cache["adh_gaps"].copy()
+            G.iloc[:, 0] = r.path["gap"].to_numpy()
+            r = r.replace(placebo_gaps=G)
+        pl = r.placebo(progress=False)
+        if cache is not None:
+            cache["adh_gaps"] = pl.placebo_gaps
+        pl5 = pl.placebo(prune=5)
+    prob = r.problem
+    post = prob.times >= prob.start
+    y1 = prob.Y[prob.treated].astype(float)
+    Y0 = prob.Y[prob.donors].T.astype(float)
+    p_conf = conformal_p_value(y1, Y0, post, 0.0, permutations="iid", n_permutations=999,
+                               rng=rng)
+    return {"p": float(pl.p_value), "p_prune5": float(pl5.p_value),
+            "p_mean_gap": float(pl.diagnostics["placebo"]["p_mean_gap"]),
+            "p_conformal": p_conf, "est": float(r.estimate), "lo": np.nan, "hi": np.nan}
+
+
+def m_cs(panel, treated, start, rng):
+    from wsa_eval.did.staggered import callaway_santanna
+
+    df = panel.assign(g=np.where(panel["unit"] == treated, start, 0))
+    return _res(callaway_santanna(df, **KW, first_treated="g", bootstrap=999,
+                                  random_state=rng, progress=False))
+
+
+# name -> (adapter, module needed, {output key -> reported method label}, cost)
+METHODS: dict[str, tuple[Callable, str, dict[str, str], str]] = {
+    "twfe": (m_twfe, "wsa_eval.did.twfe", {"p": "TWFE, cluster-robust (CR1) t"}, "cheap"),
+    "wild": (m_wild, "wsa_eval.inference.wild",
+             {"p": "Wild cluster bootstrap (WCR, Rademacher)"}, "cheap"),
+    "wild_webb": (m_wild_webb, "wsa_eval.inference.wild",
+                  {"p": "Wild cluster bootstrap (WCR, Webb)"}, "cheap"),
+    "ri": (m_ri, "wsa_eval.inference.randomization",
+           {"p": "Randomization inference (DiD statistic)"}, "cheap"),
+    "ri_t": (m_ri_t, "wsa_eval.inference.randomization",
+             {"p": "Randomization inference (cluster t statistic)"}, "cheap"),
+    "conley_taber": (m_conley_taber, "wsa_eval.inference.conley_taber",
+                     {"p": "Conley-Taber"}, "cheap"),
+    "cs": (m_cs, "wsa_eval.did.staggered",
+           {"p": "Callaway-Sant'Anna, multiplier bootstrap"}, "cheap"),
+    "did_se": (_sdid_family("did"), "wsa_eval.synth.sdid",
+               {"p": "DiD, placebo SE (sdid module)"}, "medium"),
+    "sc_se": (_sdid_family("sc"), "wsa_eval.synth.sdid",
+              {"p": "SC, placebo SE (sdid module)"}, "medium"),
+    "sdid_se": (_sdid_family("sdid"), "wsa_eval.synth.sdid",
+                {"p": "SDID, placebo SE (check_claim CI)"}, "medium"),
+    "claim_sdid": (_claim_perm("sdid"), "wsa_eval.claims",
+                   {"p": "check_claim SDID permutation, mean effect",
+                    "p_ratio": "check_claim SDID permutation, RMSPE ratio"}, "medium"),
+    "claim_did": (_claim_perm("did"), "wsa_eval.claims",
+                  {"p": "check_claim DiD permutation, mean effect",
+                   "p_ratio": "check_claim DiD permutation, RMSPE ratio"}, "cheap"),
+    "adh": (m_adh, "wsa_eval.synth.adh",
+            {"p": "ADH SC placebo, RMSPE ratio", "p_prune5": "ADH SC placebo, ratio, prune 5x",
+             "p_mean_gap": "ADH SC placebo, mean gap",
+             "p_conformal": "Conformal SC (CWZ, iid permutations)"}, "expensive"),
+}
+
+
+CACHED = {"did_se", "sc_se", "sdid_se", "claim_sdid", "claim_did", "adh"}
+
+
+def available(names) -> list[str]:
+    import importlib
+
+    out = []
+    for n in names:
+        mod = METHODS[n][1]
+        try:
+            importlib.import_module(mod)
+            out.append(n)
+        except ImportError as exc:
+            print(f"note: method {n!r} skipped ({mod} not importable: {exc})", file=sys.stderr)
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# one task = one panel (one placebo assignment or one factor draw), all effects, some methods
+# ------------------------------------------------------------------------------------------
+
+
+def run_task(design: str, rep: int, treated, start, methods: list[str], seed: int,
+             cal: dict | None) -> list[dict]:
+    rng = np.random.default_rng([seed, rep])
+    if design == "factor":
+        panel = factor_panel(cal, rng)
+    else:
+        panel = real_panel()
+    rows = []
+    caches: dict = {n: {} for n in methods}
+    for eff in EFFECTS:
+        pe = inject(panel, treated, start, eff)
+        for name in methods:
+            fn, _, outs, _ = METHODS[name]
+            mrng = np.random.default_rng([seed, rep, int(eff * 100), len(name)])
+            t0 = time.perf_counter()
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    r = (fn(pe, treated, start, mrng, cache=caches[name])
+                         if name in CACHED else fn(pe, treated, start, mrng))
+                err = ""
+            except Exception as exc:  # record, do not crash the study
+                r, err = {}, f"{type(exc).__name__}: {exc}"[:200]
+            dt = time.perf_counter() - t0
+            for key, label in outs.items():
+                p = r.get(key, np.nan)
+                rej = p < ALPHA if np.isfinite(p) else np.nan
+                if key == "p" and not np.isfinite(p) and np.isfinite(r.get("lo", np.nan)):
+                    rej = not (r["lo"] <= 0 <= r["hi"])
+                rows.append({"design": design, "rep": rep, "treated": treated, "start": start,
+                             "effect": eff, "method": label, "adapter": name, "p": p,
+                             "reject": rej, "estimate": r.get("est", np.nan),
+                             "ci_low": r.get("lo", np.nan) if key == "p" else np.nan,
+                             "ci_high": r.get("hi", np.nan) if key == "p" else np.nan,
+                             "seconds": dt, "error": err})
+    return rows
+
+
+def tasks(design: str, reps: int, starts: list[int]) -> list[tuple]:
+    if design == "factor":
+        return [(design, r, "u00", 2014) for r in range(reps)]
+    units = sorted(real_panel()["unit"].unique())
+    out = [(design, i, u, s) for s in starts for i, u in enumerate(units)]
+    return out[:reps] if reps else out
+
+
+def run(design: str, reps: int, methods: list[str], jobs: int, seed: int,
+        starts: list[int], progress: bool | None = None,
+        max_seconds: float | None = None) -> pd.DataFrame:
+    """Run the tasks (in parallel when ``jobs > 1``). With ``max_seconds``, tasks not yet
+    started by then are cancelled and the finished ones returned (reps are then fewer: the
+    table reports the number actually run)."""
+    cal = calibrate() if design == "factor" else None
+    todo = tasks(design, reps, starts)
+    rows: list[dict] = []
+    t_end = time.time() + max_seconds if max_seconds else math.inf
+    if jobs <= 1:
+        for t in progress_iter(todo, desc=f"{design}", progress=progress):
+            if time.time() > t_end:
+                break
+            rows += run_task(*t, methods, seed, cal)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as ex:
+            futs = [ex.submit(run_task, *t, methods, seed, cal) for t in todo]
+            for f in progress_iter(as_completed(futs), total=len(futs), desc=design,
+                                   progress=progress):
+                if not f.cancelled():
+                    rows += f.result()
+                if time.time() > t_end:
+                    for g in futs:
+                        g.cancel()
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------------
+# summary
+# ------------------------------------------------------------------------------------------
+
+
+VERDICT_LABEL = "check_claim verdict rule (SDID CI excludes 0 and permutation p < 5%)"
+
+
+def add_verdict_rule(df: pd.DataFrame) -> pd.DataFrame:
+    """check_claim's headline needs both the placebo-SE interval to exclude zero and the
+    permutation p-value to be below alpha (``wsa_eval.interpret.verdict``): derive that row
+    wherever both ingredients were run on the same panel."""
+    ci = df[df["method"] == METHODS["sdid_se"][2]["p"]]
+    pm = df[df["method"] == METHODS["claim_sdid"][2]["p"]]
+    keys = ["design", "rep", "treated", "start", "effect"]
+    m = ci.merge(pm[keys + ["p", "reject", "seconds", "error"]], on=keys,
+                 suffixes=("", "_perm"))
+    if not len(m):
+        return df
+    both = m["reject"].astype(float) * m["reject_perm"].astype(float)
+    out = m[keys].assign(method=VERDICT_LABEL, adapter="sdid_se+claim_sdid",
+                         p=np.maximum(m["p"], m["p_perm"]), reject=both,
+                         estimate=m["estimate"], ci_low=m["ci_low"], ci_high=m["ci_high"],
+                         seconds=m["seconds"] + m["seconds_perm"],
+                         error=(m["error"].astype(str) + m["error_perm"].astype(str)))
+    return pd.concat([df, out], ignore_index=True)
+
+
+def summarise(df: pd.DataFrame) -> pd.DataFrame:
+    df = add_verdict_rule(df)
+    df = df.assign(reject=df["reject"].astype(float))
+    g = df.groupby(["design", "method", "effect"])
+    s = g.agg(rate=("reject", "mean"), n=("reject", "count"), errors=("error",
+              lambda e: int((e != "").sum())), sec=("seconds", "mean")).reset_index()
+    s["mc_se"] = np.sqrt(s["rate"] * (1 - s["rate"]) / s["n"].clip(lower=1))
+    return s
+
+
+def wide_table(s: pd.DataFrame) -> pd.DataFrame:
+    s = s.copy()
+    s["cell"] = [f"{100 * r:.1f} ({100 * e:.1f})" for r, e in zip(s["rate"], s["mc_se"])]
+    w = s.pivot_table(index=["design", "method"], columns="effect", values="cell",
+                      aggfunc="first")
+    w.columns = ["size % (MC SE)" if c == 0 else f"power -{int(round(100 * c))}%"
+                 for c in w.columns]
+    n = s[s["effect"] == 0].set_index(["design", "method"])[["n", "sec"]]
+    w = w.join(n)
+    w["sec"] = w["sec"].map(lambda x: f"{x:.2f}")
+    return w.rename(columns={"n": "reps", "sec": "s/fit"}).reset_index()
+
+
+def markdown(t: pd.DataFrame) -> str:
+    """A GitHub Markdown table (no tabulate dependency)."""
+    cols = [str(c) for c in t.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in t.to_numpy()]
+    return "\n".join(lines)
+
+
+def plot(s: pd.DataFrame, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    designs = sorted(s["design"].unique())
+    fig, axes = plt.subplots(1, len(designs), figsize=(7 * len(designs), 6), squeeze=False)
+    for ax, d in zip(axes[0], designs):
+        sd = s[s["design"] == d]
+        order = sd[sd["effect"] == 0].sort_values("rate")["method"].tolist()
+        for i, m in enumerate(order):
+            sm = sd[sd["method"] == m].sort_values("effect")
+            ax.errorbar(100 * sm["effect"], 100 * sm["rate"], yerr=196 * sm["mc_se"],
+                        marker="o", ms=3, lw=1, capsize=2, label=m,
+                        color=plt.cm.tab20(i % 20))
+        ax.axhline(5, color="k", ls=":", lw=1)
+        ax.set_xlabel("true reduction (%)")
+        ax.set_ylabel("rejection rate at 5% (%)")
+        ax.set_title(f"{d} design (bars: 95% MC interval)")
+        ax.set_xticks([0, 10, 20, 30])
+        ax.set_ylim(-2, 102)
+    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--design", choices=["placebo", "factor"], default="factor")
+    ap.add_argument("--reps", type=int, default=200,
+                    help="factor: panels drawn; placebo: cap on assignments (0 = all)")
+    ap.add_argument("--methods", default="all", help="comma list of: " + ",".join(METHODS))
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=20261123)
+    ap.add_argument("--starts", default="2014", help="placebo design: fake start years")
+    ap.add_argument("--max-minutes", type=float, default=None,
+                    help="stop starting new tasks after this long (reps run are reported)")
+    ap.add_argument("--out", default=None, help="raw results CSV")
+    ap.add_argument("--summarise", nargs="*", default=None,
+                    help="only rebuild the table/plot from these raw CSVs")
+    ap.add_argument("--plot", default=os.path.join(HERE, "size_power.png"))
+    a = ap.parse_args(argv)
+    if a.summarise is not None:
+        df = pd.concat([pd.read_csv(f, keep_default_na=False, na_values=[""])
+                        for f in a.summarise])
+        df["error"] = df["error"].astype(object).fillna("").astype(str)
+        s = summarise(df)
+        print(markdown(wide_table(s)))
+        plot(s, a.plot)
+        return
+    names = list(METHODS) if a.methods == "all" else a.methods.split(",")
+    names = available(names)
+    t0 = time.time()
+    df = run(a.design, a.reps, names, a.jobs, a.seed, [int(x) for x in a.starts.split(",")],
+             progress=True, max_seconds=60 * a.max_minutes if a.max_minutes else None)
+    print(f"{len(df)} rows in {time.time() - t0:.0f} s", file=sys.stderr)
+    out = a.out or os.path.join(HERE, f"raw_{a.design}.csv")
+    df.to_csv(out, index=False)
+    errs = df[df["error"] != ""]
+    if len(errs):
+        print(errs.groupby("method")["error"].first().to_string(), file=sys.stderr)
+    print(markdown(wide_table(summarise(df))))
+
+
+if __name__ == "__main__":
+    main()

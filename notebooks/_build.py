@@ -251,8 +251,7 @@ def cells_reoffending():
         code("from wsa_eval.survival import balance, match, proven_reoffending, "
              "reoffending_effects\n\n"
              "cohort = proven_reoffending(people, offences, data_end='2021-12-31')\n"
-             "frame = cohort.persons.merge(people[['person_id', 'age', 'priors', "
-             "'referred']], on='person_id')\n"
+             "frame = cohort.persons   # one row per woman, her own columns kept\n"
              "cohort.summary()"),
         code("m = match(frame, treatment='referred', covariates=['age', 'priors'], "
              "caliper=0.2, random_state=1)\n"

@@ -6,7 +6,7 @@ one or a few areas are treated, plain-English output and the real police-force-a
 behind the Greater Manchester case study (``wsa_eval.datasets``).
 """
 
-from . import did, inference, survival, synth  # noqa: E402  (subpackages)
+from . import data, datasets, did, inference, survival, synth  # noqa: E402  (subpackages)
 from ._version import __version__
 from .errors import (
     ColumnError,
@@ -22,6 +22,9 @@ from .errors import (
 )
 from .panel import PanelReport, validate_panel
 from .results import TIDY_COLUMNS, EffectResult, Result, compare
+from .claims import ClaimResult, check_claim
+# ``wsa_eval.report`` is the function (the module stays importable as wsa_eval.report)
+from .report import report, report_results
 
 __all__ = [
     "__version__",
@@ -32,6 +35,8 @@ __all__ = [
     "TIDY_COLUMNS",
     "compare",
     "check_claim",
+    "report",
+    "report_results",
     "ClaimResult",
     "data",
     "datasets",

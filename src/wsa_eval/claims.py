@@ -225,7 +225,7 @@ def _prepare(data, outcome, unit, time, treated, start, end, scale, donors, excl
 
 
 def _fit(method: str, df, outcome, unit, time, treated, start, se, reps, alpha, rng, progress):
-    from .synth import sdid as sdid_module
+    from .synth import sdid_core_api as sdid_module
 
     fn = getattr(sdid_module, method)
     # the panel was validated (and any data warnings raised) once, in _prepare
@@ -284,7 +284,7 @@ def check_claim(
     donors: Sequence[Any] | None = None,
     exclude: Sequence[Any] | None = None,
     methods: Sequence[str] = ("sdid", "sc", "did"),
-    primary: str = "sdid",
+    primary: str | None = None,
     scale: str = "log",
     alternative_data: Mapping[str, pd.DataFrame] | None = None,
     alternative_exclude: Sequence[Any] | None = None,
@@ -316,7 +316,7 @@ def check_claim(
         Restrict the comparison areas to ``donors``, or drop ``exclude`` from them (e.g.
         areas with schemes of their own, see ``wsa_eval.datasets.treated_areas``).
     methods, primary : which estimators to run ("sdid", "sc", "did") and which one the
-        verdict is read from.
+        verdict is read from (default: "sdid" when it is run, else the first method).
     scale : {"log", "level"}
         Analyse log outcomes (effects read as percentage changes; default) or levels.
     alternative_data : mapping, optional
@@ -335,6 +335,11 @@ def check_claim(
     """
     alpha = check_alpha(alpha)
     check_choice("scale", scale, ("log", "level"))
+    methods = tuple(methods)
+    if not methods:
+        raise SpecificationError("methods must name at least one of 'sdid', 'sc', 'did'.")
+    if primary is None:
+        primary = "sdid" if "sdid" in methods else methods[0]
     for m in (*methods, primary):
         check_choice("methods", m, tuple(METHOD_LABELS))
     if primary not in methods:

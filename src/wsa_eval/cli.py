@@ -291,7 +291,7 @@ def _run_panel_design(design: str, cfg, df: pd.DataFrame, file: Path, progress):
             scale=d["scale"], reps=st["reps"], alpha=st["alpha"], random_state=st["seed"],
             progress=progress)
     else:
-        from .synth import sdid as family
+        from .synth import sdid_core_api as family
 
         res = getattr(family, design)(
             df, outcome=outcome, unit=unit, time=time, treated=d["treated"], start=d["start"],

@@ -29,8 +29,10 @@ INCONCLUSIVE = "inconclusive: not enough evidence either way"
 def verdict(estimate: float, ci_low: float, ci_high: float, p_value: float, alpha: float) -> str:
     """The fixed-vocabulary headline for an effect on an outcome where lower is a reduction.
 
-    A reduction or increase needs the interval to exclude zero *and* the p-value to be
-    below ``alpha`` when both are available (they can disagree for permutation methods).
+    A reduction or increase needs the interval to exclude zero *and* the p-value to be at
+    most ``alpha`` when both are available (they can disagree for permutation methods).
+    ``p <= alpha`` is the rejection rule of an exact permutation test: with 19 placebos the
+    smallest attainable p-value is 1/20 = 0.05, and a test of size 5% rejects there.
     """
     if any(math.isnan(x) for x in (estimate,)):
         return INCONCLUSIVE
@@ -39,7 +41,7 @@ def verdict(estimate: float, ci_low: float, ci_high: float, p_value: float, alph
     if not have_ci and not have_p:
         return INCONCLUSIVE
     excludes_zero = (ci_high < 0 or ci_low > 0) if have_ci else True
-    significant = (p_value < alpha) if have_p else True
+    significant = (p_value <= alpha * (1 + 1e-9)) if have_p else True
     if excludes_zero and significant:
         return REDUCTION if estimate < 0 else INCREASE
     return INCONCLUSIVE

@@ -8,6 +8,7 @@ behind the Greater Manchester case study (``wsa_eval.datasets``).
 
 from . import data, datasets, did, inference, survival, synth  # noqa: E402  (subpackages)
 from ._version import __version__
+from .claims import ClaimResult, check_claim
 from .errors import (
     ColumnError,
     ConvergenceWarning,
@@ -21,10 +22,10 @@ from .errors import (
     WsaEvalWarning,
 )
 from .panel import PanelReport, validate_panel
-from .results import TIDY_COLUMNS, EffectResult, Result, compare
-from .claims import ClaimResult, check_claim
+
 # ``wsa_eval.report`` is the function (the module stays importable as wsa_eval.report)
 from .report import report, report_results
+from .results import TIDY_COLUMNS, EffectResult, Result, compare
 
 __all__ = [
     "__version__",

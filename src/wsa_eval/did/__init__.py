@@ -4,9 +4,9 @@ Goodman-Bacon decomposition, pre-trend tests and Rambachan-Roth sensitivity."""
 
 from .bacon import BaconResult, bacon_decomposition
 from .honest import HonestResult, honest_did
+from .imputation import ImputationResult, imputation
 from .pretrend import PretrendTest, pretrend_test
 from .staggered import CallawaySantAnnaResult, CSAggregateResult, callaway_santanna
-from .imputation import ImputationResult, imputation
 from .sun_abraham import SunAbrahamResult, sun_abraham
 from .twfe import EventStudyResult, TWFEResult, did2x2, event_study, twfe
 

@@ -207,6 +207,7 @@ def test_defaults_are_the_validated_ones():
     assert sig["reps"].default == 200
     assert sig["alpha"].default == 0.05
     assert SCHEMA["claim"]["primary"][2] == "sdid"
+    assert SCHEMA["study"]["reps"][2] == 200 and SCHEMA["study"]["alpha"][2] == 0.05
     assert SCHEMA["claim"]["methods"][2] == ["sdid", "sc", "did"]
 
 

@@ -22,12 +22,21 @@ about 25-41 comparison areas, 2010-2020, scheme from 2014):
 
 Each method is a small adapter ``f(panel, treated, start, rng) -> dict(p=..., lo=..., hi=...)``
 on a long frame with columns ``unit, time, y``. A method whose module is not importable is
-skipped with a note. Rejection = ``p < 0.05`` (or, when a method gives only an interval,
-the interval excluding 0).
+skipped with a note. Rejection = ``p <= 0.05`` for every p-value (the library's rule,
+:func:`wsa_eval.interpret.verdict`: an exact permutation test rejects when ``p <= alpha``; for
+the continuous p-values of the other methods ``<=`` and ``<`` coincide); when a method gives
+only an interval, the interval excluding 0.
 
-Run: ``PYTHONPATH=src python validation/size_power.py --design factor --reps 300 --jobs 2``
-(``--methods`` to choose, ``--out`` for the raw CSV; ``--summarise`` to rebuild the table and
-plot from saved CSVs).
+The whole study, as reported in ``validation/RESULTS.md``, with one seeded command (about 25
+minutes on 2 cores; writes ``validation/raw_*.csv.gz``, ``validation/size_power_table.md`` and
+``validation/size_power.png``)::
+
+    PYTHONPATH=src python validation/size_power.py --all --jobs 2
+
+One design / some methods: ``--design factor --reps 300 --methods twfe,ri``; ``--summarise
+validation/raw_*.csv`` rebuilds the table and plot from saved CSVs; ``--no-progress`` turns
+the progress bar off; ``--max-minutes`` caps a run's time (the reps actually run are
+reported).
 """
 
 from __future__ import annotations
@@ -51,6 +60,13 @@ from wsa_eval._utils import progress_iter  # noqa: E402
 
 EFFECTS = (0.0, 0.10, 0.20, 0.30)  # reductions; 0 = size
 ALPHA = 0.05
+CLAIM_REPS = 200  # check_claim's default number of placebo replications for the SE
+
+
+def rejects(p: float, alpha: float = ALPHA) -> bool:
+    """The library's rejection rule (``wsa_eval.interpret.verdict``): ``p <= alpha``."""
+    return bool(p <= alpha * (1 + 1e-9))
+
 
 # ------------------------------------------------------------------------------------------
 # data
@@ -185,9 +201,11 @@ def m_conley_taber(panel, treated, start, rng):
 
 def _sdid_family(kind):
     def f(panel, treated, start, rng, cache=None):
+        import importlib
+
         from scipy import stats
 
-        from wsa_eval.synth import sdid as S
+        S = importlib.import_module("wsa_eval.synth.sdid")  # the module (not the function)
 
         # The placebo SE uses only the comparison units, so it does not change when an
         # effect is injected into the treated unit: compute it once per panel (cache) and
@@ -195,7 +213,7 @@ def _sdid_family(kind):
         key = ("se", kind)
         if cache is None or key not in cache:
             r = getattr(S, kind)(panel, **KW, treated=treated, start=start, se="placebo",
-                                 reps=100, random_state=rng, progress=False)
+                                 reps=CLAIM_REPS, random_state=rng, progress=False)
             if cache is not None:
                 cache[key] = r.se
             return _res(r)
@@ -362,7 +380,7 @@ def run_task(design: str, rep: int, treated, start, methods: list[str], seed: in
             dt = time.perf_counter() - t0
             for key, label in outs.items():
                 p = r.get(key, np.nan)
-                rej = p < ALPHA if np.isfinite(p) else np.nan
+                rej = rejects(p) if np.isfinite(p) else np.nan
                 if key == "p" and not np.isfinite(p) and np.isfinite(r.get("lo", np.nan)):
                     rej = not (r["lo"] <= 0 <= r["hi"])
                 rows.append({"design": design, "rep": rep, "treated": treated, "start": start,
@@ -415,26 +433,30 @@ def run(design: str, reps: int, methods: list[str], jobs: int, seed: int,
 # ------------------------------------------------------------------------------------------
 
 
-VERDICT_LABEL = "check_claim verdict rule (SDID CI excludes 0 and permutation p < 5%)"
+VERDICT_LABEL = "check_claim verdict rule (SDID CI excludes 0 and permutation p <= 5%)"
 
 
 def add_verdict_rule(df: pd.DataFrame) -> pd.DataFrame:
-    """check_claim's headline needs both the placebo-SE interval to exclude zero and the
-    permutation p-value to be below alpha (``wsa_eval.interpret.verdict``): derive that row
-    wherever both ingredients were run on the same panel."""
+    """check_claim's headline: ``wsa_eval.interpret.verdict`` on the SDID estimate, its
+    placebo-SE interval and the SDID permutation p-value (a reduction or increase needs the
+    interval to exclude 0 and ``p <= alpha``); derived wherever both ingredients were run on
+    the same panel."""
+    from wsa_eval.interpret import INCONCLUSIVE, verdict
+
     ci = df[df["method"] == METHODS["sdid_se"][2]["p"]]
     pm = df[df["method"] == METHODS["claim_sdid"][2]["p"]]
     keys = ["design", "rep", "treated", "start", "effect"]
     m = ci.merge(pm[keys + ["p", "reject", "seconds", "error"]], on=keys,
                  suffixes=("", "_perm"))
+    m = m[(m["error"].astype(str) == "") & (m["error_perm"].astype(str) == "")]
     if not len(m):
         return df
-    both = m["reject"].astype(float) * m["reject_perm"].astype(float)
+    rej = [float(verdict(e, lo, hi, p, ALPHA) != INCONCLUSIVE)
+           for e, lo, hi, p in zip(m["estimate"], m["ci_low"], m["ci_high"], m["p_perm"])]
     out = m[keys].assign(method=VERDICT_LABEL, adapter="sdid_se+claim_sdid",
-                         p=np.maximum(m["p"], m["p_perm"]), reject=both,
+                         p=np.maximum(m["p"], m["p_perm"]), reject=rej,
                          estimate=m["estimate"], ci_low=m["ci_low"], ci_high=m["ci_high"],
-                         seconds=m["seconds"] + m["seconds_perm"],
-                         error=(m["error"].astype(str) + m["error_perm"].astype(str)))
+                         seconds=m["seconds"] + m["seconds_perm"], error="")
     return pd.concat([df, out], ignore_index=True)
 
 
@@ -477,27 +499,81 @@ def plot(s: pd.DataFrame, path: str) -> None:
 
     designs = sorted(s["design"].unique())
     fig, axes = plt.subplots(1, len(designs), figsize=(7 * len(designs), 6), squeeze=False)
+    # one colour per method in every panel (ordered by size in the first design); the
+    # default verdict rule in thick black
+    z = s[s["effect"] == 0].sort_values(["design", "rate"])
+    methods = list(dict.fromkeys(z["method"]))
+    colour = {m: plt.cm.tab20(i % 20) for i, m in enumerate(methods)}
+    colour[VERDICT_LABEL] = "black"
     for ax, d in zip(axes[0], designs):
         sd = s[s["design"] == d]
-        order = sd[sd["effect"] == 0].sort_values("rate")["method"].tolist()
-        for i, m in enumerate(order):
+        for m in methods:
             sm = sd[sd["method"] == m].sort_values("effect")
+            if not len(sm):
+                continue
+            rule = m == VERDICT_LABEL
             ax.errorbar(100 * sm["effect"], 100 * sm["rate"], yerr=196 * sm["mc_se"],
-                        marker="o", ms=3, lw=1, capsize=2, label=m,
-                        color=plt.cm.tab20(i % 20))
+                        marker="o", ms=4 if rule else 3, lw=2.5 if rule else 1, capsize=2,
+                        label=m, color=colour[m], zorder=3 if rule else 2)
         ax.axhline(5, color="k", ls=":", lw=1)
         ax.set_xlabel("true reduction (%)")
         ax.set_ylabel("rejection rate at 5% (%)")
         ax.set_title(f"{d} design (bars: 95% MC interval)")
         ax.set_xticks([0, 10, 20, 30])
         ax.set_ylim(-2, 102)
-    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    handles, labels = [], []
+    for ax in axes[0]:  # every method once, whichever panel it appears in
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    axes[0][-1].legend(handles, labels, fontsize=7, loc="upper left",
+                       bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
 
+CHEAP = "twfe,wild,wild_webb,ri,ri_t,conley_taber,cs,did_se,claim_did"
+SYNTH = "sdid_se,claim_sdid"
+# the study reported in validation/RESULTS.md: (design, reps, methods, starts, csv). The reps
+# are what a 25-minute budget on the shared 2-core machine finished (a prefix of the seeded
+# task list), fixed here so that the command reproduces the same panels and numbers.
+ALL_RUNS = (
+    ("placebo", 0, "all", "2014", "raw_placebo.csv.gz"),
+    ("placebo", 77, f"{CHEAP},{SYNTH}", "2013,2015,2016", "raw_placebo_other_starts.csv.gz"),
+    ("factor", 188, CHEAP, "2014", "raw_factor_cheap.csv.gz"),
+    ("factor", 110, SYNTH, "2014", "raw_factor_synth.csv.gz"),
+    ("factor", 20, "adh,sc_se", "2014", "raw_factor_adh.csv.gz"),
+)
+
+
+def save_raw(df: pd.DataFrame, path: str) -> None:
+    """Raw per-replication rows; 6 significant digits (gzip-compressed for ``.gz`` paths)."""
+    df.to_csv(path, index=False, float_format="%.6g")
+
+
+def load_raw(paths) -> pd.DataFrame:
+    df = pd.concat([pd.read_csv(f, keep_default_na=False, na_values=[""]) for f in paths],
+                   ignore_index=True)
+    df["error"] = df["error"].astype(object).fillna("").astype(str)
+    return df
+
+
+def report(df: pd.DataFrame, plot_path: str, table_path: str | None = None) -> str:
+    s = summarise(df)
+    md = markdown(wide_table(s))
+    if table_path:
+        with open(table_path, "w") as fh:
+            fh.write(md + "\n")
+    plot(s, plot_path)
+    return md
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--all", action="store_true",
+                    help="run the whole study of validation/RESULTS.md (ignores --design, "
+                         "--reps, --methods, --starts, --out)")
     ap.add_argument("--design", choices=["placebo", "factor"], default="factor")
     ap.add_argument("--reps", type=int, default=200,
                     help="factor: panels drawn; placebo: cap on assignments (0 = all)")
@@ -506,28 +582,43 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=20261123)
     ap.add_argument("--starts", default="2014", help="placebo design: fake start years")
     ap.add_argument("--max-minutes", type=float, default=None,
-                    help="stop starting new tasks after this long (reps run are reported)")
+                    help="stop starting new tasks after this long (reps run are reported; "
+                         "with --all: for each of its five runs)")
     ap.add_argument("--out", default=None, help="raw results CSV")
     ap.add_argument("--summarise", nargs="*", default=None,
                     help="only rebuild the table/plot from these raw CSVs")
     ap.add_argument("--plot", default=os.path.join(HERE, "size_power.png"))
+    ap.add_argument("--table", default=os.path.join(HERE, "size_power_table.md"))
+    ap.add_argument("--outdir", default=HERE, help="with --all: where the raw CSVs go")
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     a = ap.parse_args(argv)
+    progress = False if a.no_progress else None
     if a.summarise is not None:
-        df = pd.concat([pd.read_csv(f, keep_default_na=False, na_values=[""])
-                        for f in a.summarise])
-        df["error"] = df["error"].astype(object).fillna("").astype(str)
-        s = summarise(df)
-        print(markdown(wide_table(s)))
-        plot(s, a.plot)
+        print(report(load_raw(a.summarise), a.plot, a.table))
+        return
+    if a.all:
+        paths = []
+        for design, reps, methods, starts, csv in ALL_RUNS:
+            names = available(list(METHODS) if methods == "all" else methods.split(","))
+            t0 = time.time()
+            df = run(design, reps, names, a.jobs, a.seed, [int(x) for x in starts.split(",")],
+                     progress=progress,
+                     max_seconds=60 * a.max_minutes if a.max_minutes else None)
+            path = os.path.join(a.outdir, csv)
+            save_raw(df, path)
+            paths.append(path)
+            n = len(df[["rep", "start"]].drop_duplicates()) if len(df) else 0
+            print(f"{csv}: {n} panels in {time.time() - t0:.0f} s", file=sys.stderr)
+        print(report(load_raw(paths), a.plot, a.table))
         return
     names = list(METHODS) if a.methods == "all" else a.methods.split(",")
     names = available(names)
     t0 = time.time()
     df = run(a.design, a.reps, names, a.jobs, a.seed, [int(x) for x in a.starts.split(",")],
-             progress=True, max_seconds=60 * a.max_minutes if a.max_minutes else None)
+             progress=progress, max_seconds=60 * a.max_minutes if a.max_minutes else None)
     print(f"{len(df)} rows in {time.time() - t0:.0f} s", file=sys.stderr)
     out = a.out or os.path.join(HERE, f"raw_{a.design}.csv")
-    df.to_csv(out, index=False)
+    save_raw(df, out)
     errs = df[df["error"] != ""]
     if len(errs):
         print(errs.groupby("method")["error"].first().to_string(), file=sys.stderr)

@@ -68,6 +68,7 @@ SCHEMA: dict[str, dict[str, _K]] = {
         "claimed_change": ("number", True, None, None, "-60 or -0.6 for a 60% fall"),
         "baseline": ("int", False, None, None, "year the claim measures from"),
         "exclude": ("list[str]", False, [], None, "areas to leave out of the comparison"),
+        # defaults = check_claim's, chosen from the size/power study (validation/RESULTS.md)
         "methods": ("list[str]", False, ["sdid", "sc", "did"], ("sdid", "sc", "did"),
                     "estimators"),
         "primary": ("str", False, "sdid", ("sdid", "sc", "did"), "method for the verdict"),

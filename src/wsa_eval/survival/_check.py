@@ -20,7 +20,16 @@ import pandas as pd
 from .._utils import require_columns, require_frame
 from ..errors import ColumnError, SpecificationError, format_examples
 
-__all__ = ["SurvivalData", "prepare_survival", "used_columns"]
+__all__ = ["SurvivalData", "prepare_survival", "used_columns", "sorted_codes"]
+
+
+def sorted_codes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, uniques)`` with sorted uniques, as ``np.unique(x, return_inverse=True)``
+    swapped, but by hashing (``pandas.factorize``), which is several times faster on
+    millions of rows with few distinct values. ``x`` holds finite floats (checked upstream);
+    adding 0.0 maps -0.0 to 0.0."""
+    codes, uniq = pd.factorize(np.asarray(x, dtype=float) + 0.0, sort=True)
+    return codes.astype(np.int64, copy=False), np.asarray(uniq, dtype=float)
 
 
 def used_columns(*parts: Any) -> list[str]:

@@ -32,9 +32,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from ..errors import EstimationError
+from ._check import sorted_codes
 
 __all__ = ["RiskSets", "CoxState", "cox_evaluate", "information", "fit_newton",
            "score_residuals", "block_scores"]
@@ -46,15 +46,6 @@ def _cum0(g: np.ndarray) -> np.ndarray:
     out[0] = 0.0
     np.cumsum(g, axis=0, out=out[1:])
     return out
-
-
-def sorted_codes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(codes, uniques)`` with sorted uniques, as ``np.unique(x, return_inverse=True)``
-    swapped, but by hashing (``pandas.factorize``), which is several times faster on
-    millions of rows with few distinct values. ``x`` holds finite floats (checked upstream);
-    adding 0.0 maps -0.0 to 0.0."""
-    codes, uniq = pd.factorize(np.asarray(x, dtype=float) + 0.0, sort=True)
-    return codes.astype(np.int64, copy=False), np.asarray(uniq, dtype=float)
 
 
 def _stable_order(key: np.ndarray, top: int) -> np.ndarray:

@@ -28,7 +28,7 @@ from scipy import stats
 from .._utils import check_alpha, check_choice, hash_frame
 from ..errors import SpecificationError
 from ..results import make_spec
-from ._check import prepare_survival, used_columns
+from ._check import prepare_survival, sorted_codes, used_columns
 from ._results import KaplanMeierResult
 
 __all__ = ["kaplan_meier", "km_curve", "KMCurve", "CONF_TYPES"]
@@ -68,8 +68,8 @@ class KMCurve:
 
     @staticmethod
     def _totals(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        u, inv = np.unique(x, return_inverse=True)
-        cnt = np.bincount(inv.reshape(-1), weights=w, minlength=u.shape[0])
+        inv, u = sorted_codes(x)
+        cnt = np.bincount(inv, weights=w, minlength=u.shape[0])
         return u, np.concatenate([np.cumsum(cnt[::-1])[::-1], [0.0]])
 
     @property
@@ -141,8 +141,8 @@ def km_curve(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = N
     event = np.asarray(event, dtype=bool)
     w = np.ones_like(time) if weights is None else np.asarray(weights, dtype=float)
     ent = None if entry is None else np.asarray(entry, dtype=float)
-    tj, inv = np.unique(time[event], return_inverse=True)
-    dj = np.bincount(inv.reshape(-1), weights=w[event], minlength=tj.shape[0])
+    inv, tj = sorted_codes(time[event])
+    dj = np.bincount(inv, weights=w[event], minlength=tj.shape[0])
     curve = KMCurve(
         time=tj, n_at_risk=np.zeros(0), n_events=dj, surv=np.zeros(0), var_log=np.zeros(0),
         censor_times=np.unique(time[~event]), durations=time, entries=ent, weights=w,
@@ -251,15 +251,16 @@ def kaplan_meier(
         codes, levels = sd.group, sd.group_levels
     curves = {}
     for k, lev in enumerate(levels):
-        m = codes == k
-        if not sd.event[m].any():
+        m = slice(None) if len(levels) == 1 else codes == k
+        ev_k = sd.event[m]
+        if not ev_k.any():
             raise SpecificationError(
                 f"Group {lev!r} of {group!r} has no events, so its curve is flat at 1; "
                 "drop the group or check the event column."
             ) if group is not None else SpecificationError(
                 f"Column {event!r} has no events (all rows censored): there is no curve."
             )
-        curves[lev] = km_curve(sd.time[m], sd.event[m], sd.weights[m],
+        curves[lev] = km_curve(sd.time[m], ev_k, None if weights is None else sd.weights[m],
                                None if sd.entry is None else sd.entry[m], robust=robust)
     frames = []
     medians = []

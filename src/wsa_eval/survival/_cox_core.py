@@ -200,7 +200,13 @@ class RiskSets:
         """``X[deaths]``, cached for the design last asked about (gathered once per fit)."""
         if getattr(self, "_xd_src", None) is not X:
             self._xd_src = X
-            self._xd = X[self.deaths]
+            if X.ndim == 2 and X.flags.f_contiguous:  # column by column: sequential reads
+                xd = np.empty((self.deaths.shape[0], X.shape[1]), order="F")
+                for j in range(X.shape[1]):
+                    np.take(X[:, j], self.deaths, out=xd[:, j])
+                self._xd = xd
+            else:
+                self._xd = X[self.deaths]
         return self._xd
 
     def block_sum(self, per_death: np.ndarray) -> np.ndarray:

@@ -37,7 +37,7 @@ from ..errors import EstimationError
 from ._check import sorted_codes
 
 __all__ = ["RiskSets", "CoxState", "cox_evaluate", "information", "fit_newton",
-           "score_residuals", "block_scores"]
+           "score_residuals", "block_scores", "weighted_gram"]
 
 
 def _cum0(g: np.ndarray) -> np.ndarray:
@@ -316,28 +316,28 @@ def information(rs: RiskSets, X: np.ndarray, w: np.ndarray, st: CoxState,
     v = w * st.r
     mb = st.mwb if m is None else st.mwb * np.asarray(m, dtype=float)
     crow = rs.at_risk_blocks(mb * st.c1)
-    info = _weighted_gram(X, v * crow)
+    info = weighted_gram(X, v * crow)
     s1, d1 = st.s1, st.d1
     info -= (s1 * (mb * st.e0)[:, None]).T @ s1
     if rs.efron:
         xd = rs.death_rows(X)
         coef = (mb * st.c2)[rs.dblock] * v[rs.deaths]
-        info -= _weighted_gram(xd, coef)
+        info -= weighted_gram(xd, coef)
         cross = (s1 * (mb * st.e1)[:, None]).T @ d1
         info += cross + cross.T
         info -= (d1 * (mb * st.e2)[:, None]).T @ d1
     return info
 
 
-def _weighted_gram(X: np.ndarray, wt: np.ndarray, block: int = 1 << 16) -> np.ndarray:
-    """``X' diag(wt) X`` in row blocks (the weighted copy of a block stays in cache)."""
+def weighted_gram(X: np.ndarray, wt: np.ndarray | None, block: int = 1 << 16) -> np.ndarray:
+    """``X' diag(wt) X`` (``wt`` None: ``X' X``) in row blocks: the weighted copy of a block
+    stays in cache, and the small products are not split across BLAS threads (which is
+    slow for tall, narrow matrices on a busy machine)."""
     n, p = X.shape
-    if n <= block:
-        return (X.T * wt) @ X
     out = np.zeros((p, p))
     for s in range(0, n, block):
         xb = X[s:s + block]
-        out += (xb.T * wt[s:s + block]) @ xb
+        out += (xb.T if wt is None else xb.T * wt[s:s + block]) @ xb
     return out
 
 
@@ -430,11 +430,7 @@ def score_residuals(rs: RiskSets, X: np.ndarray, w: np.ndarray, st: CoxState) ->
     hb = mw * st.c1
     hxb = mw[:, None] * (st.s1 * st.e0[:, None] - st.d1 * st.e1[:, None])
     Hrisk = rs.at_risk_blocks(hb)
-    HXrisk = rs.at_risk_blocks(hxb)
     abar = st.mean_x() / rs.d[:, None]
-    resid = X * Hrisk[:, None]
-    resid -= HXrisk
-    resid *= -st.r[:, None]
     xd = rs.death_rows(X)
     own = xd - abar[b]
     if rs.efron:
@@ -442,5 +438,14 @@ def score_residuals(rs: RiskSets, X: np.ndarray, w: np.ndarray, st: CoxState) ->
         fhx = mw[:, None] * (st.s1 * st.e1[:, None] - st.d1 * st.e2[:, None])
         # a death is at risk with weight (1 - f_k) for the k-th term of its own block
         own += st.r[di][:, None] * (xd * fh[b][:, None] - fhx[b])
-    resid[di] += own
+    # column by column (contiguous, no (n, p) temporaries):
+    # L_ij = -r_i (x_ij H_i - HX_ij), plus the deaths' own terms
+    resid = np.empty(X.shape, order="F")
+    neg_r = -st.r
+    for j in range(X.shape[1]):
+        col = resid[:, j]
+        np.multiply(X[:, j], Hrisk, out=col)
+        col -= rs.at_risk_blocks(hxb[:, j])
+        col *= neg_r
+        col[di] += own[:, j]
     return resid

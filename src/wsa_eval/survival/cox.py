@@ -33,7 +33,7 @@ from .._utils import check_alpha, check_choice, hash_frame
 from ..errors import ConvergenceWarning, EstimationError, InferenceWarning
 from ..results import make_spec, tidy_frame
 from ._check import prepare_survival, used_columns
-from ._cox_core import RiskSets, fit_newton, score_residuals
+from ._cox_core import RiskSets, fit_newton, score_residuals, weighted_gram
 from ._results import CoxResult
 
 __all__ = ["cox", "CoxFitData"]
@@ -235,12 +235,15 @@ def cox(
         warnings.warn(msg, InferenceWarning, stacklevel=2)
         warn.append(msg)
     if robust:
+        # dfbeta residuals D = diag(w) L V; the sandwich is D'D (summed within clusters
+        # first), computed as V (L' W^2 L) V without forming D row by row
         L = score_residuals(rs, X, w, st)
-        D = (L * w[:, None]) @ V
         if cluster is not None:
             cl = rs.permute(sd.cluster)
-            D = np.column_stack([np.bincount(cl, weights=D[:, j], minlength=sd.n_clusters)
-                                 for j in range(D.shape[1])])
+            Lw = L if weights is None else L * w[:, None]
+            U = np.column_stack([np.bincount(cl, weights=Lw[:, j], minlength=sd.n_clusters)
+                                 for j in range(Lw.shape[1])])
+            meat = U.T @ U
             inference = (f"cluster-robust (Lin & Wei 1989 sandwich, {sd.n_clusters} clusters "
                          f"of {cluster!r})")
             if sd.n_clusters < 30:
@@ -250,7 +253,9 @@ def cox(
                 warn.append(msg)
         else:
             inference = "robust (Lin & Wei 1989 sandwich)"
-        V = D.T @ D
+            meat = weighted_gram(L, None if weights is None else w * w)
+        V = V @ meat @ V
+        V = (V + V.T) / 2
     se = np.sqrt(np.diag(V))
     z = stats.norm.ppf(1 - alpha / 2)
     effects = tidy_frame(names, beta, se, alpha=alpha)

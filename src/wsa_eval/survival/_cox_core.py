@@ -108,10 +108,10 @@ class RiskSets:
         else:
             order = _stable_order(piece, 2 * k + 2)
         self.order = order
-        piece = piece[order]
-        self.hi = hi[order]
-        self.lo = lo[order] if self.has_lo else np.zeros(n, dtype=np.int64)
         counts = np.bincount(piece, minlength=2 * k + 2)
+        piece = np.repeat(np.arange(2 * k + 2), counts)  # = piece[order], without a gather
+        self.hi = piece >> 1
+        self.lo = lo[order] if self.has_lo else np.zeros(n, dtype=np.int64)
         nz = counts > 0
         self._piece_ids = np.flatnonzero(nz)
         self._piece_starts = np.concatenate([[0], np.cumsum(counts)[:-1]])[nz]
@@ -121,7 +121,7 @@ class RiskSets:
             self._lo_ids = np.flatnonzero(lc > 0)
             self._lo_starts = np.concatenate([[0], np.cumsum(lc)[:-1]])[lc > 0]
         self.d = counts[2::2][:k]
-        self.deaths = np.flatnonzero(event[order])
+        self.deaths = np.flatnonzero((piece & 1) == 0)
         self.dblock = self.hi[self.deaths] - 1
         self.bstart = np.concatenate([[0], np.cumsum(self.d)[:-1]])
         rank = np.arange(self.deaths.shape[0]) - self.bstart[self.dblock]

@@ -200,7 +200,8 @@ def _grouped_curves(time: np.ndarray, event: np.ndarray, weights: np.ndarray | N
             continue
         m = slice(None) if n_groups == 1 else codes == g
         durations = time[m]
-        w = np.ones(durations.shape[0]) if weights is None else weights[m]
+        w = (np.broadcast_to(1.0, durations.shape) if weights is None  # read-only ones
+             else weights[m])
         present = rows[g] > 0
         cnt = w_all[g][present]
         curve = KMCurve(

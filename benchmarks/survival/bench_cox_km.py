@@ -59,12 +59,14 @@ WORKER = textwrap.dedent(
     warnings.simplefilter("ignore")
     # imports before the clock starts: only the fit is timed
     if name.startswith("wsa"):
+        from wsa_eval._utils import hash_frame
         from wsa_eval.survival.cox import cox
         from wsa_eval.survival.km import kaplan_meier
     elif name.startswith("lifelines"):
         from lifelines import CoxPHFitter, KaplanMeierFitter
     elif name.startswith("statsmodels"):
         from statsmodels.duration.hazard_regression import PHReg
+        from statsmodels.duration.survfunc import SurvfuncRight
     t0 = time.perf_counter()
     if name.startswith("wsa_cox"):
         ties = "breslow" if "breslow" in name else "efron"
@@ -83,6 +85,13 @@ WORKER = textwrap.dedent(
     elif name == "wsa_km":
         k = kaplan_meier(df, duration="time", event="event", group="x0")
         tab = k.to_frame(); out["surv_last"] = tab.groupby("group")["estimate"].last().tolist()
+    elif name == "statsmodels_km":
+        res = []
+        for g in (0.0, 1.0):
+            m = (X[:, 0] == g)
+            sf = SurvfuncRight(T[m], E[m])  # estimates, Greenwood SEs
+            res.append(float(sf.surv_prob[-1]))
+        out["surv_last"] = res
     elif name == "lifelines_km":
         res = []
         for g in (0.0, 1.0):
@@ -94,6 +103,12 @@ WORKER = textwrap.dedent(
     else:
         raise SystemExit("unknown contender " + name)
     out["seconds"] = time.perf_counter() - t0
+    if name.startswith("wsa"):
+        # share of the time spent hashing the used columns for the result's spec
+        used = cols + ["time", "event"] if "cox" in name else ["time", "event", "x0"]
+        t1 = time.perf_counter()
+        hash_frame(df[used])
+        out["hash_seconds"] = time.perf_counter() - t1
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(out))
     '''
@@ -104,6 +119,15 @@ R_SCRIPT = textwrap.dedent(
     suppressPackageStartupMessages(library(survival))
     args <- commandArgs(trailingOnly = TRUE)
     d <- read.csv(args[1]); robust <- args[2] == "robust"
+    if (args[2] == "km") {
+      t0 <- proc.time()[["elapsed"]]
+      f <- survfit(Surv(time, event) ~ x0, data = d)  # log CIs by default
+      el <- proc.time()[["elapsed"]] - t0
+      last <- cumsum(f$strata)
+      cat(sprintf('{"seconds": %.6f, "surv_last": [%s]}\n', el,
+          paste(sprintf("%.15g", f$surv[last]), collapse = ",")))
+      quit(save = "no")
+    }
     t0 <- proc.time()[["elapsed"]]
     f <- coxph(Surv(time, event) ~ x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7, data = d,
                ties = "efron", robust = robust)
@@ -130,14 +154,14 @@ def run_worker(name: str, folder: str, python: str, timeout: float) -> dict | No
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-def run_r(folder: str, robust: bool, timeout: float) -> dict | None:
+def run_r(folder: str, mode: str, timeout: float) -> dict | None:
     if shutil.which("Rscript") is None:
         return None
     script = Path(folder) / "fit.R"
     script.write_text(R_SCRIPT)
     try:
         p = subprocess.run(["/usr/bin/time", "-f", "MAXRSS %M", "Rscript", str(script),
-                            str(Path(folder) / "data.csv"), "robust" if robust else "plain"],
+                            str(Path(folder) / "data.csv"), mode],
                            capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"error": f"timeout after {timeout:.0f} s"}
@@ -183,6 +207,8 @@ def main() -> None:
             contenders.append("wsa_km")
             if have["lifelines"]:
                 contenders.append("lifelines_km")
+            if have["statsmodels"]:
+                contenders.append("statsmodels_km")
             res = {c: run_worker(c, folder, py, args.timeout) for c in contenders}
             if shutil.which("Rscript"):
                 import pandas as pd
@@ -190,9 +216,10 @@ def main() -> None:
                 frame = pd.DataFrame(data["X"], columns=COVS)
                 frame["time"], frame["event"] = data["time"], data["event"]
                 frame.to_csv(f"{folder}/data.csv", index=False)
-                res["R_coxph_efron"] = run_r(folder, False, args.timeout)
+                res["R_coxph_efron"] = run_r(folder, "plain", args.timeout)
                 if args.robust_peers and n == min(args.sizes):
-                    res["R_coxph_efron_robust"] = run_r(folder, True, args.timeout)
+                    res["R_coxph_efron_robust"] = run_r(folder, "robust", args.timeout)
+                res["R_survfit_km"] = run_r(folder, "km", args.timeout)
             report(n, res)
 
 
@@ -219,8 +246,10 @@ def report(n: int, res: dict) -> None:
                 if key in r and key in ref:
                     diff = np.max(np.abs(np.asarray(r[key]) - np.asarray(ref[key])))
                     agree += f"max|d {key}|={diff:.1e} "
+        if "hash_seconds" in r:
+            agree += f"(of which spec hash_frame ~{r['hash_seconds']:.2f} s)"
         print(f"{name:30s} {r['seconds']:9.2f} {r.get('peak_mb', float('nan')):9.0f} "
-              f"{ratio:7.2f}  {agree}")
+              f"{ratio:7.2f}  {agree}", flush=True)
 
 
 if __name__ == "__main__":

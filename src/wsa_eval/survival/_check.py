@@ -20,7 +20,38 @@ import pandas as pd
 from .._utils import require_columns, require_frame
 from ..errors import ColumnError, SpecificationError, format_examples
 
-__all__ = ["SurvivalData", "prepare_survival", "used_columns"]
+__all__ = ["SurvivalData", "prepare_survival", "used_columns", "sorted_codes"]
+
+
+def _integer_codes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes for whole-number values in a modest range (e.g. day counts) by a counting
+    table, or None when ``x`` is not like that."""
+    n = x.shape[0]
+    if n == 0:
+        return None
+    lo, hi = float(x.min()), float(x.max())
+    if not (abs(lo) < 2.0**52 and abs(hi) < 2.0**52 and hi - lo <= max(2 * n, 1 << 16)):
+        return None
+    shifted = x - lo  # exact for whole numbers of this size
+    ii = shifted.astype(np.int64)
+    if not np.array_equal(ii, shifted):
+        return None
+    present = np.bincount(ii, minlength=int(hi - lo) + 1) > 0
+    table = np.cumsum(present) - 1
+    return table[ii], np.flatnonzero(present) + lo
+
+
+def sorted_codes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, uniques)`` with sorted float uniques, as ``np.unique(x, return_inverse=True)``
+    swapped, but faster on millions of rows: a counting table for whole numbers in a modest
+    range (day-resolution times), else hashing (``pandas.factorize``). ``x`` holds finite
+    numbers (checked upstream); -0.0 counts as 0.0."""
+    x = np.asarray(x, dtype=float)
+    found = _integer_codes(x)
+    if found is not None:
+        return found
+    codes, uniq = pd.factorize(x + 0.0, sort=True)
+    return codes.astype(np.int64, copy=False), np.asarray(uniq, dtype=float)
 
 
 def used_columns(*parts: Any) -> list[str]:
@@ -75,6 +106,8 @@ def _numeric(data: pd.DataFrame, col: str, arg: str) -> np.ndarray:
             f"(e.g. {format_examples(list(s.dropna().unique()[:3]))})."
         )
     values = s.to_numpy(dtype=float, na_value=np.nan)
+    if np.isfinite(values).all():  # one pass in the usual case
+        return values
     miss = np.isnan(values)
     if miss.any():
         raise ColumnError(
@@ -98,6 +131,11 @@ def _codes(data: pd.DataFrame, col: str, arg: str) -> tuple[np.ndarray, tuple[An
             f"Column {col!r} ({arg}) has {int(miss.sum())} missing value(s) in "
             f"{_rows(data.index, miss)}. Drop those rows or give them a level first."
         )
+    if s.dtype.kind in "iuf" and isinstance(s.dtype, np.dtype):
+        values = s.to_numpy()
+        found = _integer_codes(np.asarray(values, dtype=float))
+        if found is not None:  # whole numbers in a modest range: a counting table
+            return found[0], tuple(found[1].astype(s.dtype).tolist())
     codes, levels = pd.factorize(s, sort=True)
     return codes.astype(np.int64), tuple(levels.tolist())
 
@@ -168,7 +206,8 @@ def prepare_survival(
                 f"type {ev_raw.dtype} (values like {format_examples(list(ev_raw.unique()[:3]))})."
             )
         vals = ev_raw.to_numpy(dtype=float)
-        bad = ~np.isin(vals, (0.0, 1.0))
+        ev = vals == 1.0
+        bad = ~ev & (vals != 0.0)
         if bad.any():
             raise ColumnError(
                 f"Column {event!r} (event) must be 0 (censored) or 1 (event), but "
@@ -176,7 +215,6 @@ def prepare_survival(
                 f"({format_examples(sorted(set(vals[bad].tolist())))}). For competing "
                 "events use the competing-risks functions."
             )
-        ev = vals == 1.0
 
     ent = None
     if entry is not None:

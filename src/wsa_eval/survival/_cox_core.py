@@ -6,9 +6,11 @@ the *blocks* ``b = 0..K-1``; ``d_b`` deaths are tied in block ``b``. With risk s
 ``r_i = exp(x_i' beta)`` and ``v_i = w_i r_i``:
 
 * ``S0_b = sum_{i in R_b} v_i`` and ``S1_b = sum_{i in R_b} v_i x_i`` are reverse
-  cumulative sums over blocks of ``bincount`` totals by the block each row leaves the risk
-  set after (``hi``) minus those by the block it enters (``lo``, only with delayed entry or
-  strata): ``R_b = {i : lo_i <= b < hi_i}``. No sort of the rows is needed.
+  cumulative sums over blocks of totals by the block each row leaves the risk set after
+  (``hi``) minus those by the block it enters (``lo``, only with delayed entry or strata):
+  ``R_b = {i : lo_i <= b < hi_i}``. The rows are sorted once by ``hi`` (a block's deaths
+  first), so the totals are sums over contiguous pieces (``np.add.reduceat``) that also
+  give the tied deaths' sums ``D0_b, D1_b``.
 * Efron (1977): the k-th of the ``d_b`` tied deaths (k = 0..d_b-1, ``f = k / d_b``) sees
   ``den = S0_b - f D0_b`` and mean ``a = (S1_b - f D1_b) / den`` where ``D0, D1`` sum over the
   tied deaths; Breslow (1974) is ``f = 0``. Only scalars are computed per death (``den``);
@@ -32,9 +34,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import EstimationError
+from ._check import sorted_codes
 
 __all__ = ["RiskSets", "CoxState", "cox_evaluate", "information", "fit_newton",
-           "score_residuals", "block_scores"]
+           "score_residuals", "block_scores", "weighted_gram"]
 
 
 def _cum0(g: np.ndarray) -> np.ndarray:
@@ -45,13 +48,22 @@ def _cum0(g: np.ndarray) -> np.ndarray:
     return out
 
 
+def _stable_order(key: np.ndarray, top: int) -> np.ndarray:
+    """Stable argsort of non-negative integers below ``top`` (radix sort when they fit 16 bits)."""
+    if top <= np.iinfo(np.uint16).max:
+        return np.argsort(key.astype(np.uint16), kind="stable")
+    return np.argsort(key, kind="stable")
+
+
 class RiskSets:
     """Indexing done once per data set (independent of ``beta``).
 
-    Rows keep the caller's order (``order`` is kept for callers that permute; it is
-    ``slice(None)``). Each row gets ``hi`` (one past the last block it is at risk for) and
-    ``lo`` (the first block it is at risk for); tied deaths are listed block by block in
-    ``deaths``.
+    Rows are put in the order ``order`` (callers permute their arrays with it once): by the
+    block after which they leave the risk set (``hi``, one past the last block they are at
+    risk for), the block's deaths first, then by ``lo`` (the first block they are at risk
+    for). Every risk-set sum is then a sum over contiguous pieces of the sorted rows
+    (``np.add.reduceat``) followed by a reverse cumulative sum over the blocks; the tied
+    deaths of block ``b`` are the first ``d_b`` rows of its piece (listed in ``deaths``).
     """
 
     def __init__(self, stop: np.ndarray, event: np.ndarray, start: np.ndarray | None = None,
@@ -61,31 +73,56 @@ class RiskSets:
         if not event.any():
             raise EstimationError("There are no events (every row is censored): nothing to fit.")
         if start is None:
-            uniq, inv = np.unique(stop, return_inverse=True)
-            stop_code = inv.reshape(-1) + 1
-            start_code = np.zeros(n, dtype=np.int64)
+            codes, uniq = sorted_codes(stop)
+            stop_code, start_code = codes + 1, None
         else:
-            uniq, inv = np.unique(np.concatenate([stop, start]), return_inverse=True)
-            inv = inv.reshape(-1)
-            stop_code = inv[:n] + 1
-            start_code = inv[n:] + 1
+            codes, uniq = sorted_codes(np.concatenate([stop, start]))
+            stop_code, start_code = codes[:n] + 1, codes[n:] + 1
         m = len(uniq) + 1
-        s = np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata, np.int64)
-        stop_key = s * m + stop_code
-        start_key = s * m + start_code
-        block_keys = np.unique(stop_key[event])
+        if strata is None:
+            stop_key, start_key, n_keys = stop_code, start_code, m
+        else:
+            s = np.asarray(strata, np.int64)
+            stop_key = s * m + stop_code
+            start_key = s * m + (0 if start_code is None else start_code)
+            n_keys = (int(s.max()) + 1) * m
+        # hi / lo = number of (stratum, event time) keys <= the row's stop / start key
+        if n_keys <= max(4 * n, 1 << 20):
+            present = np.bincount(stop_key[event], minlength=n_keys) > 0
+            count = np.cumsum(present)
+            block_keys = np.flatnonzero(present)
+            hi = count[stop_key]
+            lo = None if start_key is None else count[start_key]
+        else:
+            block_keys = np.unique(stop_key[event])
+            hi = np.searchsorted(block_keys, stop_key, side="right")
+            lo = None if start_key is None else np.searchsorted(block_keys, start_key,
+                                                                   side="right")
         self.K = k = block_keys.shape[0]
-        self.order = slice(None)
         self.n = n
-        self.hi = np.searchsorted(block_keys, stop_key, side="right")
-        self.lo = np.searchsorted(block_keys, start_key, side="right")
-        self.has_lo = bool((self.lo > 0).any())
-        di = np.flatnonzero(event)
-        db = self.hi[di] - 1
-        o = np.argsort(db, kind="stable")
-        self.deaths = di[o]
-        self.dblock = db[o]
-        self.d = np.bincount(self.dblock, minlength=k)
+        self.has_lo = lo is not None and bool((lo > 0).any())
+        # piece 2h: the deaths leaving after block h - 1; piece 2h + 1: the other rows with hi = h
+        piece = 2 * hi + ~event
+        if self.has_lo:
+            order = np.lexsort((lo, piece))
+        else:
+            order = _stable_order(piece, 2 * k + 2)
+        self.order = order
+        counts = np.bincount(piece, minlength=2 * k + 2)
+        piece = np.repeat(np.arange(2 * k + 2), counts)  # = piece[order], without a gather
+        self.hi = piece >> 1
+        self.lo = lo[order] if self.has_lo else np.zeros(n, dtype=np.int64)
+        nz = counts > 0
+        self._piece_ids = np.flatnonzero(nz)
+        self._piece_starts = np.concatenate([[0], np.cumsum(counts)[:-1]])[nz]
+        self._lo_starts = self._lo_ids = None
+        if self.has_lo and np.all(self.lo[1:] >= self.lo[:-1]):
+            lc = np.bincount(self.lo, minlength=k + 1)
+            self._lo_ids = np.flatnonzero(lc > 0)
+            self._lo_starts = np.concatenate([[0], np.cumsum(lc)[:-1]])[lc > 0]
+        self.d = counts[2::2][:k]
+        self.deaths = np.flatnonzero((piece & 1) == 0)
+        self.dblock = self.hi[self.deaths] - 1
         self.bstart = np.concatenate([[0], np.cumsum(self.d)[:-1]])
         rank = np.arange(self.deaths.shape[0]) - self.bstart[self.dblock]
         self.efron = efron
@@ -93,33 +130,83 @@ class RiskSets:
         self.block_time = uniq[(block_keys % m) - 1]
         self.block_stratum = block_keys // m
 
-    def _rev(self, idx: np.ndarray, v: np.ndarray) -> np.ndarray:
-        a = np.bincount(idx, weights=v, minlength=self.K + 1)
-        return np.cumsum(a[::-1])[::-1][1:]
+    def _sums(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(sum_{i in R_b} v_i, sum over block b's deaths of v_i)`` for one column ``v``."""
+        k = self.K
+        pieces = np.zeros(2 * k + 2)
+        pieces[self._piece_ids] = np.add.reduceat(v, self._piece_starts)
+        tot = pieces[0::2] + pieces[1::2]  # by hi = 0..K
+        out = np.cumsum(tot[::-1])[::-1][1:]
+        if self.has_lo:
+            if self._lo_ids is not None:
+                a = np.zeros(k + 1)
+                a[self._lo_ids] = np.add.reduceat(v, self._lo_starts)
+            else:
+                a = np.bincount(self.lo, weights=v, minlength=k + 1)
+            out -= np.cumsum(a[::-1])[::-1][1:]
+        return out, pieces[2::2]
 
     def risk_sum(self, v: np.ndarray) -> np.ndarray:
-        """``sum_{i in R_b} v_i`` for every block; ``v`` is (n,) or (n, p)."""
+        """``sum_{i in R_b} v_i`` for every block; ``v`` is (n,) or (n, p) (sorted rows)."""
         if v.ndim == 2:
-            return np.column_stack([self.risk_sum(v[:, j]) for j in range(v.shape[1])])
-        out = self._rev(self.hi, v)
-        if self.has_lo:
-            out -= self._rev(self.lo, v)
-        return out
+            return np.column_stack([self._sums(v[:, j])[0] for j in range(v.shape[1])])
+        return self._sums(v)[0]
+
+    def risk_and_death_sums(self, v: np.ndarray, X: np.ndarray | None = None
+                            ) -> tuple[np.ndarray, np.ndarray]:
+        """Risk-set sums and tied-death sums of ``v`` (K,), or of ``v x`` (K, p) given ``X``."""
+        if X is None:
+            return self._sums(v)
+        p = X.shape[1]
+        s = np.empty((self.K, p))
+        dd = np.empty((self.K, p))
+        tmp = np.empty(self.n)
+        for j in range(p):
+            np.multiply(v, X[:, j], out=tmp)
+            s[:, j], dd[:, j] = self._sums(tmp)
+        return s, dd
 
     def risk_sum_x(self, v: np.ndarray, X: np.ndarray) -> np.ndarray:
         """``sum_{i in R_b} v_i x_i`` (K, p) without forming ``v * X`` in one piece."""
-        return np.column_stack([self.risk_sum(v * X[:, j]) for j in range(X.shape[1])])
+        return self.risk_and_death_sums(v, X)[0]
+
+    def permute(self, a: np.ndarray) -> np.ndarray:
+        """``a[order]`` (rows into the sorted order; ``a`` is (n,) or (n, p)).
+
+        Done by scattering each column to its sorted position: the writes go to one
+        sequential stream per piece, which is faster than a random gather on large data.
+        """
+        if getattr(self, "_inv", None) is None:
+            self._inv = np.empty(self.n, dtype=np.intp)
+            self._inv[self.order] = np.arange(self.n)
+        a = np.asarray(a)
+        out = np.empty(a.shape, dtype=a.dtype, order="F")
+        if a.ndim == 1:
+            out[self._inv] = a
+        else:
+            for j in range(a.shape[1]):
+                col = out[:, j]
+                col[self._inv] = a[:, j]
+        return out
 
     def at_risk_blocks(self, g: np.ndarray) -> np.ndarray:
         """``sum_{b: i in R_b} g_b`` for every row."""
         c = _cum0(g)
+        if not self.has_lo:
+            return c[self.hi]
         return c[self.hi] - c[self.lo]
 
     def death_rows(self, X: np.ndarray) -> np.ndarray:
         """``X[deaths]``, cached for the design last asked about (gathered once per fit)."""
         if getattr(self, "_xd_src", None) is not X:
             self._xd_src = X
-            self._xd = X[self.deaths]
+            if X.ndim == 2 and X.flags.f_contiguous:  # column by column: sequential reads
+                xd = np.empty((self.deaths.shape[0], X.shape[1]), order="F")
+                for j in range(X.shape[1]):
+                    np.take(X[:, j], self.deaths, out=xd[:, j])
+                self._xd = xd
+            else:
+                self._xd = X[self.deaths]
         return self._xd
 
     def block_sum(self, per_death: np.ndarray) -> np.ndarray:
@@ -186,12 +273,9 @@ def cox_evaluate(rs: RiskSets, X: np.ndarray, w: np.ndarray, beta: np.ndarray) -
     b = rs.dblock
     f = rs.f
     wd, mwb = _block_consts(rs, w)
-    s0 = rs.risk_sum(v)
-    s1 = rs.risk_sum_x(v, X)
+    s0, d0 = rs.risk_and_death_sums(v)
+    s1, d1 = rs.risk_and_death_sums(v, X)
     if rs.efron:
-        vd = v[di]
-        d0 = rs.block_sum(vd)
-        d1 = rs.block_sum(vd[:, None] * rs.death_rows(X))
         den = s0[b] - f * d0[b]
     else:
         d1 = np.zeros_like(s1)
@@ -232,17 +316,29 @@ def information(rs: RiskSets, X: np.ndarray, w: np.ndarray, st: CoxState,
     v = w * st.r
     mb = st.mwb if m is None else st.mwb * np.asarray(m, dtype=float)
     crow = rs.at_risk_blocks(mb * st.c1)
-    info = (X.T * (v * crow)) @ X  # X is Fortran-ordered: X.T rows are contiguous
+    info = weighted_gram(X, v * crow)
     s1, d1 = st.s1, st.d1
     info -= (s1 * (mb * st.e0)[:, None]).T @ s1
     if rs.efron:
         xd = rs.death_rows(X)
         coef = (mb * st.c2)[rs.dblock] * v[rs.deaths]
-        info -= (xd * coef[:, None]).T @ xd
+        info -= weighted_gram(xd, coef)
         cross = (s1 * (mb * st.e1)[:, None]).T @ d1
         info += cross + cross.T
         info -= (d1 * (mb * st.e2)[:, None]).T @ d1
     return info
+
+
+def weighted_gram(X: np.ndarray, wt: np.ndarray | None, block: int = 1 << 16) -> np.ndarray:
+    """``X' diag(wt) X`` (``wt`` None: ``X' X``) in row blocks: the weighted copy of a block
+    stays in cache, and the small products are not split across BLAS threads (which is
+    slow for tall, narrow matrices on a busy machine)."""
+    n, p = X.shape
+    out = np.zeros((p, p))
+    for s in range(0, n, block):
+        xb = X[s:s + block]
+        out += (xb.T if wt is None else xb.T * wt[s:s + block]) @ xb
+    return out
 
 
 def block_scores(rs: RiskSets, X: np.ndarray, w: np.ndarray, st: CoxState) -> np.ndarray:
@@ -334,9 +430,7 @@ def score_residuals(rs: RiskSets, X: np.ndarray, w: np.ndarray, st: CoxState) ->
     hb = mw * st.c1
     hxb = mw[:, None] * (st.s1 * st.e0[:, None] - st.d1 * st.e1[:, None])
     Hrisk = rs.at_risk_blocks(hb)
-    HXrisk = rs.at_risk_blocks(hxb)
     abar = st.mean_x() / rs.d[:, None]
-    resid = -st.r[:, None] * (X * Hrisk[:, None] - HXrisk)
     xd = rs.death_rows(X)
     own = xd - abar[b]
     if rs.efron:
@@ -344,5 +438,14 @@ def score_residuals(rs: RiskSets, X: np.ndarray, w: np.ndarray, st: CoxState) ->
         fhx = mw[:, None] * (st.s1 * st.e1[:, None] - st.d1 * st.e2[:, None])
         # a death is at risk with weight (1 - f_k) for the k-th term of its own block
         own += st.r[di][:, None] * (xd * fh[b][:, None] - fhx[b])
-    resid[di] += own
+    # column by column (contiguous, no (n, p) temporaries):
+    # L_ij = -r_i (x_ij H_i - HX_ij), plus the deaths' own terms
+    resid = np.empty(X.shape, order="F")
+    neg_r = -st.r
+    for j in range(X.shape[1]):
+        col = resid[:, j]
+        np.multiply(X[:, j], Hrisk, out=col)
+        col -= rs.at_risk_blocks(hxb[:, j])
+        col *= neg_r
+        col[di] += own[:, j]
     return resid

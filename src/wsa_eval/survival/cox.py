@@ -33,7 +33,7 @@ from .._utils import check_alpha, check_choice, hash_frame
 from ..errors import ConvergenceWarning, EstimationError, InferenceWarning
 from ..results import make_spec, tidy_frame
 from ._check import prepare_survival, used_columns
-from ._cox_core import RiskSets, fit_newton, score_residuals
+from ._cox_core import RiskSets, fit_newton, score_residuals, weighted_gram
 from ._results import CoxResult
 
 __all__ = ["cox", "CoxFitData"]
@@ -51,6 +51,13 @@ class CoxFitData:
     time: np.ndarray
     event: np.ndarray
     entry: np.ndarray | None
+
+
+def _sorted_centred(Xraw: np.ndarray, rs: RiskSets) -> np.ndarray:
+    """``Xraw[rs.order] - mean`` as a Fortran-ordered array."""
+    X = rs.permute(Xraw)
+    X -= Xraw.mean(axis=0)
+    return X
 
 
 def _concordance(time: np.ndarray, event: np.ndarray, eta: np.ndarray, w: np.ndarray,
@@ -184,8 +191,8 @@ def cox(
     names = list(sd.covariates)
     robust = bool(robust) or cluster is not None
     Xraw = sd.X
-    sdev = Xraw.std(axis=0)
-    const = [c for c, s in zip(names, sdev) if s == 0]
+    spread = Xraw.max(axis=0) - Xraw.min(axis=0)
+    const = [c for c, s in zip(names, spread) if s == 0]
     if const:
         raise EstimationError(
             f"Covariate(s) {', '.join(map(repr, const))} take a single value in the data, so "
@@ -195,9 +202,8 @@ def cox(
         raise EstimationError(f"Column {event!r} has no events (all rows censored).")
 
     rs = RiskSets(sd.time, sd.event, sd.entry, sd.strata, efron=(ties == "efron"))
-    o = rs.order
-    X = np.asfortranarray(Xraw[o] - Xraw.mean(axis=0))
-    w = sd.weights[o]
+    X = _sorted_centred(Xraw, rs)
+    w = np.ones(sd.n) if weights is None else rs.permute(sd.weights)
     st, info, st0, info0, iters, converged = fit_newton(rs, X, w)
     warn: list[str] = []
     if not converged:
@@ -206,7 +212,10 @@ def cox(
         warnings.warn(msg, ConvergenceWarning, stacklevel=2)
         warn.append(msg)
     beta = st.beta
-    big = np.abs(beta) * sdev > 15
+    # standard deviation <= half the range: compute it only where it could matter
+    big = np.abs(beta) * spread > 15
+    if big.any():
+        big[big] = np.abs(beta[big]) * Xraw[:, big].std(axis=0) > 15
     if big.any():
         msg = (f"Very large coefficient(s) for {', '.join(np.array(names)[big])}: the "
                "likelihood may be monotone (a covariate separates events from non-events); "
@@ -226,12 +235,15 @@ def cox(
         warnings.warn(msg, InferenceWarning, stacklevel=2)
         warn.append(msg)
     if robust:
+        # dfbeta residuals D = diag(w) L V; the sandwich is D'D (summed within clusters
+        # first), computed as V (L' W^2 L) V without forming D row by row
         L = score_residuals(rs, X, w, st)
-        D = (L * w[:, None]) @ V
         if cluster is not None:
-            cl = sd.cluster[o]
-            D = np.column_stack([np.bincount(cl, weights=D[:, j], minlength=sd.n_clusters)
-                                 for j in range(D.shape[1])])
+            cl = rs.permute(sd.cluster)
+            Lw = L if weights is None else L * w[:, None]
+            U = np.column_stack([np.bincount(cl, weights=Lw[:, j], minlength=sd.n_clusters)
+                                 for j in range(Lw.shape[1])])
+            meat = U.T @ U
             inference = (f"cluster-robust (Lin & Wei 1989 sandwich, {sd.n_clusters} clusters "
                          f"of {cluster!r})")
             if sd.n_clusters < 30:
@@ -241,7 +253,9 @@ def cox(
                 warn.append(msg)
         else:
             inference = "robust (Lin & Wei 1989 sandwich)"
-        V = D.T @ D
+            meat = weighted_gram(L, None if weights is None else w * w)
+        V = V @ meat @ V
+        V = (V + V.T) / 2
     se = np.sqrt(np.diag(V))
     z = stats.norm.ppf(1 - alpha / 2)
     effects = tidy_frame(names, beta, se, alpha=alpha)
@@ -274,8 +288,9 @@ def cox(
                                                 weights, entry)]),
     )
     first = effects.iloc[0]
-    fit_data = CoxFitData(rs=rs, X=X, w=w, state=st, info=info, time=sd.time[o],
-                          event=sd.event[o], entry=None if sd.entry is None else sd.entry[o])
+    fit_data = CoxFitData(rs=rs, X=X, w=w, state=st, info=info, time=rs.permute(sd.time),
+                          event=rs.permute(sd.event),
+                          entry=None if sd.entry is None else rs.permute(sd.entry))
     return CoxResult(
         method=f"Cox (1972) proportional hazards, {ties.capitalize()} ties",
         spec=spec,

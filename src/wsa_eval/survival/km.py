@@ -13,7 +13,8 @@ entry, left truncation) a person is at risk only on ``(entry, duration]``. Case 
 count in ``n_j`` and ``d_j`` (as R); non-integer weights switch the variance to the
 infinitesimal jackknife, as R's ``survfit`` does by default.
 
-Speed: one sort per group, cumulative sums, no loop over times.
+Speed: the times are coded once (hashing) and counted by group with ``bincount``;
+cumulative sums, no loop over times.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from scipy import stats
 from .._utils import check_alpha, check_choice, hash_frame
 from ..errors import SpecificationError
 from ..results import make_spec
-from ._check import prepare_survival, used_columns
+from ._check import prepare_survival, sorted_codes, used_columns
 from ._results import KaplanMeierResult
 
 __all__ = ["kaplan_meier", "km_curve", "KMCurve", "CONF_TYPES"]
@@ -68,8 +69,8 @@ class KMCurve:
 
     @staticmethod
     def _totals(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        u, inv = np.unique(x, return_inverse=True)
-        cnt = np.bincount(inv.reshape(-1), weights=w, minlength=u.shape[0])
+        inv, u = sorted_codes(x)
+        cnt = np.bincount(inv, weights=w, minlength=u.shape[0])
         return u, np.concatenate([np.cumsum(cnt[::-1])[::-1], [0.0]])
 
     @property
@@ -130,6 +131,25 @@ def _ij_var_log(tj: np.ndarray, nj: np.ndarray, dj: np.ndarray, time: np.ndarray
         return left + Ct * Ct * s0 - 2 * Ct * s1 + s2
 
 
+def _product_limit(curve: KMCurve, robust: bool, event: np.ndarray | None = None
+                   ) -> KMCurve:
+    """Fill in numbers at risk, survival and the variance of log S for ``curve``."""
+    tj, dj = curve.time, curve.n_events
+    nj = curve.at_risk(tj)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(nj > 0, 1.0 - dj / nj, 1.0)
+        surv = np.cumprod(frac)
+        inc = np.where(nj > dj, dj / (nj * (nj - dj)), np.inf)
+    var_log = np.cumsum(inc)
+    if robust:
+        time, w, ent = curve.durations, curve.weights, curve.entries
+        var_log = _ij_var_log(tj, nj, dj, time, event, w,
+                              np.full_like(time, -np.inf) if ent is None else ent)
+    out = replace(curve, n_at_risk=nj, surv=surv, var_log=var_log)
+    object.__setattr__(out, "_ex", curve._exit_totals)  # keep the cached totals
+    return out
+
+
 def km_curve(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = None,
              entry: np.ndarray | None = None, robust: bool = False) -> KMCurve:
     """Product-limit estimate for one group (pure numpy).
@@ -141,24 +161,58 @@ def km_curve(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = N
     event = np.asarray(event, dtype=bool)
     w = np.ones_like(time) if weights is None else np.asarray(weights, dtype=float)
     ent = None if entry is None else np.asarray(entry, dtype=float)
-    tj, inv = np.unique(time[event], return_inverse=True)
-    dj = np.bincount(inv.reshape(-1), weights=w[event], minlength=tj.shape[0])
+    inv, tj = sorted_codes(time[event])
+    dj = np.bincount(inv, weights=w[event], minlength=tj.shape[0])
     curve = KMCurve(
         time=tj, n_at_risk=np.zeros(0), n_events=dj, surv=np.zeros(0), var_log=np.zeros(0),
         censor_times=np.unique(time[~event]), durations=time, entries=ent, weights=w,
         n=int(time.shape[0]), tmax=float(time.max()),
     )
-    nj = curve.at_risk(tj)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(nj > 0, 1.0 - dj / nj, 1.0)
-        surv = np.cumprod(frac)
-        inc = np.where(nj > dj, dj / (nj * (nj - dj)), np.inf)
-    var_log = np.cumsum(inc)
-    if robust:
-        var_log = _ij_var_log(tj, nj, dj, time, event, w,
-                              np.full_like(time, -np.inf) if ent is None else ent)
-    out = replace(curve, n_at_risk=nj, surv=surv, var_log=var_log)
-    object.__setattr__(out, "_ex", curve._exit_totals)  # keep the cached totals
+    return _product_limit(curve, robust, event)
+
+
+def _grouped_curves(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None,
+                    codes: np.ndarray, n_groups: int) -> list[KMCurve | None]:
+    """Greenwood curves of every group from one pass of counts (no delayed entry).
+
+    The times are coded once against the sorted distinct times of all rows; per group the
+    weight totals by time (every row, and event rows) come from one ``bincount`` each, in
+    row order, so the sums equal those of :func:`km_curve` run group by group. ``None``
+    for a group without events.
+    """
+    tcode, grid = sorted_codes(time)
+    u = grid.shape[0]
+    key = tcode if n_groups == 1 else codes * u + tcode
+    size = n_groups * u
+    rows = np.bincount(key, minlength=size).reshape(n_groups, u)
+    ev_rows = np.bincount(key, weights=event, minlength=size).reshape(n_groups, u)
+    if weights is None:
+        w_all, w_ev = rows.astype(float), ev_rows
+    else:
+        w_all = np.bincount(key, weights=weights, minlength=size).reshape(n_groups, u)
+        w_ev = np.bincount(key, weights=weights * event,
+                           minlength=size).reshape(n_groups, u)
+    out: list[KMCurve | None] = []
+    for g in range(n_groups):
+        has_ev = ev_rows[g] > 0
+        if not has_ev.any():
+            out.append(None)
+            continue
+        m = slice(None) if n_groups == 1 else codes == g
+        durations = time[m]
+        w = (np.broadcast_to(1.0, durations.shape) if weights is None  # read-only ones
+             else weights[m])
+        present = rows[g] > 0
+        cnt = w_all[g][present]
+        curve = KMCurve(
+            time=grid[has_ev], n_at_risk=np.zeros(0), n_events=w_ev[g][has_ev],
+            surv=np.zeros(0), var_log=np.zeros(0),
+            censor_times=grid[rows[g] - ev_rows[g] > 0], durations=durations, entries=None,
+            weights=w, n=int(durations.shape[0]), tmax=float(grid[present][-1]),
+        )
+        object.__setattr__(curve, "_ex", (grid[present], np.concatenate(
+            [np.cumsum(cnt[::-1])[::-1], [0.0]])))
+        out.append(_product_limit(curve, False))
     return out
 
 
@@ -243,24 +297,34 @@ def kaplan_meier(
     check_choice("conf_type", conf_type, CONF_TYPES)
     sd = prepare_survival(data, duration=duration, event=event, group=group, weights=weights,
                           entry=entry)
-    robust = bool(np.any(sd.weights != np.round(sd.weights)))
+    robust = weights is not None and bool(np.any(sd.weights != np.round(sd.weights)))
     if group is None:
         codes = np.zeros(sd.n, dtype=np.int64)
         levels: tuple[Any, ...] = ("all",)
     else:
         codes, levels = sd.group, sd.group_levels
+    fast = sd.entry is None and not robust
+    if fast:
+        found = _grouped_curves(sd.time, sd.event, None if weights is None else sd.weights,
+                                codes, len(levels))
     curves = {}
     for k, lev in enumerate(levels):
-        m = codes == k
-        if not sd.event[m].any():
+        if fast:
+            c = found[k]
+        else:
+            m = slice(None) if len(levels) == 1 else codes == k
+            ev_k = sd.event[m]
+            c = None if not ev_k.any() else km_curve(
+                sd.time[m], ev_k, None if weights is None else sd.weights[m],
+                None if sd.entry is None else sd.entry[m], robust=robust)
+        if c is None:
             raise SpecificationError(
                 f"Group {lev!r} of {group!r} has no events, so its curve is flat at 1; "
                 "drop the group or check the event column."
             ) if group is not None else SpecificationError(
                 f"Column {event!r} has no events (all rows censored): there is no curve."
             )
-        curves[lev] = km_curve(sd.time[m], sd.event[m], sd.weights[m],
-                               None if sd.entry is None else sd.entry[m], robust=robust)
+        curves[lev] = c
     frames = []
     medians = []
     for lev, c in curves.items():

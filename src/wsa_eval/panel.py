@@ -588,10 +588,15 @@ def _validate(
 def _duplicated_pairs(df: pd.DataFrame, unit: str, time: str) -> pd.Series:
     """``df.duplicated([unit, time], keep=False)``, through one integer key (much faster on
     millions of rows)."""
-    u, _ = pd.factorize(df[unit], sort=False)
+    if _sorted_by(df, unit, time):  # strictly increasing time within each unit
+        return pd.Series(False, index=df.index)
+    u, uu = pd.factorize(df[unit], sort=False)
     t, tu = pd.factorize(df[time], sort=False)
-    key = pd.Series(u.astype(np.int64) * max(len(tu), 1) + t, index=df.index)
-    return key.duplicated(keep=False)
+    key = u.astype(np.int64) * max(len(tu), 1) + t
+    cells = len(uu) * max(len(tu), 1)
+    if cells <= 4 * len(key) + 1024:  # dense unit x period grid: count each cell once
+        return pd.Series(np.bincount(key, minlength=cells)[key] > 1, index=df.index)
+    return pd.Series(key, index=df.index).duplicated(keep=False)
 
 
 def _sorted_by(df: pd.DataFrame, unit: str, time: str) -> bool:

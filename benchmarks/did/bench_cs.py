@@ -3,8 +3,15 @@
 Same simulated staggered panel for every contender (units x 10 periods, cohorts first
 treated in periods 4, 6 and 8 plus never-treated units, dynamic heterogeneous effects),
 never-treated comparison group, no covariates. Each contender runs in its own subprocess
-(peak memory = that process's ru_maxrss, which includes the ~data it loads); wall time is
-the estimation call only (ATT(g,t) plus the simple aggregation), data loading excluded.
+(peak memory = that process's ru_maxrss, which includes the data it loads); wall time is
+the estimation call only (ATT(g,t), the simple and the dynamic aggregation), data loading
+and imports excluded.
+
+pyfixest's saturated event study (``event_study(estimator="saturated")``, Sun & Abraham's
+cohort x event-time interactions, then ``aggregate()``) is a different estimator, but with
+never-treated controls on a balanced panel its post-treatment event-time effects equal the
+Callaway-Sant'Anna dynamic aggregation for e >= 0, which is what is compared for it. Its
+numba functions are compiled on a small panel before the clock starts.
 
     flock /work/bench.lock env PYTHONPATH=src /work/venv-bench/bin/python \
         benchmarks/did/bench_cs.py --units 5000 500000
@@ -30,7 +37,7 @@ import pandas as pd
 
 REPS = 1000
 CONTENDERS = ["wsa_eval", "wsa_eval_boot", "csdid", "csdid_boot", "differences",
-              "differences_boot"]
+              "differences_boot", "pyfixest_es"]
 
 
 def make_data(n_units: int, T: int = 10, seed: int = 0) -> pd.DataFrame:
@@ -46,14 +53,15 @@ def make_data(n_units: int, T: int = 10, seed: int = 0) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------
-def run_wsa(df: pd.DataFrame, boot: bool) -> tuple[np.ndarray, float]:
+def run_wsa(df: pd.DataFrame, boot: bool) -> tuple[np.ndarray, float, np.ndarray]:
     from wsa_eval.did.staggered import callaway_santanna  # imported before timing
 
     res = callaway_santanna(df, outcome="y", unit="id", time="t", first_treated="g",
                             bootstrap=REPS if boot else False, random_state=1, progress=False)
-    res.aggregate("dynamic")
+    dyn = res.aggregate("dynamic").effects
     tab = res.att_gt.sort_values(["cohort", "time"])
-    return tab["estimate"].to_numpy(), res.estimate
+    post = dyn.loc[dyn["event_time"] >= 0].sort_values("event_time")["estimate"]
+    return tab["estimate"].to_numpy(), res.estimate, post.to_numpy()
 
 
 def run_csdid(df: pd.DataFrame, boot: bool) -> tuple[np.ndarray, float]:
@@ -71,7 +79,7 @@ def run_csdid(df: pd.DataFrame, boot: bool) -> tuple[np.ndarray, float]:
         att.aggte(typec="dynamic")
     r = att.results
     order = np.lexsort((np.asarray(r["year"]), np.asarray(r["group"])))
-    return np.asarray(r["att"])[order], simple
+    return np.asarray(r["att"])[order], simple, None
 
 
 def run_differences(df: pd.DataFrame, boot: bool) -> tuple[np.ndarray, float]:
@@ -85,7 +93,27 @@ def run_differences(df: pd.DataFrame, boot: bool) -> tuple[np.ndarray, float]:
     simple = att.aggregate("simple")
     att.aggregate("event")
     est = res.to_pandas().iloc[:, 0].to_numpy()  # ATT column, sorted by cohort then time
-    return np.asarray(est, float), float(np.asarray(simple.iloc[0, 0]))
+    return np.asarray(est, float), float(np.asarray(simple.iloc[0, 0])), None
+
+
+def _pyfixest_es(df: pd.DataFrame) -> pd.DataFrame:
+    import pyfixest as pf
+
+    m = pf.event_study(df, yname="y", idname="id", tname="t", gname="g",
+                       estimator="saturated", cluster="id")
+    return m.aggregate()
+
+
+def warm_pyfixest() -> None:  # compile pyfixest's numba functions before the clock
+    _pyfixest_es(make_data(200, seed=5))
+
+
+def run_pyfixest(df: pd.DataFrame, boot: bool) -> tuple[np.ndarray, float, np.ndarray]:
+    agg = _pyfixest_es(df)
+    e = np.asarray(agg.index, dtype=float)
+    est = np.asarray(agg["Estimate"], dtype=float)
+    post = est[e >= 0][np.argsort(e[e >= 0])]
+    return np.array([]), float("nan"), post
 
 
 def child(name: str, path: str) -> None:
@@ -94,16 +122,29 @@ def child(name: str, path: str) -> None:
         df = pd.DataFrame({k: z[k] for k in ("id", "t", "g", "y")})
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     base = name.replace("_boot", "")
-    fn = {"wsa_eval": run_wsa, "csdid": run_csdid, "differences": run_differences}[base]
+    fn = {"wsa_eval": run_wsa, "csdid": run_csdid, "differences": run_differences,
+          "pyfixest_es": run_pyfixest}[base]
     # import every package (and scipy, statsmodels, ...) before the clock starts
     __import__({"wsa_eval": "wsa_eval.did.staggered", "csdid": "csdid.att_gt",
-                "differences": "differences"}[base])
+                "differences": "differences", "pyfixest_es": "pyfixest"}[base])
+    if base == "pyfixest_es":
+        warm_pyfixest()
     t0 = time.perf_counter()
-    att_gt, simple = fn(df, name.endswith("_boot"))
+    att_gt, simple, post = fn(df, name.endswith("_boot"))
     wall = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"name": name, "wall": wall, "peak_mb": rss, "data_mb": rss0,
-                      "att_gt": list(map(float, att_gt)), "simple": simple}))
+                      "att_gt": list(map(float, att_gt)), "simple": simple,
+                      "dyn_post": None if post is None else list(map(float, post)),
+                      "loadavg": _loadavg()}))
+
+
+def _loadavg() -> str:
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "n/a"
 
 
 def main() -> None:
@@ -124,7 +165,7 @@ def main() -> None:
             path = str(Path(tmp) / "panel.npz")
             np.savez(path, **{k: df[k].to_numpy() for k in df.columns})
             print(f"\n=== {n:,} units x 10 periods ({len(df):,} rows); "
-                  f"bootstrap draws: {REPS} ===")
+                  f"bootstrap draws: {REPS}; load average {_loadavg()} ===")
             out = {}
             for name in names:
                 try:
@@ -142,14 +183,19 @@ def main() -> None:
             ref = out.get("wsa_eval") or out.get("wsa_eval_boot")
             for name, r in out.items():
                 agree = ""
-                if ref is not None and len(r["att_gt"]) == len(ref["att_gt"]):
+                if ref is not None and r["att_gt"] and len(r["att_gt"]) == len(ref["att_gt"]):
                     diff = np.max(np.abs(np.subtract(r["att_gt"], ref["att_gt"])))
                     agree = f"max|dATT(g,t)|={diff:.1e} simple={r['simple']:.5f}"
+                elif (ref is not None and r.get("dyn_post") and not r["att_gt"]
+                      and len(r["dyn_post"]) == len(ref["dyn_post"])):
+                    diff = np.max(np.abs(np.subtract(r["dyn_post"], ref["dyn_post"])))
+                    agree = (f"max|d event-time effect, e>=0|={diff:.1e} "
+                             f"({len(r['dyn_post'])} event times)")
                 else:
                     agree = f"simple={r['simple']:.5f} ({len(r['att_gt'])} cells)"
                 print(f"{name:18s} {r['wall']:8.2f} s  peak {r['peak_mb']:8.0f} MB "
-                      f"(data loaded: {r['data_mb']:.0f} MB)  {agree}")
-            for mine, peers in (("wsa_eval", ("csdid", "differences")),
+                      f"(data loaded: {r['data_mb']:.0f} MB; load {r['loadavg']})  {agree}")
+            for mine, peers in (("wsa_eval", ("csdid", "differences", "pyfixest_es")),
                                 ("wsa_eval_boot", ("csdid_boot", "differences_boot"))):
                 if mine not in out:
                     continue

@@ -438,7 +438,11 @@ def _validate(
         else:
             checks.ok("gaps in time")
     # no duplicate (unit, period) pairs remain here, so the row count is the period count
-    counts = df.groupby(unit, sort=False)[time].size()
+    groups = _unit_groups(df[unit])
+    if groups is None:
+        counts = df.groupby(unit, sort=False)[time].size()
+    else:
+        counts = pd.Series(np.bincount(groups[0], minlength=len(groups[2])), index=groups[2])
     is_balanced = bool((counts == len(times)).all())
     if not is_balanced:
         short = counts[counts < len(times)]
@@ -479,18 +483,35 @@ def _validate(
                          f"period number (0 or empty for never treated); it is not at (unit, "
                          f"period) {_pairs(df.loc[bad], unit, time)}.")
             _finish(checks, raise_on_error)
-        g = g.where(~never_treated_mask(g.to_numpy()), NEVER)
+        never = never_treated_mask(g.to_numpy())
+        if isinstance(g.dtype, np.dtype) and groups is not None:
+            # numpy rather than Series.where / groupby (slow on millions of rows in pandas 2)
+            if never.any():
+                g = pd.Series(np.where(never, NEVER, g.to_numpy(dtype=float)), index=g.index,
+                              name=g.name)
+        else:
+            g = g.where(~never, NEVER)
+            groups = None
         if (g < 0).any():
             checks.error("first_treated", f"Negative first treated period at (unit, period) "
                          f"{_pairs(df.loc[g < 0], unit, time)}.")
         # g has no NaN here (never treated is inf): compare each row with its unit's first
-        first_g = g.groupby(df[unit], sort=False).transform("first")
-        varying = list(pd.unique(df[unit].to_numpy()[(g != first_g).to_numpy()]))
+        if groups is None:
+            first_g = g.groupby(df[unit], sort=False).transform("first")
+            differs = (g != first_g).to_numpy()
+        else:
+            codes, first_pos, uniq = groups
+            first_vals = g.to_numpy()[first_pos]
+            differs = g.to_numpy() != first_vals[codes]
+        varying = list(pd.unique(df[unit].to_numpy()[differs]))
         if varying:
             checks.error("first_treated constant", f"The first treated period must be the same in "
                          f"every row of a unit; it varies for unit(s) {format_examples(varying)}.")
             _finish(checks, raise_on_error)
-        cohorts = g.groupby(df[unit], sort=False).first()
+        if groups is None:
+            cohorts = g.groupby(df[unit], sort=False).first()
+        else:
+            cohorts = pd.Series(first_vals, index=uniq, name=g.name)
     elif treated is not None:
         d = pd.to_numeric(df[treated], errors="coerce")
         okd = d.isin([0, 1])
@@ -565,7 +586,7 @@ def _validate(
 
     if not _sorted_by(df, unit, time):
         df = df.sort_values([unit, time], kind="stable")
-    df = df.reset_index(drop=True)
+    df.index = pd.RangeIndex(len(df))  # df is this function's own copy: no data copy needed
     dropped_df = (pd.concat(dropped, ignore_index=True) if dropped
                   else pd.DataFrame(columns=[*df.columns, "reason"]))
     units = np.asarray(pd.unique(df[unit]))
@@ -585,13 +606,34 @@ def _validate(
     )
 
 
+def _unit_groups(col: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | None:
+    """Group codes of a unit column in order of first appearance, each unit's first row and
+    the units as an index (what ``groupby(unit, sort=False)`` uses), with one hashing pass;
+    None for a categorical column (left to pandas, which also lists unused categories)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return None
+    codes, uniq = pd.factorize(col, sort=False)
+    if len(codes) == 0 or codes.min() < 0:
+        return None
+    # codes number units by first appearance, so a unit's first row is where the running
+    # maximum of the codes goes up
+    top = np.maximum.accumulate(codes)
+    first_pos = np.flatnonzero(np.r_[True, top[1:] > top[:-1]])
+    return codes, first_pos, pd.Index(uniq, name=col.name)
+
+
 def _duplicated_pairs(df: pd.DataFrame, unit: str, time: str) -> pd.Series:
     """``df.duplicated([unit, time], keep=False)``, through one integer key (much faster on
     millions of rows)."""
-    u, _ = pd.factorize(df[unit], sort=False)
+    if _sorted_by(df, unit, time):  # strictly increasing time within each unit
+        return pd.Series(False, index=df.index)
+    u, uu = pd.factorize(df[unit], sort=False)
     t, tu = pd.factorize(df[time], sort=False)
-    key = pd.Series(u.astype(np.int64) * max(len(tu), 1) + t, index=df.index)
-    return key.duplicated(keep=False)
+    key = u.astype(np.int64) * max(len(tu), 1) + t
+    cells = len(uu) * max(len(tu), 1)
+    if cells <= 4 * len(key) + 1024:  # dense unit x period grid: count each cell once
+        return pd.Series(np.bincount(key, minlength=cells)[key] > 1, index=df.index)
+    return pd.Series(key, index=df.index).duplicated(keep=False)
 
 
 def _sorted_by(df: pd.DataFrame, unit: str, time: str) -> bool:

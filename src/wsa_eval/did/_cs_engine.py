@@ -101,20 +101,32 @@ def estimate_panel(a: PanelArrays, plan: list[CellPlan], control_group: str, met
     basis = _basis(n, len(plan), a.g, a.w, a.glist, pg)
     att = np.zeros(len(plan))
     treat_w = [a.w * (a.g == gg) for gg in a.glist]
+    treat_s = [tw.sum() for tw in treat_w]
     notes: list[str] = []
+    # the weighted comparison indicator and its sum, computed once per comparison group
+    # (one group for never-treated comparisons); buffers reused across cells
+    cont_cache: dict[object, tuple[np.ndarray, np.ndarray, float]] = {}
+    dy_buf, work = np.empty(n), np.empty(n)
     for k, c in enumerate(plan):
         if c.reference:
             continue
-        cont = _controls(a.g, never, c, a.times, control_group, anticipation)
-        if not (a.w * cont).sum() > 0:
+        key = None if control_group == "never_treated" else (max(c.ti, c.bi), c.g)
+        if key not in cont_cache:
+            cont = _controls(a.g, never, c, a.times, control_group, anticipation)
+            cont_w = a.w * cont
+            cont_cache = {key: (cont, cont_w, cont_w.sum())}  # keep only the latest
+        cont, cont_w, s0 = cont_cache[key]
+        if not s0 > 0:
             raise EstimationError(
                 f"Cohort {_fmt(c.g)} has no comparison units in period "
                 f"{_fmt(a.times[c.ti])} (base period {_fmt(a.times[c.bi])}): every other "
                 "unit is already treated. Use control_group='never_treated' with "
                 "never-treated units, or drop the periods after the last cohort starts.")
-        dy = a.y[c.ti] - a.y[c.bi]
+        dy = np.subtract(a.y[c.ti], a.y[c.bi], out=dy_buf)
         if a.x is None:
-            att[k], basis[:, k] = unconditional_did_if(dy, treat_w[c.gidx], a.w * cont, n)
+            att[k], _ = unconditional_did_if(dy, treat_w[c.gidx], cont_w, n,
+                                             s1=treat_s[c.gidx], s0=s0, out=basis[:, k],
+                                             work=work)
             continue
         sub = (a.g == c.g) | cont
         n1 = int(sub.sum())

@@ -395,21 +395,31 @@ def callaway_santanna(
     if len(glist) == 0:
         raise EstimationError("No treated cohort is left to estimate.")
 
-    codes, uniq = pd.factorize(df[unit], sort=False)
-    n = len(uniq)
-    g_row = cohorts.reindex(uniq).to_numpy(dtype=float)[codes]
-    w_row = (np.ones(len(df)) if weights is None
-             else df[weights].to_numpy(dtype=float))
+    if panel:
+        # validate_panel returns a balanced panel sorted by unit, then time: unit i's rows
+        # are i*T .. i*T+T-1, in the order of report.units (as pd.factorize would number them)
+        uniq = pd.Index(report.units)
+        n = len(uniq)
+        codes = np.repeat(np.arange(n, dtype=np.intp), len(times))
+    else:
+        codes, uniq = pd.factorize(df[unit], sort=False)
+        n = len(uniq)
+    g_unit = cohorts.reindex(uniq).to_numpy(dtype=float)
     cl_codes, cl_name = None, None
     if cluster is not None:
         cl_codes, cl_name = _unit_constant_codes(df[cluster], codes, n, cluster), cluster
-    _check_unit_constant(w_row, codes, n, "weights", weights)
-    w_unit = np.bincount(codes, weights=w_row, minlength=n) / np.bincount(codes, minlength=n)
-    if not w_unit.sum() > 0:
-        raise SpecificationError(f"The weights column {weights!r} is zero for every unit.")
-    scale = w_unit.mean()
-    w_unit, w_row = w_unit / scale, w_row / scale
-    g_unit = cohorts.reindex(uniq).to_numpy(dtype=float)
+    if weights is None:  # every weight is one (what the general branch would give exactly)
+        w_unit = np.ones(n)
+        w_row = np.ones(len(df)) if not panel else None
+    else:
+        w_row = df[weights].to_numpy(dtype=float)
+        _check_unit_constant(w_row, codes, n, "weights", weights)
+        w_unit = np.bincount(codes, weights=w_row, minlength=n) / np.bincount(codes,
+                                                                             minlength=n)
+        if not w_unit.sum() > 0:
+            raise SpecificationError(f"The weights column {weights!r} is zero for every unit.")
+        scale = w_unit.mean()
+        w_unit, w_row = w_unit / scale, w_row / scale
     plan = plan_cells(glist, times, base_period, anticipation)
     xr = df[covs].to_numpy(dtype=float) if covs else None
     if panel:
@@ -421,6 +431,7 @@ def callaway_santanna(
         att, basis, _ = estimate_panel(arrays, plan, control_group, method, anticipation)
     else:
         tidx = np.searchsorted(times, df[time].to_numpy(dtype=float))
+        g_row = g_unit[codes]
         arrays_rc = RCArrays(y=df[outcome].to_numpy(dtype=float), tidx=tidx, uid=codes,
                              g=g_row, w=w_row, x=xr, n_units=n, g_unit=g_unit, w_unit=w_unit,
                              times=times, glist=glist)

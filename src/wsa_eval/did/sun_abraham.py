@@ -159,8 +159,13 @@ def sun_abraham(
     X = Xd if p.X is None else np.column_stack([Xd, p.X])
     names = cell_names + list(p.covariates)
     w = None if p.w is None else p.w[keep]
-    fit = D.fit_twoway(p.y[keep], X[keep], p.unit_codes[keep], p.time_codes[keep],
-                       p.cluster_codes[keep], w, names)
+    fit = None
+    if w is None:  # balanced and unweighted: exact two-way demeaning, no iterative solver
+        fit = _fit_balanced(p.y[keep], X[keep], p.unit_codes[keep], p.time_codes[keep],
+                            p.cluster_codes[keep])
+    if fit is None:
+        fit = D.fit_twoway(p.y[keep], X[keep], p.unit_codes[keep], p.time_codes[keep],
+                           p.cluster_codes[keep], w, names)
     nc = len(cells)
     delta, Vd = fit.params[:nc], fit.vcov[:nc, :nc]
     cells = iw_weights(cells)
@@ -223,6 +228,71 @@ def sun_abraham(
         reference=int(reference), cohort_effects=ce, n_obs=fit.n_obs, n_units=len(p.units),
         n_treated=int(len(np.unique(p.unit_codes[trt]))), **h,
     )
+
+
+def _fit_balanced(y: np.ndarray, X: np.ndarray, unit_codes: np.ndarray,
+                  time_codes: np.ndarray, cluster_codes: np.ndarray) -> D.TwoWayFit | None:
+    """The regression of :func:`wsa_eval.did._design.fit_twoway` for a balanced, unweighted
+    panel (None otherwise), without linearmodels (internal).
+
+    With every unit observed once in every period the within transformation is exact:
+    ``x_it - mean_i(x) - mean_t(x) + mean(x)``. OLS on the demeaned data gives the same
+    coefficients, and the cluster sandwich ``(X'X)^-1 (sum_c s_c s_c') (X'X)^-1`` with
+    ``s_c`` the summed scores of cluster ``c`` times fixest's CR1 factor the same covariance,
+    as ``PanelOLS`` (fast two-way path, ``debiased=False``) does. Products are formed with
+    ``einsum``, not multi-threaded BLAS, which is slow on a busy shared machine.
+    """
+    _, u = np.unique(unit_codes, return_inverse=True)
+    _, t = np.unique(time_codes, return_inverse=True)
+    nu, nt = int(u.max()) + 1, int(t.max()) + 1
+    n, k = X.shape
+    if n != nu * nt or nt < 2 or nu < 2:
+        return None
+    pos = u * nt + t
+    if np.bincount(pos, minlength=n).max() != 1:
+        return None
+    order = np.argsort(pos, kind="stable")  # rows as a units x periods grid
+    Z = np.column_stack([y, X])[order].reshape(nu, nt, k + 1)
+    Zd = (Z - Z.mean(axis=1, keepdims=True) - Z.mean(axis=0, keepdims=True)
+          + Z.mean(axis=(0, 1), keepdims=True)).reshape(n, k + 1)
+    yd, Xd = Zd[:, 0], Zd[:, 1:]
+    scale = np.sqrt(np.einsum("ij,ij->j", X, X))
+    norm_d = np.sqrt(np.einsum("ij,ij->j", Xd, Xd))
+    if np.any(norm_d <= 1e-8 * np.maximum(scale, 1e-300)):
+        raise EstimationError(
+            "A regressor is fully explained by the unit and period fixed effects, so its "
+            "effect cannot be estimated. Check the leads/lags and the control group.")
+    xtx = np.einsum("ij,ik->jk", Xd, Xd)
+    if np.linalg.matrix_rank(xtx / np.outer(norm_d, norm_d)) < k:
+        raise EstimationError(
+            "The regressors are collinear once unit and period fixed effects are removed "
+            "(for an event study without never-treated units, bin the end points or use "
+            "fewer leads and lags).")
+    b = np.linalg.solve(xtx, np.einsum("ij,i->j", Xd, yd))
+    eps = yd - np.einsum("ij,j->i", Xd, b)
+    cl = cluster_codes[order]
+    _, cl = np.unique(cl, return_inverse=True)
+    G = int(cl.max()) + 1
+    if G < 2:
+        return None  # let fit_twoway report it
+    xe = Xd * eps[:, None]
+    scores = np.column_stack([np.bincount(cl, weights=xe[:, j], minlength=G)
+                              for j in range(k)])
+    bread = np.linalg.inv(xtx)
+    V0 = bread @ np.einsum("gj,gk->jk", scores, scores) @ bread
+    V0 = (V0 + V0.T) / 2
+    # fixest's CR1 factor, as fit_twoway applies it
+    k_fe = 0
+    unit_nested = D.nested(unit_codes, cluster_codes)
+    time_nested = D.nested(time_codes, cluster_codes)
+    k_fe += 0 if unit_nested else nu
+    k_fe += 0 if time_nested else nt
+    k_fe -= 1 if not (unit_nested or time_nested) else 0
+    K = k + k_fe
+    factor = (G / (G - 1)) * ((n - 1) / (n - K)) if G > 1 and n > K else np.nan
+    resid = y - np.einsum("ij,j->i", X, b)
+    return D.TwoWayFit(params=b, vcov=V0 * factor, resid=resid, n_obs=n, n_clusters=G,
+                       df_resid=n - nu - nt + 1 - k)
 
 
 def _share_var(cells: pd.DataFrame, mask: np.ndarray) -> float:

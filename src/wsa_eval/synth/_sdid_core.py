@@ -348,7 +348,6 @@ def fit_cohort_batch(
             synthetic_path=np.concatenate([f.synthetic_path for f in parts]),
             iters=(max(f.iters[0] for f in parts), max(f.iters[1] for f in parts)),
             offset=np.concatenate([f.offset for f in parts]))
-    T = Y.shape[1]
     n0r = Cm.sum(axis=1)
     omega = (Cm / n0r[:, None] if omega_init is None
              else np.array(np.broadcast_to(omega_init, (R, n0)), dtype=float, order="C") * Cm)

@@ -238,6 +238,27 @@ def _p_of(v: np.ndarray) -> np.ndarray:
     return np.arctanh(np.clip(th / _B, -0.995, 0.995))
 
 
+# the hot loops call these C reductions directly (the ndarray methods and np.* functions go
+# through Python wrappers first; the results are identical)
+_max, _min, _sum = np.maximum.reduce, np.minimum.reduce, np.add.reduce
+_ONES: dict[tuple[int, ...], np.ndarray] = {}
+
+
+def _ones(shape: tuple[int, ...]) -> np.ndarray:
+    t = _ONES.get(shape)
+    if t is None:
+        t = _ONES[shape] = np.ones(shape)
+    return t.copy()
+
+
+def _ones1(n: int) -> np.ndarray:
+    return _ones((n,))
+
+
+def _ones2(n: int) -> np.ndarray:
+    return _ones((n, n))
+
+
 class _Inner:
     """Fast repeated inner solves for one (X1, X0): KKT on the previous support first."""
 
@@ -252,7 +273,7 @@ class _Inner:
         self.vX1 = None
 
     def scale(self, v: np.ndarray) -> float:
-        return float((v @ self._sq).max())
+        return float(_max(v @ self._sq))
 
     def solve(self, v: np.ndarray) -> np.ndarray:
         """Primal active set from the previous solution (feasible for any V).
@@ -281,10 +302,10 @@ class _Inner:
                 k = Sa.size
                 GS = X0T @ (X0[:, Sa] * vcol)  # J x k
                 if k > 1:
-                    K = np.ones((k + 1, k + 1))
+                    K = _ones2(k + 1)
                     K[:k, :k] = GS[Sa]
                     K[k, k] = 0.0
-                    rhs = np.ones(k + 1)
+                    rhs = _ones1(k + 1)
                     rhs[:k] = c[Sa]
                     _, _, sol, info = _dgesv(K, rhs)
                     if info != 0 or not sol @ sol < math.inf:  # singular, or inf / NaN
@@ -292,7 +313,7 @@ class _Inner:
                 else:
                     sol = np.array([1.0, c[Sa[0]] - GS[Sa[0], 0]])
                 z = sol[:k]
-                if z.min() > 0:
+                if _min(z) > 0:
                     w[:] = 0.0
                     w[Sa] = z
                     break
@@ -356,15 +377,15 @@ def _nelder_mead(f: Any, sim: np.ndarray, maxiter: int, xatol: float,
     for k in range(N + 1):
         fsim[k] = f(sim[k])
     nfev = N + 1
-    ind = np.argsort(fsim)
-    sim = np.take(sim, ind, 0)
-    fsim = np.take(fsim, ind, 0)
+    ind = fsim.argsort()
+    sim = sim.take(ind, 0)
+    fsim = fsim.take(ind, 0)
     iterations = 1
     while iterations < maxiter:
         # scipy tests the simplex size first; the loss spread (cheaper, and usually the
         # test that fails) first gives the same decision
-        if (np.max(np.abs(fsim[0] - fsim[1:])) <= fatol
-                and np.max(np.ravel(np.abs(sim[1:] - sim[0]))) <= xatol):
+        if (_max(np.abs(fsim[0] - fsim[1:])) <= fatol
+                and _max(np.ravel(np.abs(sim[1:] - sim[0]))) <= xatol):
             break
         xbar = np.add.reduce(sim[:-1], 0) / N
         xr = (1 + rho) * xbar - rho * sim[-1]
@@ -409,10 +430,10 @@ def _nelder_mead(f: Any, sim: np.ndarray, maxiter: int, xatol: float,
                     fsim[j] = f(sim[j])
                     nfev += 1
         iterations += 1
-        ind = np.argsort(fsim)
-        sim = np.take(sim, ind, 0)
-        fsim = np.take(fsim, ind, 0)
-    return _NMResult(sim[0], float(np.min(fsim)), nfev)
+        ind = fsim.argsort()
+        sim = sim.take(ind, 0)
+        fsim = fsim.take(ind, 0)
+    return _NMResult(sim[0], float(_min(fsim)), nfev)
 
 
 def _regression_v(X: np.ndarray, ybar: np.ndarray) -> np.ndarray:
@@ -447,8 +468,8 @@ def nested_v(X1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray, *,
 
     def loss(p: np.ndarray) -> float:
         th = _B * np.tanh(p)  # v = _v_of(p), inlined (same operations)
-        v = np.exp(th - th.max())
-        v = v / v.sum()
+        v = np.exp(th - _max(th))
+        v = v / _sum(v)
         w = inner.solve(v)
         e = z1 - Z0 @ w
         f = float(e @ e) / T0

@@ -196,17 +196,19 @@ def main() -> None:
     ap.add_argument("--child", nargs=2)
     ap.add_argument("--cases", nargs="*",
                     default=["prop99_fit", "prop99_placebo", "sim500_fit", "sim500_placebo"])
+    ap.add_argument("--tools", nargs="*", default=["wsa_eval", "pysyncon"],
+                    help="contenders to run (e.g. only wsa_eval when a peer's figures for an "
+                         "unchanged case are already known)")
     a = ap.parse_args()
     if a.child:
         _child(*a.child)
         return
+    tools = list(a.tools)
     try:
         import pysyncon  # noqa: F401
-
-        tools = ["wsa_eval", "pysyncon"]
     except ImportError:
         print("pysyncon not importable: running wsa_eval only")
-        tools = ["wsa_eval"]
+        tools = [t for t in tools if t != "pysyncon"]
     print(f"{time.strftime('%Y-%m-%d %H:%M')}  cpus={os.cpu_count()}  cap={a.cap:.0f}s")
     for case in a.cases:
         res = {t: run(t, case, a.cap) for t in tools}

@@ -235,25 +235,37 @@ def _fit(method: str, df, outcome, unit, time, treated, start, se, reps, alpha, 
                   se=se, reps=reps, alpha=alpha, random_state=rng, progress=progress)
 
 
+def _gap_numbers(estimate: float, g: np.ndarray, post: np.ndarray) -> tuple[float, float, float]:
+    """Estimate, pre-period RMSPE of the gap path ``g`` and post/pre RMSPE ratio."""
+    pre_rmspe = float(np.sqrt(np.mean(g[~post] ** 2))) if (~post).any() else math.nan
+    post_rmspe = float(np.sqrt(np.mean(g[post] ** 2)))
+    ratio = post_rmspe / pre_rmspe if pre_rmspe > 0 else math.inf
+    return float(estimate), pre_rmspe, ratio
+
+
 def _gap_stats(res) -> tuple[float, float, float, pd.Series]:
     """Estimate, pre-period RMSPE of the gap, post/pre RMSPE ratio, and the gap path."""
     eff = res.to_frame()
     gaps = pd.Series(eff["estimate"].to_numpy(float), index=eff["time"].to_numpy())
     post = eff["post"].to_numpy(bool)
-    g = gaps.to_numpy()
-    pre_rmspe = float(np.sqrt(np.mean(g[~post] ** 2))) if (~post).any() else math.nan
-    post_rmspe = float(np.sqrt(np.mean(g[post] ** 2)))
-    ratio = post_rmspe / pre_rmspe if pre_rmspe > 0 else math.inf
-    return float(res.estimate), pre_rmspe, ratio, gaps
+    est, pre_rmspe, ratio = _gap_numbers(res.estimate, gaps.to_numpy(), post)
+    return est, pre_rmspe, ratio, gaps
 
 
-def _permutation(method, df, outcome, unit, time, treated, start, donors, theta, ratio,
-                 progress):
-    """Placebo-in-space: each donor in turn treated, the real treated area left out.
+def _p_values(ests, ratios, theta, ratio):
+    ests, ratios = np.asarray(ests), np.asarray(ratios)
+    n_ge = int(np.sum(np.abs(ests) >= abs(theta) * (1 - 1e-12)))
+    p = (1 + n_ge) / (len(ests) + 1)
+    p_ratio = (1 + int(np.sum(ratios >= ratio * (1 - 1e-12)))) / (len(ests) + 1)
+    return p, 1 + n_ge, p_ratio
 
-    Two statistics, each giving an exact p-value ``(1 + #{placebos at least as extreme}) /
-    (J + 1)``: the absolute mean post-period effect, and the post/pre RMSPE ratio of
-    Abadie, Diamond & Hainmueller (2010), which discounts placebos with poor pre-period fit.
+
+def _permutation_reference(method, df, outcome, unit, time, treated, start, donors, theta,
+                           ratio, progress):
+    """:func:`_permutation` the straightforward way: one full estimator call per donor.
+
+    Kept as the reference the fast path is tested against (tests/test_claims_perf_equiv.py)
+    and as the fallback that raises the estimator's own error when a placebo cannot be fitted.
     """
     rest = df[df[unit] != treated]
     ests, ratios, gaps = [], [], {}
@@ -263,11 +275,44 @@ def _permutation(method, df, outcome, unit, time, treated, start, donors, theta,
         ests.append(est)
         ratios.append(rat)
         gaps[d] = g
-    ests, ratios = np.asarray(ests), np.asarray(ratios)
-    n_ge = int(np.sum(np.abs(ests) >= abs(theta) * (1 - 1e-12)))
-    p = (1 + n_ge) / (len(ests) + 1)
-    p_ratio = (1 + int(np.sum(ratios >= ratio * (1 - 1e-12)))) / (len(ests) + 1)
-    return p, 1 + n_ge, p_ratio, pd.DataFrame(gaps)
+    p, rank, p_ratio = _p_values(ests, ratios, theta, ratio)
+    return p, rank, p_ratio, pd.DataFrame(gaps)
+
+
+def _permutation(method, df, outcome, unit, time, treated, start, donors, theta, ratio,
+                 progress):
+    """Placebo-in-space: each donor in turn treated, the real treated area left out.
+
+    Two statistics, each giving an exact p-value ``(1 + #{placebos at least as extreme}) /
+    (J + 1)``: the absolute mean post-period effect, and the post/pre RMSPE ratio of
+    Abadie, Diamond & Hainmueller (2010), which discounts placebos with poor pre-period fit.
+
+    The placebo fits are those of :func:`_permutation_reference` (one estimator call per
+    donor), number for number, but solved together by
+    :func:`wsa_eval.synth.sdid.placebo_fits` on one outcome matrix.
+    """
+    from .synth.sdid import placebo_fits
+
+    rest = df[df[unit] != treated]
+    Yw = rest.pivot(index=unit, columns=time, values=outcome)
+    rows = Yw.index.get_indexer(list(donors))
+    times = Yw.columns.to_numpy()
+    fast = None
+    if len(donors) and (rows >= 0).all() and len(Yw) == len(donors):
+        fast = placebo_fits(method, Yw.to_numpy(dtype=float), times, start, rows)
+    if fast is None:
+        return _permutation_reference(method, df, outcome, unit, time, treated, start, donors,
+                                      theta, ratio, progress)
+    est, G = fast
+    post = times >= start
+    ests, ratios, gaps = [], [], {}
+    for d, e, g in zip(donors, est, G):
+        e2, _, rat = _gap_numbers(e, g, post)
+        ests.append(e2)
+        ratios.append(rat)
+        gaps[d] = pd.Series(g, index=times)
+    p, rank, p_ratio = _p_values(ests, ratios, theta, ratio)
+    return p, rank, p_ratio, pd.DataFrame(gaps)
 
 
 def check_claim(

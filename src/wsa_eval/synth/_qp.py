@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 from scipy.linalg.lapack import dgesv as _dgesv
-from scipy.optimize import minimize
 
 __all__ = ["SimplexLSResult", "simplex_ls", "kkt_solve", "solve_weights", "nested_v",
            "outcome_only_bound"]
@@ -239,6 +238,27 @@ def _p_of(v: np.ndarray) -> np.ndarray:
     return np.arctanh(np.clip(th / _B, -0.995, 0.995))
 
 
+# the hot loops call these C reductions directly (the ndarray methods and np.* functions go
+# through Python wrappers first; the results are identical)
+_max, _min, _sum = np.maximum.reduce, np.minimum.reduce, np.add.reduce
+_ONES: dict[tuple[int, ...], np.ndarray] = {}
+
+
+def _ones(shape: tuple[int, ...]) -> np.ndarray:
+    t = _ONES.get(shape)
+    if t is None:
+        t = _ONES[shape] = np.ones(shape)
+    return t.copy()
+
+
+def _ones1(n: int) -> np.ndarray:
+    return _ones((n,))
+
+
+def _ones2(n: int) -> np.ndarray:
+    return _ones((n, n))
+
+
 class _Inner:
     """Fast repeated inner solves for one (X1, X0): KKT on the previous support first."""
 
@@ -253,10 +273,15 @@ class _Inner:
         self.vX1 = None
 
     def scale(self, v: np.ndarray) -> float:
-        return float((v @ self._sq).max())
+        return float(_max(v @ self._sq))
 
     def solve(self, v: np.ndarray) -> np.ndarray:
-        """Primal active set from the previous solution (feasible for any V)."""
+        """Primal active set from the previous solution (feasible for any V).
+
+        Called thousands of times per nested-V search, so it is written for few numpy
+        calls: on the support ``S`` only the J x k block ``X0' V X0[:, S]`` is formed, and
+        the bordered KKT system ``[G_SS 1; 1' 0]`` is solved by LAPACK ``dgesv`` directly.
+        """
         self.evals += 1
         X0, X0T = self.X0, self.X0T
         J = X0.shape[1]
@@ -269,22 +294,30 @@ class _Inner:
             self.w, self.S = w, np.flatnonzero(w > 0)
             return w
         w = self.w.copy()
-        S = list(self.S)
+        Sa = self.S
+        vcol = v[:, None]
         for _ in range(4 * J + 20):
             # optimum on S, stepping back to the boundary when a weight would turn negative
-            for _ in range(len(S) + 1):
-                Sa = np.array(S)
-                GS = X0T @ (X0.take(Sa, 1) * v[:, None])  # J x k
-                sol = kkt_solve(GS.take(Sa, 0), c.take(Sa)) if len(S) > 1 else \
-                    np.array([1.0, c[S[0]] - GS[S[0], 0]])
-                if sol is None:
-                    return self._fallback(v, c)
-                z = sol[:-1]
-                if (z > 0).all():
+            for _ in range(Sa.size + 1):
+                k = Sa.size
+                GS = X0T @ (X0[:, Sa] * vcol)  # J x k
+                if k > 1:
+                    K = _ones2(k + 1)
+                    K[:k, :k] = GS[Sa]
+                    K[k, k] = 0.0
+                    rhs = _ones1(k + 1)
+                    rhs[:k] = c[Sa]
+                    _, _, sol, info = _dgesv(K, rhs)
+                    if info != 0 or not sol @ sol < math.inf:  # singular, or inf / NaN
+                        return self._fallback(v, c)
+                else:
+                    sol = np.array([1.0, c[Sa[0]] - GS[Sa[0], 0]])
+                z = sol[:k]
+                if _min(z) > 0:
                     w[:] = 0.0
                     w[Sa] = z
                     break
-                wf = w.take(Sa)
+                wf = w[Sa]
                 neg = z <= 0
                 with np.errstate(divide="ignore", invalid="ignore"):
                     steps = np.where(neg, wf / (wf - z), np.inf)
@@ -295,18 +328,19 @@ class _Inner:
                 wf[wf < 1e-15] = 0.0
                 w[:] = 0.0
                 w[Sa] = wf
-                S = [j for j, x in zip(S, wf) if x > 0]
-                if not S:
+                Sa = Sa[wf > 0]
+                if not Sa.size:
                     return self._fallback(v, c)
             else:
                 return self._fallback(v, c)
-            red = GS @ z - c + sol[-1]
+            red = GS @ z - c
+            red += sol[k]
             red[Sa] = np.inf
             j = int(red.argmin())
             if red[j] >= 0 or red[j] >= -1e-10 * self.scale(v):
                 self.w, self.S = w, Sa
                 return w
-            S.append(j)
+            Sa = np.append(Sa, j)
         return self._fallback(v, c)
 
     def _fallback(self, v: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -314,6 +348,92 @@ class _Inner:
         w = simplex_ls(G=G, c=c).w
         self.w, self.S = w, np.flatnonzero(w > 0)
         return w
+
+
+class _NMResult:
+    __slots__ = ("x", "fun", "nfev")
+
+    def __init__(self, x: np.ndarray, fun: float, nfev: int):
+        self.x, self.fun, self.nfev = x, fun, nfev
+
+
+def _nelder_mead(f: Any, sim: np.ndarray, maxiter: int, xatol: float,
+                 fatol: float) -> _NMResult:
+    """Adaptive Nelder-Mead (Gao & Han 2012 parameters) from the simplex ``sim`` (N+1, N).
+
+    The iteration of ``scipy.optimize.minimize(method="Nelder-Mead", adaptive=True)``
+    without bounds -- the same trial points, computed by the same arithmetic, the same
+    stopping rule -- without its per-iteration bookkeeping (result objects, callbacks,
+    argument copies), which costs as much as a synthetic-control inner solve.
+    """
+    sim = np.array(sim, dtype=float)
+    N = sim.shape[1]
+    dim = float(N)
+    rho = 1
+    chi = 1 + 2 / dim
+    psi = 0.75 - 1 / (2 * dim)
+    sigma = 1 - 1 / dim
+    fsim = np.full((N + 1,), np.inf, dtype=float)
+    for k in range(N + 1):
+        fsim[k] = f(sim[k])
+    nfev = N + 1
+    ind = fsim.argsort()
+    sim = sim.take(ind, 0)
+    fsim = fsim.take(ind, 0)
+    iterations = 1
+    while iterations < maxiter:
+        # scipy tests the simplex size first; the loss spread (cheaper, and usually the
+        # test that fails) first gives the same decision
+        if (_max(np.abs(fsim[0] - fsim[1:])) <= fatol
+                and _max(np.ravel(np.abs(sim[1:] - sim[0]))) <= xatol):
+            break
+        xbar = np.add.reduce(sim[:-1], 0) / N
+        xr = (1 + rho) * xbar - rho * sim[-1]
+        fxr = f(xr)
+        nfev += 1
+        doshrink = 0
+        if fxr < fsim[0]:
+            xe = (1 + rho * chi) * xbar - rho * chi * sim[-1]
+            fxe = f(xe)
+            nfev += 1
+            if fxe < fxr:
+                sim[-1] = xe
+                fsim[-1] = fxe
+            else:
+                sim[-1] = xr
+                fsim[-1] = fxr
+        elif fxr < fsim[-2]:
+            sim[-1] = xr
+            fsim[-1] = fxr
+        else:
+            if fxr < fsim[-1]:
+                xc = (1 + psi * rho) * xbar - psi * rho * sim[-1]
+                fxc = f(xc)
+                nfev += 1
+                if fxc <= fxr:
+                    sim[-1] = xc
+                    fsim[-1] = fxc
+                else:
+                    doshrink = 1
+            else:
+                xcc = (1 - psi) * xbar + psi * sim[-1]
+                fxcc = f(xcc)
+                nfev += 1
+                if fxcc < fsim[-1]:
+                    sim[-1] = xcc
+                    fsim[-1] = fxcc
+                else:
+                    doshrink = 1
+            if doshrink:
+                for j in range(1, N + 1):
+                    sim[j] = sim[0] + sigma * (sim[j] - sim[0])
+                    fsim[j] = f(sim[j])
+                    nfev += 1
+        iterations += 1
+        ind = fsim.argsort()
+        sim = sim.take(ind, 0)
+        fsim = fsim.take(ind, 0)
+    return _NMResult(sim[0], float(_min(fsim)), nfev)
 
 
 def _regression_v(X: np.ndarray, ybar: np.ndarray) -> np.ndarray:
@@ -340,14 +460,23 @@ def nested_v(X1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray, *,
     inner = _Inner(X1, X0, penalty)
 
     best: dict[str, Any] = {"loss": math.inf}
+    # no V can fit the outcome better than the best convex combination of donors: once the
+    # search reaches that floor (to 1e-9) further starts cannot improve the fit, so it stops
+    # (typical for placebo units at the edge of the donors, e.g. the highest-smoking state)
+    floor = outcome_only_bound(z1, Z0)[0] if K > 1 else 0.0
+    stop_at = floor * (1 + 1e-9) + 1e-14
 
     def loss(p: np.ndarray) -> float:
-        v = _v_of(p)
+        th = _B * np.tanh(p)  # v = _v_of(p), inlined (same operations)
+        v = np.exp(th - _max(th))
+        v = v / _sum(v)
         w = inner.solve(v)
         e = z1 - Z0 @ w
         f = float(e @ e) / T0
         if f < best["loss"]:
             best.update(loss=f, w=w.copy(), v=v, p=p.copy())
+            if f <= stop_at:
+                raise _AtFloor
         return f
 
     if K == 1:
@@ -375,32 +504,31 @@ def nested_v(X1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray, *,
     report: list[dict[str, Any]] = []
 
     def nm(p: np.ndarray, iters: int, step: float, xtol: float) -> Any:
-        return minimize(loss, p, method="Nelder-Mead",
-                        options={"maxiter": iters, "xatol": xtol, "fatol": 1e-12,
-                                 "initial_simplex": np.vstack([p, p + step * np.eye(K)]),
-                                 "adaptive": True})
+        return _nelder_mead(loss, np.vstack([p, p + step * np.eye(K)]), iters, xtol, 1e-12)
 
-    # successive halving: a short search from every start, longer ones from the best few
-    for name, v0 in starts:
-        res = nm(_p_of(v0), _START_ITER, 0.3, 1e-4)
-        report.append({"start": name, "loss": float(res.fun), "p": res.x,
-                       "evaluations": int(res.nfev)})
-    order = sorted(range(len(report)), key=lambda i: report[i]["loss"])
-    for i in order[:_N_SECOND]:
-        res = nm(report[i]["p"], _SECOND_ITER, 0.15, 1e-5)
-        report[i].update(loss=float(res.fun), p=res.x)
-    order = sorted(range(len(report)), key=lambda i: report[i]["loss"])
-    for i in order[:_N_POLISH]:  # polish the best start(s)
-        res = nm(report[i]["p"], _POLISH_ITER, 0.1, 1e-7)
-        report[i]["polished_loss"] = float(res.fun)
-    # restart from the best point: a converged search gains (almost) nothing
-    before = best["loss"]
-    p = best["p"]
-    minimize(loss, p, method="Nelder-Mead",
-             options={"maxiter": _RESTART_ITER, "xatol": 1e-7, "fatol": 1e-12,
-                      "initial_simplex": np.vstack([p, p + 0.05 * np.eye(K)]),
-                      "adaptive": True})
-    gain = (before - best["loss"]) / max(before, 1e-300)
+    at_floor = False
+    gain = 0.0
+    try:
+        # successive halving: a short search from every start, longer ones from the best few
+        for name, v0 in starts:
+            res = nm(_p_of(v0), _START_ITER, 0.3, 1e-4)
+            report.append({"start": name, "loss": float(res.fun), "p": res.x,
+                           "evaluations": int(res.nfev)})
+        order = sorted(range(len(report)), key=lambda i: report[i]["loss"])
+        for i in order[:_N_SECOND]:
+            res = nm(report[i]["p"], _SECOND_ITER, 0.15, 1e-5)
+            report[i].update(loss=float(res.fun), p=res.x)
+        order = sorted(range(len(report)), key=lambda i: report[i]["loss"])
+        for i in order[:_N_POLISH]:  # polish the best start(s)
+            res = nm(report[i]["p"], _POLISH_ITER, 0.1, 1e-7)
+            report[i]["polished_loss"] = float(res.fun)
+        # restart from the best point: a converged search gains (almost) nothing
+        before = best["loss"]
+        p = best["p"]
+        _nelder_mead(loss, np.vstack([p, p + 0.05 * np.eye(K)]), _RESTART_ITER, 1e-7, 1e-12)
+        gain = (before - best["loss"]) / max(before, 1e-300)
+    except _AtFloor:
+        at_floor = True
     v, w = best["v"], best["w"]
     # the inner solution from a cold start at the chosen V: if it differs (ties), keep the
     # one the search found, which fits the pre-period outcome better, and say so
@@ -416,7 +544,12 @@ def nested_v(X1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray, *,
     final = min(cold, best["loss"])
     return v, r if not tie else _replace_w(r, w), {
         "starts": report, "best_loss": final, "evaluations": inner.evals,
-        "restart_gain": gain, "converged": bool(gain < 1e-3), "inner_tie": bool(tie)}
+        "restart_gain": gain, "converged": bool(gain < 1e-3), "inner_tie": bool(tie),
+        "stopped_at_lower_bound": at_floor}
+
+
+class _AtFloor(Exception):
+    """Raised inside the nested-V search when the fit reaches the outcome-only bound."""
 
 
 def _replace_w(r: Any, w: np.ndarray) -> Any:

@@ -348,7 +348,6 @@ def fit_cohort_batch(
             synthetic_path=np.concatenate([f.synthetic_path for f in parts]),
             iters=(max(f.iters[0] for f in parts), max(f.iters[1] for f in parts)),
             offset=np.concatenate([f.offset for f in parts]))
-    T = Y.shape[1]
     n0r = Cm.sum(axis=1)
     omega = (Cm / n0r[:, None] if omega_init is None
              else np.array(np.broadcast_to(omega_init, (R, n0)), dtype=float, order="C") * Cm)
@@ -373,6 +372,12 @@ def fit_cohort_batch(
             omega, it2 = fw_batch(gram, c, const, T0, zeta_omega, sparsify(omega), min_decrease,
                                   max_iter)
             it_o += int(it2.max())
+    return _finish(Y, C, P, Pm, T0, omega, lam, (it_o, it_l))
+
+
+def _finish(Y, C, P, Pm, T0, omega, lam, iters) -> CohortFit:
+    """Effect curve, paths and estimate from fitted weights."""
+    R, T = C.shape[0], Y.shape[1]
     tr_path = np.einsum("rp,rpt->rt", Pm / Pm.sum(axis=1, keepdims=True), Y[P])  # (R, T)
     co_path = np.einsum("rn,rnt->rt", omega, Y[C])
     diff = tr_path - co_path
@@ -380,8 +385,7 @@ def fit_cohort_batch(
     gaps = diff - offset[:, None]
     tau = gaps[:, T0:].mean(axis=1) if T > T0 else np.full(R, np.nan)
     return CohortFit(omega=omega, lam=lam, tau=tau, gaps=gaps, treated_path=tr_path,
-                     synthetic_path=co_path + offset[:, None], iters=(it_o, it_l),
-                     offset=offset)
+                     synthetic_path=co_path + offset[:, None], iters=iters, offset=offset)
 
 
 def fit_cohort(Y: np.ndarray, N0: int, T0: int, **kw) -> CohortFit:
@@ -389,3 +393,162 @@ def fit_cohort(Y: np.ndarray, N0: int, T0: int, **kw) -> CohortFit:
     C = np.arange(N0)[None, :]
     P = np.arange(N0, Y.shape[0])[None, :]
     return fit_cohort_batch(Y, C, P, T0, **kw)
+
+
+# -- many independent single problems, solved together ------------------------------------
+def _single_form(G, c, n_rows, zeta):
+    """``(H, c, n_rows, eta)`` of one problem exactly as :func:`fw_batch` builds them for R=1."""
+    n_rows = np.broadcast_to(np.asarray(n_rows, dtype=float), (1,)).copy()
+    eta = n_rows * float(zeta) ** 2
+    cf = np.ascontiguousarray(c, dtype=float)
+    prov = _Shared(G[0], G[1], eta, cf) if isinstance(G, tuple) else _Stacked(G, eta, cf)
+    return prov.single(), cf[0], float(n_rows[0])
+
+
+def fw_exact_many(
+    H: list[np.ndarray],
+    c: list[np.ndarray],
+    n_rows: list[float],
+    md2: list[float],
+    x0: np.ndarray,
+    max_iter: int,
+    refresh: int = 500,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run R independent one-problem Frank-Wolfe solves (:func:`_fw_single`) in lock-step.
+
+    Each problem has its own ``H = G + eta I`` (k x k, same k for all), ``c``, ``n_rows``
+    and squared stopping threshold ``md2``. Every floating-point operation is the one
+    :func:`_fw_single` performs, in the same order (element-wise numpy operations round like
+    Python floats, and the matrix-vector products are computed per problem on the same
+    arrays), so each problem returns bit for bit what it would return solved alone; only
+    the Python loop overhead is shared. Problems leave the working set as they stop.
+
+    Returns the weights (R, k) and the iterations each problem used.
+    """
+    x = np.array(x0, dtype=float, order="C", copy=True)
+    R, k = x.shape
+    Hs = np.stack(H)
+    cs = np.stack(c)
+    nr = np.asarray(n_rows, dtype=float)
+    m2 = np.asarray(md2, dtype=float)
+    hg = np.empty((R, k))
+    q = np.empty(R)
+    p = np.empty(R)
+
+    def _refresh(j, r):
+        xr = x[j].copy()
+        hg[j] = H[r] @ xr - c[r]
+        q[j] = float(xr @ H[r] @ xr)
+        p[j] = float(c[r] @ xr)
+
+    for r in range(R):
+        _refresh(r, r)
+    Hd = np.ascontiguousarray(np.einsum("rkk->rk", Hs))
+    out = x.copy()
+    iters = np.full(R, max_iter)
+    work = np.arange(R)
+    t = 0
+    while t < max_iter and work.size:
+        t += 1
+        rows = np.arange(work.size)
+        i = hg.argmin(axis=1)
+        hg_i = hg[rows, i]
+        c_i = cs[rows, i]
+        Hd_i = Hd[rows, i]
+        Hx_i = hg_i + c_i
+        num = q - p - hg_i
+        den = Hd_i - 2.0 * Hx_i + q
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = np.where(den > 0, num / den, 0.0)
+        s = np.where(s < 0, 0.0, np.where(s > 1, 1.0, s))
+        one = 1.0 - s
+        x *= one[:, None]
+        x[rows, i] += s
+        hg *= one[:, None]
+        hg += s[:, None] * (Hs[rows, i] - cs)
+        q = one * one * q + s * (2.0 * one * Hx_i + s * Hd_i)
+        p = one * p + s * c_i
+        if t % refresh == 0:
+            for j, r in enumerate(work):
+                _refresh(j, r)
+        if t >= 2:
+            stop = s * (2.0 * num - s * den) / nr <= m2
+            if stop.any():
+                out[work[stop]] = x[stop]
+                iters[work[stop]] = t
+                keep = ~stop
+                work, x, hg, q, p = work[keep], x[keep], hg[keep], q[keep], p[keep]
+                Hs, cs, Hd, nr, m2 = Hs[keep], cs[keep], Hd[keep], nr[keep], m2[keep]
+    out[work] = x
+    return out, iters
+
+
+def fit_cohort_many(
+    Ys: list[np.ndarray],
+    N0: int,
+    T0: int,
+    opts: list[dict],
+    *,
+    max_iter: int = 10_000,
+    max_iter_pre_sparsify: int = 100,
+) -> list[CohortFit]:
+    """:func:`fit_cohort` for many problems of the same shape, each with its own data.
+
+    Problem r has outcome matrix ``Ys[r]`` (controls rows ``0..N0-1``, treated the rest) and
+    options ``opts[r]`` (the keyword options of :func:`fit_cohort_batch` except the masks;
+    the boolean switches must agree across problems, the tuning numbers may differ).
+    The result of each problem is bit-for-bit the result of ``fit_cohort(Ys[r], N0, T0,
+    **opts[r])``: the set-up and finishing are the same calls on the same arrays, and the
+    Frank-Wolfe solves run together through :func:`fw_exact_many`. Used for
+    placebo-in-space, where every comparison unit in turn is the treated unit.
+    """
+    R = len(Ys)
+    if R == 0:
+        return []
+    N = Ys[0].shape[0]
+    flags = ("omega_intercept", "lambda_intercept", "update_omega", "update_lambda",
+             "do_sparsify")
+    defaults = dict(omega_intercept=True, lambda_intercept=True, update_omega=True,
+                    update_lambda=True, do_sparsify=True)
+    f0 = {f: opts[0].get(f, defaults[f]) for f in flags}
+    if any({f: o.get(f, defaults[f]) for f in flags} != f0 for o in opts):
+        raise ValueError("fit_cohort_many: problems must share the option switches")
+    C = np.arange(N0)[None, :]
+    P = np.arange(N0, N)[None, :]
+    Cm = np.ones(C.shape, dtype=bool)
+    Pm = np.ones(P.shape, dtype=bool)
+    n0r = Cm.sum(axis=1)
+    omegas = [Cm / n0r[:, None] for _ in range(R)]
+    lams = []
+    for o in opts:
+        li = o.get("lambda_init")
+        lams.append(np.full((1, T0), 1.0 / T0) if li is None
+                    else np.array(np.broadcast_to(li, (1, T0)), dtype=float, order="C"))
+    it_o = np.zeros(R, dtype=int)
+    it_l = np.zeros(R, dtype=int)
+
+    def _solve(problems, x0s, zeta_key, n_rows):
+        Hl, cl, nl, m2 = [], [], [], []
+        for (G, c, _const), o in zip(problems, opts):
+            H, c0, nr = _single_form(G, c, n_rows, o[zeta_key])
+            Hl.append(H)
+            cl.append(c0)
+            nl.append(nr)
+            m2.append(float(o["min_decrease"]) ** 2)
+        x0 = np.concatenate(x0s)
+        w, it1 = fw_exact_many(Hl, cl, nl, m2, x0, max_iter_pre_sparsify)
+        w = [w[r][None, :] for r in range(R)]
+        if not f0["do_sparsify"]:
+            return w, it1
+        w2, it2 = fw_exact_many(Hl, cl, nl, m2, np.concatenate([sparsify(v) for v in w]),
+                                max_iter)
+        return [w2[r][None, :] for r in range(R)], it1 + it2
+
+    if f0["update_lambda"]:
+        probs = [_lambda_problem(Y, C, Cm, T0, f0["lambda_intercept"]) for Y in Ys]
+        lams, it_l = _solve(probs, lams, "zeta_lambda", n0r)
+    if f0["update_omega"]:
+        probs = [_omega_problem(Y, C, Cm, P, Pm, T0, f0["omega_intercept"]) for Y in Ys]
+        omegas, it_o = _solve(probs, omegas, "zeta_omega", T0)
+    return [_finish(Y, C, P, Pm, T0, om, lam, (int(a), int(b)))
+            for Y, om, lam, a, b in zip(Ys, omegas, lams, it_o, it_l)]

@@ -284,3 +284,20 @@ def test_always_treated_units_are_dropped_with_warning(mpdta):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         callaway_santanna(mpdta, **MP)  # clean data: no warning
+
+
+def test_few_treated_units_warn_that_the_standard_errors_are_unreliable():
+    # one treated area among 42: validation/RESULTS.md measured CS bootstrap size ~65-80%,
+    # so the estimator must say so; many treated units must not trigger the warning
+    from wsa_eval.errors import InferenceWarning
+
+    rng = np.random.default_rng(3)
+    rows = [{"id": i, "t": t, "g": 5 if i == 0 else 0, "y": rng.normal()}
+            for i in range(42) for t in range(1, 9)]
+    one = pd.DataFrame(rows)
+    with pytest.warns(InferenceWarning, match="Only 1 treated unit"):
+        r = callaway_santanna(one, **KW)
+    assert any("Only 1 treated unit" in w for w in r.warnings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InferenceWarning)
+        callaway_santanna(simulate(400, seed=1), **KW)

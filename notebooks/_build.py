@@ -1,7 +1,11 @@
-"""Build the notebooks from the cell sources below (run: python notebooks/_build.py).
+"""Build the notebooks from the cell sources below.
 
-Notebooks are committed without outputs; tests/test_notebooks.py executes every one of them
-(with WSA_EVAL_FAST=1, which lowers the repetitions) so they never go stale.
+    python notebooks/_build.py            # write the notebooks without outputs
+    python notebooks/_build.py --execute  # ... and run them (full repetitions), keeping outputs
+
+The committed notebooks carry the outputs of an ``--execute`` run so they can be read without
+running them; tests/test_notebooks.py re-executes every one of them (with WSA_EVAL_FAST=1,
+which lowers the repetitions) so the code in them never goes stale.
 """
 
 from __future__ import annotations
@@ -278,12 +282,23 @@ def cells_reoffending():
 
 
 def main() -> None:
+    import sys
+
+    execute = "--execute" in sys.argv[1:]
     for name, cells in (("01_greater_manchester_claim.ipynb", cells_gm()),
                         ("02_staggered_rollout.ipynb", cells_staggered()),
                         ("03_reoffending_survival.ipynb", cells_reoffending()),
                         ("04_guided_evaluation.ipynb", cells_guided())):
         nb = new_notebook(cells=cells, metadata={
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+        if execute:
+            import tempfile
+
+            import nbclient
+
+            with tempfile.TemporaryDirectory() as tmp:  # files a notebook writes go there
+                nbclient.NotebookClient(nb, timeout=1200, kernel_name="python3",
+                                        resources={"metadata": {"path": tmp}}).execute()
         nbformat.write(nb, HERE / name)
 
 

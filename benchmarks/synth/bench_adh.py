@@ -2,7 +2,8 @@
 
 Run from the repository root (heavy: wrap in ``flock /work/bench.lock``):
 
-    PYTHONPATH=src /work/venv-bench/bin/python benchmarks/synth/bench_adh.py [--cap 300]
+    PYTHONPATH=src /work/venv-bench/bin/python benchmarks/synth/bench_adh.py [--cap 300] \
+        [--n-jobs 1 2] [--tools wsa_eval] [--cases prop99_placebo]
 
 Each contender runs in its own subprocess (fair memory figures: peak RSS from
 ``resource.getrusage``); a peer run longer than ``--cap`` seconds is stopped and reported as
@@ -16,7 +17,9 @@ such. Cases, on the same data for every contender:
   and the estimates must agree -- and the full loop of 500 placebo refits. The inner
   objective of each package's weights is printed too.
 
-pysyncon is skipped cleanly when it is not importable.
+``--n-jobs 1 2`` adds a wsa_eval contender whose placebo loop runs in 2 worker processes
+(``placebo(n_jobs=2)``; its placebo table must equal the serial one exactly). pysyncon is
+skipped cleanly when it is not importable.
 """
 
 from __future__ import annotations
@@ -81,7 +84,7 @@ def _inner_loss(x1: np.ndarray, X0: np.ndarray, w: np.ndarray, v: np.ndarray) ->
 
 
 # -- contenders -------------------------------------------------------------------------------
-def ours(case: str) -> dict:
+def ours(case: str, n_jobs: int = 1) -> dict:
     import warnings
 
     from wsa_eval.synth.adh import synthetic_control
@@ -107,11 +110,12 @@ def ours(case: str) -> dict:
                                      res.weights.to_numpy(), res.v_weights.to_numpy())}
     if case.endswith("placebo"):
         t1 = time.perf_counter()
-        p = res.placebo(progress=False)
+        p = res.placebo(progress=False, n_jobs=n_jobs)
         out["placebo_seconds"] = time.perf_counter() - t1
         out["p_value"] = p.p_value
         tab = p.placebo_table.set_index("unit")
         out["ratios"] = {str(k): float(v) for k, v in tab["ratio"].items()}
+        out["pre_rmspes"] = {str(k): float(v) for k, v in tab["pre_rmspe"].items()}
     out["seconds"] = time.perf_counter() - t0
     return out
 
@@ -165,8 +169,11 @@ def peer(case: str) -> dict:
 
 
 def _child(tool: str, case: str) -> None:
-    out = (ours if tool == "wsa_eval" else peer)(case)
+    name, _, n_jobs = tool.partition(":n_jobs=")
+    out = ours(case, int(n_jobs or 1)) if name == "wsa_eval" else peer(case)
     out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if ":n_jobs=" in tool:  # the largest worker process (reaped when the pool shut down)
+        out["worker_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print("RESULT " + json.dumps(out))
 
 
@@ -196,6 +203,8 @@ def main() -> None:
     ap.add_argument("--child", nargs=2)
     ap.add_argument("--cases", nargs="*",
                     default=["prop99_fit", "prop99_placebo", "sim500_fit", "sim500_placebo"])
+    ap.add_argument("--n-jobs", nargs="*", type=int, default=[1],
+                    help="placebo-loop worker counts for wsa_eval (1: serial)")
     ap.add_argument("--tools", nargs="*", default=["wsa_eval", "pysyncon"],
                     help="contenders to run (e.g. only wsa_eval when a peer's figures for an "
                          "unchanged case are already known)")
@@ -204,6 +213,10 @@ def main() -> None:
         _child(*a.child)
         return
     tools = list(a.tools)
+    if "wsa_eval" in tools:
+        i = tools.index("wsa_eval")
+        tools[i:i + 1] = [t for t in ("wsa_eval" if nj == 1 else f"wsa_eval:n_jobs={nj}"
+                                      for nj in a.n_jobs)]
     try:
         import pysyncon  # noqa: F401
     except ImportError:
@@ -215,16 +228,18 @@ def main() -> None:
         print(f"\n== {case}")
         for t, r in res.items():
             if r.get("timeout"):
-                print(f"  {t:9s} stopped at the {a.cap:.0f} s cap (did not finish)")
+                print(f"  {t} stopped at the {a.cap:.0f} s cap (did not finish)")
                 continue
             if "error" in r:
-                print(f"  {t:9s} error: {r['error']}")
+                print(f"  {t} error: {r['error']}")
                 continue
             extra = f" placebo {r['placebo_seconds']:.2f}s" if "placebo_seconds" in r else ""
-            print(f"  {t:9s} total {r['seconds']:.2f}s (fit {r['fit_seconds']:.2f}s{extra}) "
+            print(f"  {t} total {r['seconds']:.2f}s (fit {r['fit_seconds']:.2f}s{extra}) "
                   f"peak RSS {r['max_rss_mb']:.0f} MB  pre-MSPE {r['pre_mspe']:.4f}  "
                   f"estimate {r['estimate']:.4f}  inner loss {r['inner_loss']:.3g}" +
-                  (f"  p {r['p_value']:.4f}" if "p_value" in r else ""))
+                  (f"  p {r['p_value']:.4f}" if "p_value" in r else "") +
+                  (f"  largest worker RSS {r['worker_rss_mb']:.0f} MB"
+                   if "worker_rss_mb" in r else ""))
             top = sorted(r["weights"].items(), key=lambda kv: -kv[1])[:6]
             print("            weights " + ", ".join(f"{k} {v:.3f}" for k, v in top))
         if case.startswith("prop99") and "wsa_eval" in res and "pre_mspe" in res["wsa_eval"]:
@@ -234,6 +249,15 @@ def main() -> None:
             pm = float(np.mean((pre["California"] - syn) ** 2))
             print(f"  published ADH weights pre-MSPE {pm:.4f}; wsa_eval "
                   f"{'<=' if res['wsa_eval']['pre_mspe'] <= pm else '>'} published")
+        serial = res.get("wsa_eval", {})
+        for t, r in res.items():
+            if t.startswith("wsa_eval:") and "ratios" in r and "ratios" in serial:
+                same = r["ratios"] == serial["ratios"] and \
+                    r["pre_rmspes"] == serial["pre_rmspes"]
+                print(f"  {t}: placebo table {'identical to' if same else 'DIFFERS from'} "
+                      f"the serial run; placebo loop serial/parallel "
+                      f"{serial['placebo_seconds'] / r['placebo_seconds']:.2f}x")
+        res = {t: r for t, r in res.items() if t in ("wsa_eval", "pysyncon")}
         ok = [r for r in res.values() if "seconds" in r and "estimate" in r]
         if len(ok) == 2:
             o, p = res["wsa_eval"], res["pysyncon"]

@@ -99,14 +99,15 @@ class SyntheticControlResult(EffectResult):
 
     # -- inference and robustness (each returns a new result) ---------------------------
     def placebo(self, *, prune: float | None = None, alternative: str = "two-sided",
-                n_starts: int | None = None,
-                progress: bool | None = None) -> SyntheticControlResult:
+                n_starts: int | None = None, progress: bool | None = None,
+                n_jobs: int | None = None) -> SyntheticControlResult:
         """Placebo-in-space permutation inference (ADH 2010): see
-        :func:`wsa_eval.synth.placebo.placebo_in_space`."""
+        :func:`wsa_eval.synth.placebo.placebo_in_space` (``n_jobs=-1``: refit the
+        placebos on every core; same results as the default serial run)."""
         from .placebo import placebo_in_space
 
         return placebo_in_space(self, prune=prune, alternative=alternative,
-                                n_starts=n_starts, progress=progress)
+                                n_starts=n_starts, progress=progress, n_jobs=n_jobs)
 
     def placebo_in_time(self, starts: Any = None, *,
                         progress: bool | None = None) -> SyntheticControlResult:

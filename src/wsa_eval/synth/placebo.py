@@ -16,10 +16,19 @@
   measured as many periods earlier as the start was moved (backdating, as ADH 2015 do).
 * :func:`leave_one_out` (ADH 2015): refit dropping each donor with positive weight in turn,
   to show how much the estimate depends on any single donor.
+
+The placebo-in-space refits are independent, so ``n_jobs=`` runs them in worker processes
+(standard-library ``concurrent.futures``): donors are split into chunks of several refits,
+results are put back in donor order and are bit-identical to the serial run.
 """
 
 from __future__ import annotations
 
+import math
+import os
+import sys
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -47,9 +56,99 @@ def rank_p_value(stat: np.ndarray, alternative: str = "greater") -> float:
     return float(np.mean(s >= s[0] - 1e-12 * max(abs(s[0]), 1.0)))
 
 
+def _check_n_jobs(n_jobs: Any) -> int:
+    """Number of worker processes for ``n_jobs`` (``None``/1: serial; -1: all cores)."""
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, (int, np.integer)) \
+            or n_jobs == 0 or n_jobs < -1:
+        raise SpecificationError(
+            f"n_jobs must be a positive whole number of worker processes, or -1 for all "
+            f"cores (None or 1: no parallel processing), not {n_jobs!r}.")
+    return (os.cpu_count() or 1) if n_jobs == -1 else int(n_jobs)
+
+
+# -- worker side (module level, so it can be pickled under 'spawn' too) ---------------------
+_WORKER_PROBLEM: Any = None
+
+
+def _init_worker(prob: Any) -> None:
+    global _WORKER_PROBLEM
+    _WORKER_PROBLEM = prob
+
+
+def _placebo_gap(prob: Any, j: int) -> np.ndarray:
+    """Gap path of the placebo fit with donor row ``j`` as the treated unit."""
+    others = np.array([d for d in prob.donors if d != j])
+    return _fit(prob, int(j), others).gap
+
+
+def _placebo_chunk(chunk: list[int]) -> tuple[list[np.ndarray], list[Any]]:
+    """In a worker: the chunk's gap paths, and the warnings raised (re-issued by the parent)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gaps = [_placebo_gap(_WORKER_PROBLEM, j) for j in chunk]
+    return gaps, [(w.category, str(w.message)) for w in caught]
+
+
+def _pool_context() -> Any:
+    """'fork' on Linux (no re-import of the caller's script or notebook, so it works from
+    an unguarded script and from Jupyter); 'spawn' elsewhere (the platform default)."""
+    import multiprocessing as mp
+
+    return mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+
+
+def _parallel_gaps(prob: Any, donors: list[int], n_workers: int) -> Iterator[Any]:
+    """Yield ``(chunk, gaps, warnings)`` chunk by chunk as they finish; the caller puts the
+    gap paths back in donor order. A worker's error is re-raised as it is (the same
+    library error as the serial path; if several chunks fail, that of the first donor)."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    # several refits per chunk (less overhead), about four chunks per worker (balance)
+    size = max(2, math.ceil(len(donors) / (4 * n_workers)))
+    chunks = [donors[i: i + size] for i in range(0, len(donors), size)]
+    n_workers = min(n_workers, len(chunks))
+    errors: dict[int, BaseException] = {}
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=_pool_context(),
+                             initializer=_init_worker, initargs=(prob,)) as ex:
+        futs = {ex.submit(_placebo_chunk, c): k for k, c in enumerate(chunks)}
+        pending = set(futs)
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in sorted(done, key=futs.__getitem__):
+                    k = futs[fut]
+                    if fut.cancelled():
+                        continue
+                    exc = fut.exception()
+                    if exc is not None:
+                        errors[k] = exc
+                        # later chunks cannot change which error the serial run would raise
+                        for f in pending:
+                            if futs[f] > k:
+                                f.cancel()
+                        continue
+                    if errors:
+                        continue
+                    yield (chunks[k], *fut.result())
+        except BaseException:
+            for f in pending:
+                f.cancel()
+            raise
+    if errors:
+        exc = errors[min(errors)]
+        if isinstance(exc, BrokenProcessPool):
+            raise EstimationError(
+                "A worker process of the parallel placebo test stopped unexpectedly (for "
+                "example out of memory); run it again with n_jobs=1.") from exc
+        raise exc
+
+
 def placebo_in_space(result: Any, *, prune: float | None = None,
                      alternative: str = "two-sided", n_starts: int | None = None,
-                     progress: bool | None = None) -> Any:
+                     progress: bool | None = None, n_jobs: int | None = None) -> Any:
     """Placebo-in-space test; returns a new result with p-values.
 
     Parameters
@@ -69,7 +168,14 @@ def placebo_in_space(result: Any, *, prune: float | None = None,
         RMSPEs, which favours the treated unit: keep the default for a final analysis.
     progress : bool, optional
         Show a progress bar (default: only in a terminal).
+    n_jobs : int, optional
+        Worker processes for the placebo refits: ``None`` or 1 (default) fits them one after
+        another in this process; ``-1`` uses every core. The results are identical either
+        way. On Linux the workers are forked (this works from scripts and notebooks alike);
+        on Windows and macOS they are spawned, so a script that uses ``n_jobs`` there must
+        put its code under ``if __name__ == "__main__":``.
     """
+    n_workers = _check_n_jobs(n_jobs)
     check_choice("alternative", alternative, ("two-sided", "less", "greater"))
     if prune is not None and not (np.isfinite(prune) and prune >= 1):
         raise SpecificationError(f"prune must be a number >= 1 (e.g. 2, 5 or 20), not {prune!r}.")
@@ -83,11 +189,29 @@ def placebo_in_space(result: Any, *, prune: float | None = None,
     if result.placebo_gaps is not None and n_starts is None:
         G = result.placebo_gaps  # already refitted: only re-rank (e.g. another prune=)
     else:
+        donors = [int(j) for j in prob.donors]
+        by_donor: dict[int, np.ndarray] = {}
+        if n_workers > 1 and len(donors) > 1:
+            caught: list[Any] = []
+
+            def one_by_one() -> Iterator[None]:  # the bar moves as each chunk finishes
+                for chunk, chunk_gaps, chunk_warnings in _parallel_gaps(prob, donors,
+                                                                        n_workers):
+                    by_donor.update(zip(chunk, chunk_gaps))
+                    caught.append((donors.index(chunk[0]), chunk_warnings))
+                    yield from (None for _ in chunk)
+
+            for _ in progress_iter(one_by_one(), total=len(donors), desc="placebo in space",
+                                   progress=progress):
+                pass
+            for _, chunk_warnings in sorted(caught, key=lambda c: c[0]):  # in donor order
+                for category, message in chunk_warnings:
+                    warnings.warn(message, category, stacklevel=2)
+        else:
+            for j in progress_iter(donors, desc="placebo in space", progress=progress):
+                by_donor[j] = _placebo_gap(prob, j)
         gaps = {prob.units[prob.treated]: result.path["gap"].to_numpy()}
-        for j in progress_iter(list(prob.donors), desc="placebo in space", progress=progress):
-            others = np.array([d for d in prob.donors if d != j])
-            f = _fit(prob, int(j), others)
-            gaps[prob.units[j]] = f.gap
+        gaps.update((prob.units[j], by_donor[j]) for j in donors)
         G = pd.DataFrame(gaps, index=pd.Index(times, name="time"))
     A = G.to_numpy()
     pre_mspe = np.mean(A[~post] ** 2, axis=0)

@@ -198,3 +198,10 @@ def test_timing_plot_returns_axes():
 
     ax = check(make_panel()).plot()
     assert isinstance(ax, matplotlib.axes.Axes)
+
+
+def test_messages_show_whole_number_float_ids_without_decimals():
+    from wsa_eval.errors import format_examples
+
+    assert format_examples([17005.0, 2.5, "a", 1]) == "17005, 2.5, 'a', 1"
+    assert format_examples(range(8), limit=3) == "0, 1, 2 and 5 more"

@@ -80,9 +80,15 @@ class ConvergenceWarning(WsaEvalWarning):
 def format_examples(items: Iterable[object], limit: int = 5, quote: bool = True) -> str:
     """``'a', 'b', 'c' and 4 more`` -- for error messages that list offending values."""
     items = list(items)
-    shown = ", ".join(
-        repr(x) if (quote and isinstance(x, str)) else str(x) for x in items[:limit]
-    )
+
+    def _one(x: object) -> str:
+        if quote and isinstance(x, str):
+            return repr(x)
+        if isinstance(x, float) and x.is_integer():  # unit ids stored as floats: 17005, not 17005.0
+            return str(int(x))
+        return str(x)
+
+    shown = ", ".join(_one(x) for x in items[:limit])
     if len(items) > limit:
         shown += f" and {len(items) - limit} more"
     return shown

@@ -12,11 +12,12 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs(path, tmp_path):
+def test_notebook_runs(path, tmp_path, monkeypatch):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
-    os.environ["WSA_EVAL_FAST"] = "1"
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    monkeypatch.setenv("WSA_EVAL_FAST", "1")  # the kernel inherits it; undone after the test
+    if "MPLBACKEND" not in os.environ:
+        monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
                                      resources={"metadata": {"path": str(tmp_path)}})

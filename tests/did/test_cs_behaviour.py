@@ -110,11 +110,6 @@ def test_methods_agree_without_covariates_and_dr_recovers_with_covariate():
     assert abs(unadj.estimate - truth) > 5 * unadj.se
 
 
-@pytest.fixture(scope="module")
-def mpdta(reference_dir):
-    return pd.read_csv(reference_dir / "mpdta.csv")
-
-
 MP = dict(outcome="lemp", unit="countyreal", time="year", first_treated="first.treat")
 
 

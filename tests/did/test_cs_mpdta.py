@@ -23,7 +23,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from wsa_eval.did.staggered import callaway_santanna
@@ -31,11 +30,6 @@ from wsa_eval.did.staggered import callaway_santanna
 REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "did_cs" /
                   "mpdta_csdid_reference.json").read_text())["cases"]
 TOL = 1e-6
-
-
-@pytest.fixture(scope="module")
-def mpdta(reference_dir):
-    return pd.read_csv(reference_dir / "mpdta.csv")
 
 
 def _fit(mpdta, case):

@@ -27,19 +27,6 @@ REF = json.loads((Path(__file__).parents[1] / "reference" / "did_reg" /
                   "reference_values.json").read_text())
 
 
-@pytest.fixture(scope="module")
-def castle(reference_dir):
-    d = pd.read_csv(reference_dir / "castle.csv")
-    first = d.loc[d.post == 1].groupby("state")["year"].min()
-    d["g"] = d["state"].map(first).fillna(0).astype(int)
-    return d
-
-
-@pytest.fixture(scope="module")
-def mpdta(reference_dir):
-    return pd.read_csv(reference_dir / "mpdta.csv")
-
-
 def _fit(*a, **k):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

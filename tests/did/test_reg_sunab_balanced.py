@@ -18,11 +18,6 @@ import pytest
 SA = importlib.import_module("wsa_eval.did.sun_abraham")
 
 
-@pytest.fixture(scope="module")
-def mpdta(reference_dir):
-    return pd.read_csv(reference_dir / "mpdta.csv")
-
-
 def _both(monkeypatch, data, **kw):
     fast = SA.sun_abraham(data, **kw)
     with monkeypatch.context() as m:

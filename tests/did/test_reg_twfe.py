@@ -32,14 +32,6 @@ REF = json.loads((Path(__file__).parents[1] / "reference" / "did_reg" /
                   "reference_values.json").read_text())
 
 
-@pytest.fixture(scope="module")
-def castle(reference_dir):
-    d = pd.read_csv(reference_dir / "castle.csv")
-    first = d.loc[d.post == 1].groupby("state")["year"].min()
-    d["g"] = d["state"].map(first).fillna(0).astype(int)
-    return d
-
-
 def _quiet(f, *a, **k):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -225,9 +225,9 @@ def _prepare(data, outcome, unit, time, treated, start, end, scale, donors, excl
 
 
 def _fit(method: str, df, outcome, unit, time, treated, start, se, reps, alpha, rng, progress):
-    from .synth import sdid_core_api as sdid_module
+    from .synth import did, sc, sdid
 
-    fn = getattr(sdid_module, method)
+    fn = {"sdid": sdid, "sc": sc, "did": did}[method]
     # the panel was validated (and any data warnings raised) once, in _prepare
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)

@@ -291,9 +291,9 @@ def _run_panel_design(design: str, cfg, df: pd.DataFrame, file: Path, progress):
             scale=d["scale"], reps=st["reps"], alpha=st["alpha"], random_state=st["seed"],
             progress=progress)
     else:
-        from .synth import sdid_core_api as family
+        from .synth import did, sc, sdid
 
-        res = getattr(family, design)(
+        res = {"sdid": sdid, "sc": sc, "did": did}[design](
             df, outcome=outcome, unit=unit, time=time, treated=d["treated"], start=d["start"],
             se=d["se"], reps=st["reps"], alpha=st["alpha"], random_state=st["seed"],
             progress=progress, exclude=exclude or None)

@@ -2,16 +2,12 @@
 conformal inference, augmented synthetic control, and synthetic difference-in-differences
 (with plain DiD and SC from the same machinery)."""
 
-from . import sdid as _sdid_module
 from ._results import SyntheticControlResult
 from .adh import synthetic_control
 from .augmented import AugSynthResult, augmented
 from .conformal import conformal_inference
 from .placebo import leave_one_out, placebo_in_space, placebo_in_time
 from .sdid import SDIDResult, did, sc, sdid
-
-# the module under a name the function ``sdid`` does not shadow (used by claims and the CLI)
-sdid_core_api = _sdid_module
 
 __all__ = [
     "synthetic_control", "placebo_in_space", "placebo_in_time", "leave_one_out",

@@ -205,3 +205,10 @@ def test_messages_show_whole_number_float_ids_without_decimals():
 
     assert format_examples([17005.0, 2.5, "a", 1]) == "17005, 2.5, 'a', 1"
     assert format_examples(range(8), limit=3) == "0, 1, 2 and 5 more"
+
+
+def test_start_after_the_data_end_is_named_in_the_error():
+    df = pd.DataFrame({"u": np.repeat(["A", "B", "C"], 4), "t": np.tile([1, 2, 3, 4], 3),
+                       "y": np.arange(12.0), "g": np.repeat([9, 0, 0], 4)})
+    with pytest.raises(w.PanelError, match=r"start in 9, after the last period in the data \(4\)"):
+        w.validate_panel(df, unit="u", time="t", outcome="y", first_treated="g")

@@ -539,6 +539,7 @@ def _validate(
         gv = cohorts.to_numpy(dtype=float)
         t0, t_last = float(times[0]), float(times[-1])
         late = np.isfinite(gv) & (gv > t_last)
+        late_starts = np.unique(gv[late])
         if late.any():
             checks.warn("treated after the data end", f"Unit(s) "
                         f"{format_examples(list(cohorts.index[late]))} are first treated after the "
@@ -561,7 +562,12 @@ def _validate(
         n_never = int(np.isinf(gv).sum())
         fin = np.unique(gv[np.isfinite(gv)])
         if len(fin) == 0:
-            checks.error("treated units", "No unit is ever treated in the data.")
+            why = ""
+            if len(late_starts):
+                why = (f" The treated unit(s) start in "
+                       f"{format_examples(map(_fmt_t, late_starts), quote=False)}, "
+                       f"after the last period in the data ({_fmt_t(t_last)}).")
+            checks.error("treated units", "No unit is ever treated in the data." + why)
         if control_group in ("never_treated",) and n_never == 0:
             checks.error("comparison units", "There are no never-treated units to compare with. "
                          "Use control_group='not_yet_treated' or add never-treated units.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -33,8 +33,45 @@ def as_generator(random_state: int | np.random.Generator | None) -> np.random.Ge
     )
 
 
+def resolve_random_state(
+    random_state: int | np.random.Generator | None,
+) -> tuple[np.random.Generator, Any]:
+    """The Generator to draw from and what a result records so the run can be repeated.
+
+    * an int: ``default_rng(seed)``; the int is recorded;
+    * None: a fresh seed is drawn from the operating system's entropy, used and recorded,
+      so a run made without a seed can still be repeated exactly (pass the recorded
+      ``spec["seed"]`` back as ``random_state``);
+    * a Generator: used as it is; its bit generator's state *before* the call is recorded
+      (``{"bit_generator": ..., "state": ...}``; rebuild it with :func:`generator_from_seed`).
+    """
+    if isinstance(random_state, np.random.Generator):
+        state = random_state.bit_generator.state
+        return random_state, {"bit_generator": type(random_state.bit_generator).__name__,
+                              "state": state}
+    if random_state is None:
+        seed = int(np.random.SeedSequence().entropy)
+        return np.random.default_rng(seed), seed
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return np.random.default_rng(int(random_state)), int(random_state)
+    raise SpecificationError(
+        "random_state must be an int, a numpy.random.Generator or None, "
+        f"not {type(random_state).__name__}."
+    )
+
+
+def generator_from_seed(seed: Any) -> np.random.Generator:
+    """Rebuild the Generator a result used from its recorded ``spec["seed"]``."""
+    if isinstance(seed, Mapping) and "state" in seed:
+        bg = getattr(np.random, str(seed.get("bit_generator", "PCG64")))()
+        bg.state = dict(seed["state"])
+        return np.random.Generator(bg)
+    return np.random.default_rng(seed)
+
+
 def seed_for_spec(random_state: int | np.random.Generator | None) -> Any:
-    """What to record in a result's ``spec`` for the seed."""
+    """What to record in a result's ``spec`` for the seed (prefer :func:`resolve_random_state`,
+    which also records a seed drawn when none was given)."""
     if isinstance(random_state, (int, np.integer)):
         return int(random_state)
     if random_state is None:

@@ -34,25 +34,24 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from ._utils import (
-    as_generator,
     check_alpha,
     check_choice,
     hash_frame,
     progress_iter,
     require_columns,
     require_frame,
-    seed_for_spec,
+    resolve_random_state,
 )
 from .errors import DataWarning, PanelError, SpecificationError, WsaEvalError, format_examples
 from .interpret import verdict
-from .results import Result, make_spec
+from .results import Result, make_spec, result_dataclass
 
 __all__ = ["check_claim", "ClaimResult", "METHOD_LABELS"]
 
@@ -69,7 +68,7 @@ def _pct(x: float) -> str:
     return f"{100 * x:+.0f}%"
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@result_dataclass
 class ClaimResult(Result):
     """What :func:`check_claim` found.
 
@@ -413,7 +412,7 @@ def check_claim(
     baseline = start if baseline is None else baseline
     if not end > start:
         raise SpecificationError(f"end ({end}) must come after start ({start}).")
-    rng = as_generator(random_state)
+    rng, seed = resolve_random_state(random_state)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataWarning)
         df, pool, excluded = _prepare(data, outcome, unit, time, treated, start, end, scale,
@@ -512,7 +511,7 @@ def check_claim(
              claimed_change=claimed_change, baseline=baseline, exclude=list(exclude or []),
              methods=list(methods), primary=primary, scale=scale, other_starts=list(other_starts),
              alternative_data=list((alternative_data or {}).keys()), reps=reps, alpha=alpha),
-        data_hash=hash_frame(data), seed=seed_for_spec(random_state),
+        data_hash=hash_frame(data), seed=seed,
     )
     warns = list(data_warnings)
     if len(pool) < 19:

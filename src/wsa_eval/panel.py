@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -32,14 +32,14 @@ from .errors import (
     SpecificationError,
     format_examples,
 )
-from .results import Result
+from .results import Result, result_dataclass
 
 __all__ = ["validate_panel", "PanelReport", "never_treated_mask"]
 
 NEVER = np.inf  # internal code for never treated in the cohort Series
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@result_dataclass
 class PanelReport(Result):
     """What :func:`validate_panel` found.
 

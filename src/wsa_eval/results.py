@@ -18,16 +18,18 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._frozen import freeze, reader_copy
 from ._version import __version__
 
 __all__ = [
     "TIDY_COLUMNS",
+    "result_dataclass",
     "Result",
     "EffectResult",
     "Summary",
@@ -45,6 +47,19 @@ TIDY_COLUMNS: tuple[str, ...] = (
     "ci_low",
     "ci_high",
 )
+
+
+_C = TypeVar("_C", bound=type)
+
+
+def result_dataclass(cls: _C) -> _C:
+    """Declare a result class: a frozen, keyword-only dataclass that keeps the base
+    class's one-line ``repr`` and identity equality.
+
+    Use it (never a bare ``@dataclass``) on every subclass of :class:`Result`; the contract
+    test in ``tests/test_result_contract.py`` checks that each public result class does.
+    """
+    return dataclass(frozen=True, kw_only=True, eq=False, repr=False)(cls)
 
 
 def tidy_frame(
@@ -188,7 +203,7 @@ class Summary:
         return "\n".join(parts)
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@result_dataclass
 class Result:
     """Base of every result: a method name, a specification, diagnostics and warnings.
 
@@ -213,9 +228,28 @@ class Result:
     _plot_kinds: ClassVar[dict[str, str]] = {}
     _default_plot: ClassVar[str | None] = None
 
+    # -- immutability ----------------------------------------------------------------------
+    def __post_init__(self) -> None:
+        """Freeze every field deeply (arrays read-only, mappings read-only, frames private).
+
+        Subclasses that define ``__post_init__`` call ``super().__post_init__()`` last.
+        """
+        for f in fields(self):
+            object.__setattr__(self, f.name, freeze(object.__getattribute__(self, f.name)))
+
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if isinstance(value, (pd.DataFrame, pd.Series)) and not name.startswith("_"):
+            return reader_copy(value)  # a caller's changes never reach the result
+        return value
+
     # -- things subclasses override -------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _repr_parts(self) -> list[str]:
+        """Short ``key=value`` strings for the one-line ``repr`` (subclasses add theirs)."""
+        return []
 
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [("Method", self.method)]
@@ -274,7 +308,9 @@ class Result:
         return report([self], path, **kwargs)
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}: {self.method}>"
+        parts = [p for p in self._repr_parts() if p]
+        text = f"<{type(self).__name__}: {self.method}"
+        return text + ("; " + ", ".join(parts) if parts else "") + ">"
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
@@ -284,7 +320,7 @@ class Result:
         return replace(self, **changes)
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@result_dataclass
 class EffectResult(Result):
     """A treatment-effect estimate with its uncertainty and a tidy table of component effects.
 
@@ -321,10 +357,6 @@ class EffectResult(Result):
 
     _plot_kinds: ClassVar[dict[str, str]] = {"effects": ".plotting:effects_plot"}
     _default_plot: ClassVar[str | None] = "effects"
-
-    def __post_init__(self) -> None:
-        # keep the stored table private to the result: callers get copies
-        object.__setattr__(self, "effects", self.effects.copy())
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy effects table (a copy)."""
@@ -377,12 +409,13 @@ class EffectResult(Result):
 
         return effect_sentence(self)
 
-    def __repr__(self) -> str:
-        return (
-            f"<{type(self).__name__}: {self.method}; estimate={self.estimate:.4g}, "
-            f"se={self.se:.4g}, {100 * (1 - self.alpha):.0f}% CI "
-            f"[{self.ci_low:.4g}, {self.ci_high:.4g}], p={self.p_value:.3g}>"
-        )
+    def _repr_parts(self) -> list[str]:
+        return [
+            f"estimate={self.estimate:.4g}",
+            f"se={self.se:.4g}",
+            f"{100 * (1 - self.alpha):.0f}% CI [{self.ci_low:.4g}, {self.ci_high:.4g}]",
+            f"p={self.p_value:.3g}",
+        ]
 
 
 def compare(results: Mapping[str, EffectResult] | Sequence[EffectResult]) -> pd.DataFrame:

@@ -112,7 +112,7 @@ def test_sunab_recovers_dynamic_effects_where_twfe_fails():
     assert np.all(np.abs(pre["estimate"]) < 4 * pre["std_error"])
     # last cohort is the control: its periods from 9 on are dropped
     assert sa.n_obs == 90 * 8
-    assert sa.diagnostics["cohorts"] == [3.0, 6.0]
+    assert list(sa.diagnostics["cohorts"]) == [3.0, 6.0]
 
 
 def test_sunab_with_never_treated_and_weights():

@@ -267,7 +267,7 @@ def test_train_validation_uses_the_validation_window():
     df, start = factor_panel()
     r = fit(df, start, v="train_validation", validation_periods=range(2012, 2016))
     opt = r.diagnostics["optimisation"]
-    assert opt["validation_periods"] == [2012, 2013, 2014, 2015]
+    assert list(opt["validation_periods"]) == [2012, 2013, 2014, 2015]
     assert opt["validation_mspe"] >= 0
     assert r.v_weights.sum() == pytest.approx(1.0)
     assert r.estimate == pytest.approx(-5.0, abs=1.5)

@@ -29,7 +29,6 @@ a warning) before both the TWFE fit and the decomposition.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -37,7 +36,7 @@ import pandas as pd
 
 from .._utils import hash_frame
 from ..errors import EstimationError
-from ..results import Result, make_spec
+from ..results import Result, make_spec, result_dataclass
 from . import _design as D
 
 __all__ = ["bacon_decomposition", "BaconResult", "TYPES"]
@@ -48,7 +47,7 @@ TREAT_NEVER = "Treated vs Untreated"
 TYPES = (EARLY_LATE, LATE_EARLY, TREAT_NEVER)
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class BaconResult(Result):
     """The 2x2 comparisons behind a TWFE estimate.
 
@@ -71,10 +70,6 @@ class BaconResult(Result):
 
     _plot_kinds: ClassVar[dict[str, str]] = {"scatter": "wsa_eval.plotting.did:bacon_plot"}
     _default_plot: ClassVar[str | None] = "scatter"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "two_by_twos", self.two_by_twos.copy())
-        object.__setattr__(self, "by_type", self.by_type.copy())
 
     def to_frame(self) -> pd.DataFrame:
         return self.two_by_twos.copy()

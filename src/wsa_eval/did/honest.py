@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import field
 from itertools import combinations
 from typing import Any, ClassVar, Literal
 
@@ -51,7 +51,7 @@ from scipy import optimize, special, stats
 
 from .._utils import as_generator, check_alpha, check_choice
 from ..errors import EstimationError, InferenceWarning, SpecificationError
-from ..results import Result, make_spec
+from ..results import Result, make_spec, result_dataclass
 
 __all__ = ["HonestResult", "honest_did", "original_ci", "flci_sd", "ci_rm"]
 
@@ -407,7 +407,7 @@ def ci_rm(betahat: np.ndarray, sigma: np.ndarray, num_pre: int, num_post: int,
 
 # -- result and user-facing function ---------------------------------------------------------
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class HonestResult(Result):
     """Robust confidence sets over a grid of M (or Mbar), with the breakdown value."""
 

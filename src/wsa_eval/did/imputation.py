@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -47,14 +46,14 @@ from scipy.sparse.linalg import splu
 
 from .._utils import check_alpha, hash_frame
 from ..errors import DataWarning, EstimationError, SpecificationError, format_examples
-from ..results import make_spec, tidy_frame
+from ..results import make_spec, result_dataclass, tidy_frame
 from . import _design as D
 from .twfe import EventStudyResult
 
 __all__ = ["imputation", "ImputationResult", "impute_core"]
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class ImputationResult(EventStudyResult):
     """Imputation estimates; ``effects`` by ``event_time``, headline = overall ATT."""
 

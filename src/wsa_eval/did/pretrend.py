@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,12 +20,12 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import EstimationError, SpecificationError, format_examples
-from ..results import Result
+from ..results import Result, result_dataclass
 
 __all__ = ["PretrendTest", "pretrend_test"]
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class PretrendTest(Result):
     """Result of :func:`pretrend_test`."""
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -40,13 +40,12 @@ import pandas as pd
 from scipy import stats
 
 from .._utils import (
-    as_generator,
     check_alpha,
     check_choice,
     hash_frame,
     require_columns,
     require_frame,
-    seed_for_spec,
+    resolve_random_state,
 )
 from ..errors import (
     DataWarning,
@@ -57,7 +56,7 @@ from ..errors import (
 )
 from ..inference.multiplier import bootstrap_se, multiplier_draws, sup_t_critical_value
 from ..panel import validate_panel
-from ..results import EffectResult, make_spec, tidy_frame
+from ..results import EffectResult, make_spec, result_dataclass, tidy_frame
 from ._cs_aggregate import Cells, aggregate_components
 from ._cs_engine import PanelArrays, RCArrays, estimate_panel, estimate_rc, plan_cells
 from ._design import FEW_CLUSTERS
@@ -76,7 +75,7 @@ def _fmt(v: Any) -> str:
 # ---------------------------------------------------------------------------------------
 # results
 # ---------------------------------------------------------------------------------------
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class CSAggregateResult(EffectResult):
     """An aggregation of ATT(g,t): ``estimate``/``se`` are the overall effect, ``effects``
     holds the per-cohort (``cohort``), per-event-time (``event_time``) or per-period
@@ -97,7 +96,7 @@ class CSAggregateResult(EffectResult):
         return super().plot(kind=kind, ax=ax, **kwargs)
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class CallawaySantAnnaResult(EffectResult):
     """Group-time average treatment effects ATT(g,t).
 
@@ -364,7 +363,7 @@ def callaway_santanna(
     require_columns(data, {"cluster": cluster})
     if cluster is not None and cluster == unit:
         cluster = None
-    rng = as_generator(random_state) if reps else None
+    rng, seed = resolve_random_state(random_state) if reps else (None, None)
     args = dict(outcome=outcome, unit=unit, time=time, first_treated=first_treated,
                 control_group=control_group, covariates=covs or None, method=method,
                 anticipation=int(anticipation), base_period=base_period, panel=bool(panel),
@@ -503,7 +502,7 @@ def callaway_santanna(
         warnings.warn(msg, InferenceWarning, stacklevel=2)
     res = CallawaySantAnnaResult(
         method=_METHOD, spec=make_spec("callaway_santanna", args, data_hash=hash_frame(data),
-                                       seed=seed_for_spec(random_state)),
+                                       seed=seed),
         diagnostics=diagnostics, warnings=tuple(notes), estimate=math.nan, alpha=alpha,
         effects=effects, att_gt=effects[order].copy(), n_obs=int(len(df)), n_units=int(n),
         n_treated=int(np.isfinite(g_unit).sum()), control_group=control_group,

@@ -35,7 +35,7 @@ across cohorts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 import numpy as np
@@ -43,22 +43,18 @@ import pandas as pd
 
 from .._utils import check_alpha, check_choice, hash_frame
 from ..errors import EstimationError, SpecificationError
-from ..results import make_spec, tidy_frame
+from ..results import make_spec, result_dataclass, tidy_frame
 from . import _design as D
 from .twfe import EventStudyResult
 
 __all__ = ["sun_abraham", "SunAbrahamResult"]
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class SunAbrahamResult(EventStudyResult):
     """Interaction-weighted event study; ``cohort_effects`` holds the CATT(g, l) cells."""
 
     cohort_effects: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        object.__setattr__(self, "cohort_effects", self.cohort_effects.copy())
 
 
 def iw_weights(cells: pd.DataFrame) -> pd.DataFrame:

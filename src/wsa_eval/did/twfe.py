@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -34,20 +34,20 @@ import pandas as pd
 
 from .._utils import check_alpha, hash_frame, require_columns, require_frame
 from ..errors import DataWarning, EstimationError, SpecificationError, format_examples
-from ..results import EffectResult, make_spec, tidy_frame
+from ..results import EffectResult, make_spec, result_dataclass, tidy_frame
 from . import _design as D
 
 __all__ = ["did2x2", "twfe", "event_study", "TWFEResult", "EventStudyResult"]
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class TWFEResult(EffectResult):
     """A (static) regression DiD estimate; ``vcov`` is the coefficients' covariance matrix."""
 
     vcov: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class EventStudyResult(EffectResult):
     """Event-study coefficients by event time.
 
@@ -65,10 +65,6 @@ class EventStudyResult(EffectResult):
         "effects": "wsa_eval.plotting:effects_plot",
     }
     _default_plot: ClassVar[str | None] = "event_study"
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        object.__setattr__(self, "vcov", self.vcov.copy())
 
     @property
     def pre_period(self) -> pd.DataFrame:

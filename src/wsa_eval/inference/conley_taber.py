@@ -29,16 +29,16 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import field
 from itertools import product
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from .._utils import as_generator, check_alpha, hash_frame, seed_for_spec
+from .._utils import as_generator, check_alpha, hash_frame, resolve_random_state
 from ..errors import InferenceWarning
-from ..results import EffectResult, make_spec, tidy_frame
+from ..results import EffectResult, make_spec, result_dataclass, tidy_frame
 from .randomization import panel_setup
 
 __all__ = ["ConleyTaberResult", "conley_taber", "conley_taber_arrays"]
@@ -89,7 +89,7 @@ def conley_taber_arrays(
             "W": W, "W_controls": Wj, "enumerated": enumerated, "n_controls": J}
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class ConleyTaberResult(EffectResult):
     """DiD estimate with a Conley-Taber interval; ``W`` holds the simulated error terms."""
 
@@ -143,8 +143,9 @@ def conley_taber(
     units, times, Y, post, idx, tu = panel_setup(
         data, outcome=outcome, unit=unit, time=time, treated_units=treated_units,
         start=start, exclude=exclude)
+    rng, seed = resolve_random_state(random_state)
     out = conley_taber_arrays(Y, post, idx, alpha=alpha, max_draws=max_draws,
-                              random_state=random_state)
+                              random_state=rng)
     warns = []
     if not (math.isfinite(out["ci_low"]) and math.isfinite(out["ci_high"])):
         warns.append(f"With {out['n_controls']} comparison units the Conley-Taber interval at "
@@ -168,7 +169,7 @@ def conley_taber(
         estimand="average post-period effect on the treated (DiD)", effects=eff,
         n_obs=int(Y.size), n_units=len(units), n_treated=len(tu),
         spec=make_spec("conley_taber", args, data_hash=hash_frame(data),
-                       seed=seed_for_spec(random_state)),
+                       seed=seed),
         diagnostics={"n_controls": out["n_controls"], "enumerated": out["enumerated"],
                      "n_W": int(len(out["W"]))},
         warnings=tuple(warns), W=out["W"],

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from itertools import combinations
 from typing import Any, ClassVar, Literal
 
@@ -43,11 +43,11 @@ from .._utils import (
     progress_iter,
     require_columns,
     require_frame,
-    seed_for_spec,
+    resolve_random_state,
 )
 from ..errors import EstimationError, InferenceWarning, SpecificationError, format_examples
 from ..panel import validate_panel
-from ..results import EffectResult, make_spec, tidy_frame
+from ..results import EffectResult, make_spec, result_dataclass, tidy_frame
 from ._fe import balanced_matrix
 
 __all__ = ["RandomizationResult", "randomization_inference", "randomization_test",
@@ -206,7 +206,7 @@ def randomization_test(
 
 # -- panel wrapper --------------------------------------------------------------------------
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class RandomizationResult(EffectResult):
     """DiD estimate with a randomization (placebo-in-space) p-value and interval.
 
@@ -332,9 +332,10 @@ def randomization_inference(
     units, times, Y, post, idx, tu = panel_setup(
         data, outcome=outcome, unit=unit, time=time, treated_units=treated_units,
         start=start, exclude=exclude)
+    rng, seed = resolve_random_state(random_state)
     out = randomization_test(Y, post, idx, statistic=statistic, alternative=alternative,
                              max_draws=max_draws, alpha=alpha, ci=ci,
-                             random_state=random_state, progress=progress)
+                             random_state=rng, progress=progress)
     J = len(units) - len(tu)
     warns = []
     if out["min_p_value"] > alpha:
@@ -367,7 +368,7 @@ def randomization_inference(
         estimand="average post-period effect on the treated (DiD)", effects=eff,
         n_obs=int(Y.size), n_units=len(units), n_treated=len(tu),
         spec=make_spec("randomization_inference", args, data_hash=hash_frame(data),
-                       seed=seed_for_spec(random_state)),
+                       seed=seed),
         diagnostics={"min_p_value": out["min_p_value"], "n_assignments": out["n_assignments"],
                      "enumerated": out["enumerated"], "n_controls": J,
                      "statistic": sname},

@@ -52,11 +52,11 @@ from .._utils import (
     progress_iter,
     require_columns,
     require_frame,
-    seed_for_spec,
+    resolve_random_state,
 )
 from ..errors import EstimationError, InferenceWarning, SpecificationError
 from ..panel import validate_panel
-from ..results import EffectResult, make_spec, tidy_frame
+from ..results import EffectResult, make_spec, result_dataclass, tidy_frame
 from ._fe import codes, nested_in, twfe_design
 
 __all__ = ["WildBootstrapTest", "WildBootstrapResult", "wild_cluster_bootstrap",
@@ -296,7 +296,7 @@ def _invert(pfun: Any, est: float, se: float, alpha: float, progress: bool | Non
 
 # -- panel wrapper --------------------------------------------------------------------------
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class WildBootstrapResult(EffectResult):
     """TWFE difference-in-differences coefficient with wild cluster bootstrap inference."""
 
@@ -357,9 +357,10 @@ def wild_bootstrap_twfe(
     absorb = nested_in(df[unit].to_numpy(), clusters)
     X, y, names, _ = twfe_design(u_codes, t_codes, df[outcome].to_numpy(float),
                                  df[treated].to_numpy(float), [treated], absorb_unit=absorb)
+    rng, seed = resolve_random_state(random_state)
     test = wild_cluster_bootstrap(X, y, clusters, 0, null=null, weights=weights, reps=reps,
                                   impose_null=impose_null, alpha=alpha,
-                                  random_state=random_state, progress=progress)
+                                  random_state=rng, progress=progress)
     warns = [w for w in [few_treated_warning(test.n_treated_clusters, test.n_clusters,
                                              impose_null)] if w]
     if test.enumerated is False and weights == "rademacher" and test.n_clusters < 12:
@@ -388,7 +389,7 @@ def wild_bootstrap_twfe(
         n_obs=int(len(y)), n_units=int(df[unit].nunique()),
         n_treated=int(df.loc[df[treated] == 1, unit].nunique()),
         spec=make_spec("wild_bootstrap_twfe", args, data_hash=hash_frame(data),
-                       seed=seed_for_spec(random_state)),
+                       seed=seed),
         diagnostics={"n_clusters": test.n_clusters,
                      "n_treated_clusters": test.n_treated_clusters,
                      "enumerated": test.enumerated, "reps": test.reps,

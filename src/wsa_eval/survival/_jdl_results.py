@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from ..interpret import INCONCLUSIVE, fmt_number
-from ..results import EffectResult, Result
+from ..results import EffectResult, Result, result_dataclass
 
 __all__ = [
     "CumulativeIncidenceResult",
@@ -27,17 +27,10 @@ __all__ = [
 ]
 
 
-def _copy_frames(obj: Any, names: tuple[str, ...]) -> None:
-    for n in names:
-        v = getattr(obj, n)
-        if isinstance(v, (pd.DataFrame, pd.Series)):
-            object.__setattr__(obj, n, v.copy())
-
-
 # ------------------------------------------------------------------------------------------
 # competing risks
 # ------------------------------------------------------------------------------------------
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class GrayTestResult(Result):
     """Gray's K-sample test: ``statistic`` (chi-square, ``df``) and ``p_value``."""
 
@@ -71,7 +64,7 @@ class GrayTestResult(Result):
                 f"{self.statistic:.2f} on {self.df} df, p = {p:.3g}).")
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class CumulativeIncidenceResult(Result):
     """Cumulative incidence curves (one per group) and, with groups, Gray's test.
 
@@ -88,9 +81,6 @@ class CumulativeIncidenceResult(Result):
     _plot_kinds: ClassVar[dict[str, str]] = {
         "cif": "wsa_eval.plotting.competing:cif_plot"}
     _default_plot: ClassVar[str | None] = "cif"
-
-    def __post_init__(self) -> None:
-        _copy_frames(self, ("table",))
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -136,7 +126,7 @@ class CumulativeIncidenceResult(Result):
         return text
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class FineGrayResult(Result):
     """Fine-Gray model: ``effects`` (tidy; log subdistribution hazard ratios), ``params``,
     ``cov`` (robust sandwich), ``loglik``, ``information``."""
@@ -156,9 +146,6 @@ class FineGrayResult(Result):
 
     _plot_kinds: ClassVar[dict[str, str]] = {"effects": "wsa_eval.plotting:effects_plot"}
     _default_plot: ClassVar[str | None] = "effects"
-
-    def __post_init__(self) -> None:
-        _copy_frames(self, ("effects", "params", "cov", "information"))
 
     def to_frame(self) -> pd.DataFrame:
         return self.effects.copy()
@@ -191,7 +178,7 @@ class FineGrayResult(Result):
 # ------------------------------------------------------------------------------------------
 # proven reoffending cohort
 # ------------------------------------------------------------------------------------------
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class ProvenReoffendingResult(Result):
     """Per-person proven-reoffending measures and the cohort summary.
 
@@ -209,9 +196,6 @@ class ProvenReoffendingResult(Result):
 
     _plot_kinds: ClassVar[dict[str, str]] = {}
     _default_plot: ClassVar[str | None] = None
-
-    def __post_init__(self) -> None:
-        _copy_frames(self, ("persons", "measures", "dropped"))
 
     def to_frame(self) -> pd.DataFrame:
         return self.persons.copy()
@@ -252,7 +236,7 @@ class ProvenReoffendingResult(Result):
 # ------------------------------------------------------------------------------------------
 # comparison groups
 # ------------------------------------------------------------------------------------------
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class PropensityResult(Result):
     """Fitted propensity scores: ``scores`` (Series aligned to the input rows), ``params``."""
 
@@ -261,9 +245,6 @@ class PropensityResult(Result):
     treatment: str
     covariates: tuple[str, ...]
     converged: bool = True
-
-    def __post_init__(self) -> None:
-        _copy_frames(self, ("scores", "params"))
 
     @property
     def logit(self) -> pd.Series:
@@ -274,7 +255,7 @@ class PropensityResult(Result):
         return pd.DataFrame({"term": self.params.index, "estimate": self.params.to_numpy()})
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class MatchResult(Result):
     """Nearest-neighbour matches: ``pairs`` (treated row, control row, distance),
     ``data`` (matched sample, with a ``match_weight`` column) and the unmatched treated."""
@@ -287,9 +268,6 @@ class MatchResult(Result):
     replace: bool
     n_treated: int
     n_matched_treated: int
-
-    def __post_init__(self) -> None:
-        _copy_frames(self, ("pairs", "data", "unmatched"))
 
     def to_frame(self) -> pd.DataFrame:
         return self.data.copy()
@@ -319,7 +297,7 @@ class MatchResult(Result):
         return text + " Check balance with balance(..., matched=result)."
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class WeightResult(Result):
     """Inverse-probability weights (``weights``, aligned to the input rows) and scores."""
 
@@ -328,9 +306,6 @@ class WeightResult(Result):
     estimand: str
     trim: Any = None
     effective_n: Mapping[str, float] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        _copy_frames(self, ("weights", "scores"))
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"propensity": self.scores, "weight": self.weights})
@@ -351,7 +326,7 @@ class WeightResult(Result):
                 "means a few heavily weighted people drive the comparison.")
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class BalanceResult(Result):
     """Standardised mean differences before and after adjustment (``table``)."""
 
@@ -360,9 +335,6 @@ class BalanceResult(Result):
 
     _plot_kinds: ClassVar[dict[str, str]] = {"love": "wsa_eval.plotting.balance:love_plot"}
     _default_plot: ClassVar[str | None] = "love"
-
-    def __post_init__(self) -> None:
-        _copy_frames(self, ("table",))
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -388,7 +360,7 @@ class BalanceResult(Result):
 # ------------------------------------------------------------------------------------------
 # JDL-style effects
 # ------------------------------------------------------------------------------------------
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@result_dataclass
 class ReoffendingEffectsResult(EffectResult):
     """Effects on the proven-reoffending measures (one row per measure in ``effects``).
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..errors import SpecificationError
 from ..interpret import INCONCLUSIVE, fmt_number, verdict
-from ..results import EffectResult, Result
+from ..results import EffectResult, Result, result_dataclass
 
 __all__ = ["KaplanMeierResult", "LogRankResult", "CoxResult", "PHTestResult", "RMSTResult"]
 
@@ -23,7 +23,7 @@ def _fmt_time(x: float) -> str:
     return "not reached" if (x is None or math.isnan(x)) else fmt_number(float(x))
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@result_dataclass
 class KaplanMeierResult(Result):
     """Kaplan-Meier curves.
 
@@ -118,7 +118,7 @@ class KaplanMeierResult(Result):
         return " ".join(parts)
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@result_dataclass
 class LogRankResult(Result):
     """Log-rank test (R ``survdiff``, rho = 0), possibly stratified."""
 
@@ -156,7 +156,7 @@ class LogRankResult(Result):
         return head + " The test compares groups; it does not adjust for other differences."
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@result_dataclass
 class CoxResult(EffectResult):
     """Cox proportional-hazards fit.
 
@@ -221,7 +221,7 @@ class CoxResult(EffectResult):
         return s
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@result_dataclass
 class PHTestResult(Result):
     """Schoenfeld-residual tests of proportional hazards (R ``cox.zph``, survival >= 3.0)."""
 
@@ -260,7 +260,7 @@ class PHTestResult(Result):
         return s
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@result_dataclass
 class RMSTResult(EffectResult):
     """Restricted mean survival time up to ``tau`` by group, with the difference and ratio.
 

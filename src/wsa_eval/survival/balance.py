@@ -51,12 +51,11 @@ import numpy as np
 import pandas as pd
 
 from .._utils import (
-    as_generator,
     check_choice,
     hash_frame,
     require_columns,
     require_frame,
-    seed_for_spec,
+    resolve_random_state,
 )
 from ..errors import (
     ColumnError,
@@ -299,7 +298,7 @@ def match(
         raise SpecificationError(f"ratio must be a whole number >= 1, not {ratio!r}.")
     if caliper is not None and not (np.isfinite(caliper) and caliper > 0):
         raise SpecificationError(f"caliper must be a positive number or None, not {caliper!r}.")
-    rng = as_generator(random_state)
+    rng, seed = resolve_random_state(random_state)
     ps, warns = _scores(data, treatment, covariates, propensity)
     ps_c = np.clip(ps, 1e-12, 1 - 1e-12)
     lg = np.log(ps_c / (1 - ps_c))
@@ -339,8 +338,8 @@ def match(
     spec = make_spec(
         "match", dict(treatment=treatment, covariates=None if covariates is None else
                       list(covariates), caliper=caliper, ratio=int(ratio),
-                      replace=bool(replace), random_state=seed_for_spec(random_state)),
-        data_hash=hash_frame(data), seed=seed_for_spec(random_state))
+                      replace=bool(replace), random_state=seed),
+        data_hash=hash_frame(data), seed=seed)
     return MatchResult(
         method=("Nearest-neighbour propensity score matching "
                 f"({'with' if replace else 'without'} replacement, 1:{int(ratio)})"),

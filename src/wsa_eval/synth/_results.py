@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -17,12 +17,12 @@ import pandas as pd
 
 from ..errors import ConvergenceWarning, DataWarning
 from ..interpret import INCONCLUSIVE, effect_sentence, fmt_number, verdict
-from ..results import EffectResult, tidy_frame
+from ..results import EffectResult, result_dataclass, tidy_frame
 
 __all__ = ["SyntheticControlResult", "build_result"]
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@result_dataclass
 class SyntheticControlResult(EffectResult):
     """A synthetic-control fit for one treated unit.
 

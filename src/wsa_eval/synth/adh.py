@@ -70,7 +70,6 @@ from .._utils import (
     hash_frame,
     require_columns,
     require_frame,
-    seed_for_spec,
 )
 from ..errors import (
     DataWarning,
@@ -567,6 +566,6 @@ def synthetic_control(
     spec_args = {k: (list(val) if isinstance(val, range) else val) for k, val in args.items()
                  if k != "seed"}
     spec = make_spec("synthetic_control", spec_args, data_hash=hash_frame(data),
-                     seed=seed_for_spec(random_state))
+                     seed=seed)
     res: SyntheticControlResult = build_result(prob, fit, alpha=alpha, spec=spec)
     return res

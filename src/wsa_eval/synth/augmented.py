@@ -50,7 +50,7 @@ import pandas as pd
 from .._utils import check_alpha, check_choice, hash_frame, progress_iter, require_frame
 from ..errors import DataWarning, EstimationError, SpecificationError, format_examples
 from ..panel import validate_panel
-from ..results import EffectResult, make_spec, tidy_frame
+from ..results import EffectResult, make_spec, result_dataclass, tidy_frame
 from ._qp import simplex_ls
 
 __all__ = ["AugSynthResult", "augmented", "ridge_ascm_weights", "cv_lambda"]
@@ -161,7 +161,7 @@ def _fit(Y0: np.ndarray, y1: np.ndarray, T0: int, *, ridge: bool, fixedeff: bool
 
 
 # -- result --------------------------------------------------------------------------------
-@dataclass(frozen=True, kw_only=True, eq=False)
+@result_dataclass
 class AugSynthResult(EffectResult):
     """Result of :func:`augmented`.
 

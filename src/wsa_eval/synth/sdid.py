@@ -49,13 +49,12 @@ import pandas as pd
 from scipy import stats
 
 from .._utils import (
-    as_generator,
     check_alpha,
     check_choice,
     hash_frame,
     progress_iter,
     require_frame,
-    seed_for_spec,
+    resolve_random_state,
 )
 from ..errors import (
     DataWarning,
@@ -65,7 +64,7 @@ from ..errors import (
     format_examples,
 )
 from ..panel import validate_panel
-from ..results import EffectResult, make_spec, tidy_frame
+from ..results import EffectResult, make_spec, result_dataclass, tidy_frame
 from . import _sdid_core as core
 
 __all__ = ["SDIDResult", "sdid", "sc", "did"]
@@ -82,7 +81,7 @@ _SE_TEXT = {
 }
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@result_dataclass
 class SDIDResult(EffectResult):
     """Result of :func:`sdid`, :func:`sc` or :func:`did`.
 
@@ -299,8 +298,9 @@ def _estimate(kind, data, outcome, unit, time, treated, start, first_treated, se
     reps_est = None
     gaps_reps = None
     inference = "none (se=None)"
+    seed = None
     if se is not None:
-        rng = as_generator(random_state)
+        rng, seed = resolve_random_state(random_state)
         if se == "placebo":
             reps_est, gaps_reps = _placebo(kind, panel, specs, fits, reps, rng, progress)
         elif se == "bootstrap":
@@ -380,7 +380,7 @@ def _estimate(kind, data, outcome, unit, time, treated, start, first_treated, se
     if se is not None:
         diagnostics["replication_estimates_mean"] = float(np.mean(reps_est))
     spec = make_spec(f"wsa_eval.synth.{kind}", args, data_hash=hash_frame(data),
-                     seed=seed_for_spec(random_state))
+                     seed=seed)
     return SDIDResult(
         method=_NAMES[kind], spec=spec, diagnostics=diagnostics, warnings=tuple(warn_list),
         estimate=estimate, se=se_val, ci_low=ci[0], ci_high=ci[1], p_value=p, alpha=alpha,

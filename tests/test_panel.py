@@ -106,11 +106,11 @@ def test_treatment_switching_off_is_an_error():
     df = make_panel()
     df.loc[(df.area == "A0") & (df.year == 2015), "d"] = 0
     with pytest.raises(PanelError, match=r"back to 0.*\('A0', 2015\)"):
-        check(df, first_treated=None, treated="d")
+        check(df, first_treated=None, treatment="d")
 
 
 def test_treated_column_gives_cohorts():
-    r = check(make_panel(), first_treated=None, treated="d")
+    r = check(make_panel(), first_treated=None, treatment="d")
     assert r.cohorts["A1"] == 2013 and np.isinf(r.cohorts["A3"])
 
 
@@ -161,15 +161,24 @@ def test_covariate_missing_rows_dropped_and_reported():
 
 
 def test_treated_units_and_start():
-    r = check(make_panel(), first_treated=None, treated_units="A4", start=2013)
+    r = check(make_panel(), first_treated=None, treated="A4", start=2013)
     assert r.cohorts["A4"] == 2013 and np.isinf(r.cohorts["A0"])
     with pytest.raises(PanelError, match="'Nowhere' do not appear"):
-        check(make_panel(), first_treated=None, treated_units=["Nowhere"], start=2013)
+        check(make_panel(), first_treated=None, treated=["Nowhere"], start=2013)
+
+
+def test_old_argument_names_still_work_with_a_future_warning():
+    with pytest.warns(FutureWarning, match="'treated_units' is now 'treated'"):
+        r = check(make_panel(), first_treated=None, treated_units="A4", start=2013)
+    assert r.cohorts["A4"] == 2013
+    with pytest.warns(FutureWarning, match="is now 'treatment'"):
+        r = check(make_panel(), first_treated=None, treated="d")
+    assert r.cohorts["A1"] == 2013
 
 
 def test_specification_errors():
     with pytest.raises(SpecificationError, match="one way only"):
-        check(make_panel(), treated="d")
+        check(make_panel(), treatment="d")
     with pytest.raises(SpecificationError, match="control_group"):
         check(make_panel(), control_group="everyone")
     with pytest.raises(SpecificationError, match="pandas DataFrame"):

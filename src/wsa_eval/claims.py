@@ -204,7 +204,7 @@ def _prepare(data, outcome, unit, time, treated, start, end, scale, donors, excl
                              f"{unit!r} column.")
         excluded += [u for u in units if u not in pool and u != treated and u not in excluded]
     df = df[~df[unit].isin(excluded)]
-    report = validate_panel(df, unit=unit, time=time, outcome=outcome, treated_units=treated,
+    report = validate_panel(df, unit=unit, time=time, outcome=outcome, treated=treated,
                             start=start, min_pre_periods=2)
     df = report.data
     if scale == "log":

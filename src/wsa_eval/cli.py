@@ -57,7 +57,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if args.treated_unit:
         if args.start is None:
             raise WsaEvalError("--treated-unit needs --start (the first treated period).")
-        kw["treated_units"] = args.treated_unit
+        kw["treated"] = args.treated_unit
         kw["start"] = args.start
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

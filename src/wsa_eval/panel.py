@@ -10,9 +10,12 @@ Treatment timing can be given three ways:
 
 * ``first_treated``: a column with each unit's first treated period; ``0``, ``NaN`` or
   ``inf`` mean never treated (the convention of R's ``did`` package);
-* ``treated``: a 0/1 column of treatment status by unit and period (must not switch off);
-* ``treated_units`` and ``start``: the treated unit label(s) and their first treated period
+* ``treatment``: a 0/1 column of treatment status by unit and period (must not switch off);
+* ``treated`` and ``start``: the treated unit label(s) and their first treated period
   (the synthetic-control convention).
+
+(The vocabulary is that of :mod:`wsa_eval.glossary`; the old spellings ``treated=`` for the
+0/1 column and ``treated_units=`` for the labels work for one release with a FutureWarning.)
 """
 
 from __future__ import annotations
@@ -177,8 +180,8 @@ def validate_panel(
     time: str,
     outcome: str | Sequence[str],
     first_treated: str | None = None,
-    treated: str | None = None,
-    treated_units: Any = None,
+    treatment: str | None = None,
+    treated: Any = None,
     start: Any = None,
     covariates: Sequence[str] | None = None,
     weights: str | None = None,
@@ -190,6 +193,7 @@ def validate_panel(
     min_pre_periods: int = 1,
     raise_on_error: bool = True,
     warn: bool = True,
+    treated_units: Any = None,
 ) -> PanelReport:
     """Check a panel (or repeated cross-section) before estimation.
 
@@ -202,8 +206,10 @@ def validate_panel(
         Columns identifying the unit (area, person) and the period (e.g. year, numeric).
     outcome : str or list of str
         Outcome column(s); must be numeric and finite.
-    first_treated, treated, treated_units, start
-        Treatment timing (give at most one of the three forms; see the module docstring).
+    first_treated, treatment, treated, start
+        Treatment timing (give at most one of the three forms; see the module docstring):
+        a first-treated-period column, a 0/1 treatment column, or unit label(s) with
+        ``start``. ``treated_units`` is the old name of ``treated``.
     covariates : list of str, optional
         Numeric covariate columns. Rows with a missing covariate are dropped and reported.
     weights : str, optional
@@ -239,8 +245,9 @@ def validate_panel(
     PanelError
         Any check fails with an error; ``exc.problems`` lists them all.
     """
+    treatment, treated = _timing_arguments(data, unit, treatment, treated, treated_units)
     args = dict(unit=unit, time=time, outcome=outcome, first_treated=first_treated,
-                treated=treated, treated_units=treated_units, start=start, covariates=covariates,
+                treated=treatment, treated_units=treated, start=start, covariates=covariates,
                 weights=weights, control_group=control_group, balanced=balanced,
                 missing_outcome=missing_outcome, always_treated=always_treated,
                 anticipation=anticipation, min_pre_periods=min_pre_periods,
@@ -263,6 +270,25 @@ def validate_panel(
         for m in report.warnings:
             warnings.warn(m, DataWarning, stacklevel=2)
     return report
+
+
+def _timing_arguments(data: Any, unit: str, treatment: Any, treated: Any,
+                      treated_units: Any) -> tuple[Any, Any]:
+    """Map the old spellings onto ``treatment`` (0/1 column) and ``treated`` (labels)."""
+    from ._compat import warn_renamed
+
+    if treated_units is not None:
+        if treated is not None:
+            raise SpecificationError("Give treated= only (treated_units= is its old name).")
+        warn_renamed("validate_panel", "treated_units", "'treated'", stacklevel=4)
+        treated = treated_units
+    if (treatment is None and isinstance(treated, str) and isinstance(data, pd.DataFrame)
+            and treated in data.columns
+            and not (unit in data.columns and (data[unit] == treated).any())):
+        warn_renamed("validate_panel", "treated (naming a 0/1 column)", "'treatment'",
+                     stacklevel=4)
+        treatment, treated = treated, None
+    return treatment, treated
 
 
 def _validate(
@@ -296,11 +322,11 @@ def _validate(
     given = [x is not None for x in (first_treated, treated, treated_units)]
     if sum(given) > 1:
         raise SpecificationError(
-            "Give treatment timing one way only: first_treated=, treated= or treated_units= "
+            "Give treatment timing one way only: first_treated=, treatment= or treated= "
             "with start=."
         )
     if treated_units is not None and start is None:
-        raise SpecificationError("treated_units= needs start= (the first treated period).")
+        raise SpecificationError("treated= needs start= (the first treated period).")
     require_columns(
         data,
         {
@@ -308,7 +334,7 @@ def _validate(
             "time": time,
             "outcome": outcomes,
             "first_treated": first_treated,
-            "treated": treated,
+            "treatment": treated,
             "covariates": covariates,
             "weights": weights,
         },
@@ -607,7 +633,7 @@ def _validate(
         times=times,
         balanced=is_balanced,
         columns={"unit": unit, "time": time, "outcome": outcomes, "first_treated": first_treated,
-                 "treated": treated, "covariates": covariates, "weights": weights},
+                 "treatment": treated, "covariates": covariates, "weights": weights},
         warnings=tuple(checks.warnings),
     )
 

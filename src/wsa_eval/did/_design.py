@@ -91,7 +91,7 @@ def prepare(
         warnings.simplefilter("ignore")  # re-emitted below with the caller's stack level
         report = validate_panel(
             data, unit=unit, time=time, outcome=outcome, first_treated=first_treated,
-            treated=treated, treated_units=treated_units, start=start,
+            treatment=treated, treated=treated_units, start=start,
             covariates=covariates, weights=weights, balanced=balanced,
             control_group=control_group,
         )

@@ -264,7 +264,7 @@ def panel_setup(
         raise SpecificationError(
             f"start={start!r} must be after the first period ({lo_t}) and no later than the "
             f"last ({hi_t}), so that there are periods both before and after it.")
-    rep = validate_panel(df, unit=unit, time=time, outcome=outcome, treated_units=tu,
+    rep = validate_panel(df, unit=unit, time=time, outcome=outcome, treated=tu,
                          start=start, balanced=True)
     clean = rep.data
     units, times, Y = balanced_matrix(clean, unit, time, outcome)

@@ -345,7 +345,7 @@ def wild_bootstrap_twfe(
                            "cluster": cluster})
     args = dict(outcome=outcome, unit=unit, time=time, treated=treated, cluster=cluster,
                 null=null, weights=weights, reps=reps, impose_null=impose_null, alpha=alpha)
-    rep = validate_panel(data, unit=unit, time=time, outcome=outcome, treated=treated,
+    rep = validate_panel(data, unit=unit, time=time, outcome=outcome, treatment=treated,
                          balanced=False)
     df = rep.data
     cl_col = cluster or unit

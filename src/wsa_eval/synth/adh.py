@@ -430,7 +430,7 @@ def _build_problem(data: pd.DataFrame, *, outcome: str, unit: str, time: str, tr
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         rep = validate_panel(sub[[unit, time, outcome, *covars]], unit=unit, time=time,
-                             outcome=outcome, treated_units=treated, start=start,
+                             outcome=outcome, treated=treated, start=start,
                              min_pre_periods=2, control_group="never_treated", warn=False)
     df = rep.data
     times = np.asarray(rep.times)

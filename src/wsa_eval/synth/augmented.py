@@ -303,7 +303,7 @@ def augmented(
             if set(ex) & set(tu):
                 raise SpecificationError("A treated unit cannot also be excluded.")
             data = data.loc[~data[unit].isin(ex)]
-    rep = validate_panel(data, unit=unit, time=time, outcome=outcome, treated_units=tu,
+    rep = validate_panel(data, unit=unit, time=time, outcome=outcome, treated=tu,
                          start=start, control_group="never_treated", min_pre_periods=2,
                          always_treated="error", warn=False)
     for w in rep.warnings:

@@ -196,7 +196,7 @@ def _prepare(data, outcome, unit, time, treated, start, first_treated, exclude) 
             data = data.loc[~data[unit].isin(ex)]
     rep = validate_panel(
         data, unit=unit, time=time, outcome=outcome, first_treated=first_treated,
-        treated_units=None if first_treated is not None else tu,
+        treated=None if first_treated is not None else tu,
         start=None if first_treated is not None else start,
         control_group="never_treated", min_pre_periods=2, always_treated="error", warn=False,
     )

@@ -133,8 +133,14 @@ def draw_effects(ax: Any, frame: Any) -> None:
     lo = est - frame["ci_low"].to_numpy(dtype=float)
     hi = frame["ci_high"].to_numpy(dtype=float) - est
     ok = np.isfinite(est)
-    ax.errorbar(pos[ok], est[ok], yerr=[np.nan_to_num(lo[ok]), np.nan_to_num(hi[ok])],
-                fmt="o", capsize=3, color="C0")
+    bounded = ok & np.isfinite(lo) & np.isfinite(hi)
+    ax.plot(pos[ok], est[ok], "o", color="C0")
+    if bounded.any():
+        ax.errorbar(pos[bounded], est[bounded], yerr=[lo[bounded], hi[bounded]], fmt="none",
+                    capsize=3, color="C0")
+    for p_, e in zip(pos[ok & ~bounded], est[ok & ~bounded]):
+        ax.annotate("interval unbounded", (p_, e), textcoords="offset points", xytext=(6, 0),
+                    fontsize=7, color="0.4", va="center")
     ax.axhline(0, color="0.5", lw=0.8, ls="--")
     if not numeric:
         ax.set_xticks(list(pos))

@@ -10,7 +10,6 @@ counts yet (strict xfail: remove an entry once it passes).
 
 from __future__ import annotations
 
-import re
 import warnings
 from pathlib import Path
 

@@ -10,17 +10,20 @@ dummy columns), missing values anywhere in the columns used.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._utils import require_columns, require_frame
+from .._utils import hash_frame, require_columns, require_frame
 from ..errors import ColumnError, SpecificationError, format_examples
 
-__all__ = ["SurvivalData", "prepare_survival", "used_columns", "sorted_codes"]
+__all__ = ["SurvivalData", "prepare_survival", "used_columns", "sorted_codes", "hash_columns",
+           "hash_in_background"]
 
 
 def _integer_codes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -66,6 +69,30 @@ def used_columns(*parts: Any) -> list[str]:
     return out
 
 
+def hash_columns(data: pd.DataFrame, columns: list[str]) -> str:
+    """``hash_frame(data[columns])`` without building the sub-frame (no copy of the data)."""
+    if len(set(columns)) == len(columns) and all(
+            isinstance(data[c], pd.Series) and isinstance(data[c].dtype, np.dtype)
+            and data[c].dtype.kind in "biufcmM" for c in columns):
+        h = hashlib.sha1()
+        h.update(",".join(map(str, columns)).encode())
+        for c in columns:  # the bytes hash_frame feeds, column by column
+            arr = np.ascontiguousarray(data[c].to_numpy())
+            h.update(arr.dtype.str.encode())
+            h.update(arr.view(np.uint8))
+        return h.hexdigest()[:16]
+    return hash_frame(data[columns])
+
+
+def hash_in_background(data: pd.DataFrame, columns: list[str]) -> Callable[[], str]:
+    """Start :func:`hash_columns` in a thread (hashlib releases the GIL on large buffers, so
+    it overlaps the fit on a second core); call the returned function for the hash."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(hash_columns, data, columns)
+    pool.shutdown(wait=False)
+    return future.result
+
+
 @dataclass(frozen=True)
 class SurvivalData:
     """Arrays read from the caller's frame (row order kept)."""
@@ -73,8 +100,8 @@ class SurvivalData:
     time: np.ndarray  # float, >= 0
     event: np.ndarray  # bool
     entry: np.ndarray | None  # float, < time; None when no left truncation / start column
-    weights: np.ndarray  # float, > 0 (ones when not given)
-    X: np.ndarray | None  # (n, p) float
+    weights: np.ndarray | None  # float, > 0; None when not given (unit weights)
+    X: np.ndarray | None  # (n, p) float, column-major (centred when asked: see x_mean)
     covariates: tuple[str, ...]
     group: np.ndarray | None  # integer codes into group_levels
     group_levels: tuple[Any, ...]
@@ -83,6 +110,7 @@ class SurvivalData:
     cluster: np.ndarray | None  # integer codes
     n_clusters: int
     index: pd.Index
+    x_mean: np.ndarray | None = None  # column means subtracted from X (centre=True)
 
     @property
     def n(self) -> int:
@@ -106,7 +134,7 @@ def _numeric(data: pd.DataFrame, col: str, arg: str) -> np.ndarray:
             f"(e.g. {format_examples(list(s.dropna().unique()[:3]))})."
         )
     values = s.to_numpy(dtype=float, na_value=np.nan)
-    if np.isfinite(values).all():  # one pass in the usual case
+    if np.isfinite(np.add.reduce(values)):  # one pass: a finite sum has no NaN or inf
         return values
     miss = np.isnan(values)
     if miss.any():
@@ -152,8 +180,15 @@ def prepare_survival(
     strata: str | Sequence[str] | None = None,
     cluster: str | None = None,
     allow_zero_time: bool = True,
+    centre: bool = False,
 ) -> SurvivalData:
-    """Read and check the survival columns; raise the library's errors on bad input."""
+    """Read and check the survival columns; raise the library's errors on bad input.
+
+    Columns are read without copying where pandas allows (numeric float64 columns); the
+    covariates are copied once, column by column, into a column-major array (centred at
+    their means with ``centre=True``, the means kept in ``x_mean``). ``weights`` is None
+    when no weights column is given.
+    """
     data = require_frame(data)
     for arg, val in (("duration", duration), ("event", event)):
         if not isinstance(val, str):
@@ -240,9 +275,10 @@ def prepare_survival(
                 "have weights of zero or less; drop those rows instead."
             )
     else:
-        w = np.ones(time.shape[0])
+        w = None
 
     X = None
+    x_mean = None
     if cov is not None:
         if len(cov) == 0:
             raise SpecificationError("covariates is empty: name at least one numeric column.")
@@ -258,11 +294,21 @@ def prepare_survival(
                     "numeric columns: make 0/1 dummy columns for a categorical variable, e.g. "
                     f"pd.get_dummies(data, columns=[{c!r}], drop_first=True, dtype=float)."
                 )
-        X = data[cov].to_numpy(dtype=float, na_value=np.nan)
-        bad = ~np.isfinite(X)
-        if bad.any():
-            j = int(np.flatnonzero(bad.any(axis=0))[0])
-            _numeric(data, cov[j], "covariates")  # raises with the rows named
+        X = np.empty((time.shape[0], len(cov)), order="F")
+        x_mean = np.empty(len(cov))
+        for j, c in enumerate(cov):
+            col = data[c].to_numpy(dtype=float, na_value=np.nan)
+            total = float(np.add.reduce(col))
+            if not np.isfinite(total):  # a sum is finite only if every value is
+                _numeric(data, c, "covariates")  # raises with the rows named
+                total = float(np.add.reduce(col / col.shape[0])) * col.shape[0]
+            x_mean[j] = total / col.shape[0]
+            if centre:
+                np.subtract(col, x_mean[j], out=X[:, j])
+            else:
+                X[:, j] = col
+        if not centre:
+            x_mean = None
 
     g = None
     g_levels: tuple[Any, ...] = ()
@@ -301,4 +347,5 @@ def prepare_survival(
         cluster=cl,
         n_clusters=n_cl,
         index=idx,
+        x_mean=x_mean,
     )

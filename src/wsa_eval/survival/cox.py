@@ -48,8 +48,9 @@ __all__ = ["cox", "CoxFitData", "INFERENCE"]
 
 INFERENCE = ("model", "robust")
 
-#: concordance is computed by default up to this many rows (O(n log n); ~1 s at 2 million)
-CONCORDANCE_DEFAULT_MAX = 2_000_000
+#: concordance is computed by default up to this many rows (O(n log n), about the time of the
+#: fit itself)
+CONCORDANCE_DEFAULT_MAX = 200_000
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,7 @@ def cox(
         1 - confidence level.
     concordance : bool, optional
         Compute Harrell's C (as R's ``concordance``; ``O(n log n)``). By default (None) up to
-        2,000,000 rows. Not available with ``entry`` (start/stop data).
+        200,000 rows. Not available with ``entry`` (start/stop data).
     robust : bool, optional
         Deprecated: ``inference="robust"`` / ``"model"``.
 

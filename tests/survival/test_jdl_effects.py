@@ -108,7 +108,7 @@ def test_matching_recovers_known_effect_while_naive_is_biased():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         naive = reoffending_effects(df, treatment="z")
-        m = match(df, treatment="z", covariates=["x"], replace=True, random_state=0)
+        m = match(df, treatment="z", covariates=["x"], with_replacement=True, random_state=0)
         res = reoffending_effects(df, treatment="z", weights=m)
     assert naive.estimate > truth + 10  # confounding makes the naive difference far off
     assert abs(res.estimate - truth) < 4  # simulation tolerance (se about 1.2 pp)

@@ -69,6 +69,8 @@ class KaplanMeierResult(Result):
             s = c.step(t, c.surv, 1.0)
             v = c.step(t, c.var_log, 0.0)
             lo, hi = confidence_limits(s, v, self.alpha, self.conf_type)
+            before = t < c.durations.min()  # before the first follow-up time: R gives 1, 1
+            lo[before], hi[before] = 1.0, 1.0
             with np.errstate(invalid="ignore"):
                 se = s * np.sqrt(v)
             f = pd.DataFrame({"time": t, "n_at_risk": c.at_risk(t), "estimate": s,

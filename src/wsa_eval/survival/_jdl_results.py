@@ -68,7 +68,7 @@ class GrayTestResult(Result):
 class CumulativeIncidenceResult(Result):
     """Cumulative incidence curves (one per group) and, with groups, Gray's test.
 
-    ``table``: ``group, time, estimate, std_error, ci_low, ci_high, n_risk``.
+    ``table``: ``group, time, estimate, std_error, ci_low, ci_high, n_at_risk, n_events``.
     """
 
     table: pd.DataFrame

@@ -105,7 +105,7 @@ class KaplanMeierResult(Result):
             name = f"group {row['group']}" if "group" in row else "everyone"
             if math.isnan(row["median"]):
                 parts.append(
-                    f"For {name} ({int(row['n'])} people, {fmt_number(row['events'])} events) "
+                    f"For {name} ({int(row['n'])} people, {fmt_number(row['n_events'])} events) "
                     "fewer than half had the event during follow-up, so the median time is "
                     "not reached."
                 )

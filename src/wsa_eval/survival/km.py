@@ -274,7 +274,7 @@ def _median_row(c: KMCurve, lev: Any, alpha: float, conf_type: str) -> dict[str,
     lo, hi = confidence_limits(c.surv, c.var_log, alpha, conf_type)
     return {"group": lev, "median": first_below_half(c.time, c.surv),
             "ci_low": first_below_half(c.time, lo), "ci_high": first_below_half(c.time, hi),
-            "n": c.n, "events": float(c.n_events.sum())}
+            "n": c.n, "n_events": float(c.n_events.sum())}
 
 
 def kaplan_meier(

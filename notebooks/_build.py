@@ -222,7 +222,7 @@ def cells_reoffending():
         code("print(logrank(rossi, duration='week', event='arrest', group='fin').summary())\n"
              "fit = cox(rossi, duration='week', event='arrest',\n"
              "          covariates=['fin', 'age', 'race', 'wexp', 'mar', 'paro', 'prio'],\n"
-             "          ties='efron', robust=True)\n"
+             "          treatment='fin', ties='efron', inference='robust')\n"
              "fit.summary()"),
         code("proportional_hazards_test(fit).summary()"),
         code("rmst(rossi, duration='week', event='arrest', tau=52, group='fin').summary()"),

@@ -69,7 +69,7 @@ class GrayTestResult(Result):
 class CumulativeIncidenceResult(Result):
     """Cumulative incidence curves (one per group) and, with groups, Gray's test.
 
-    ``table``: ``group, time, estimate, std_error, ci_low, ci_high, n_risk``.
+    ``table``: ``group, time, estimate, std_error, ci_low, ci_high, n_at_risk, n_events``.
     """
 
     table: pd.DataFrame
@@ -259,14 +259,16 @@ class PropensityResult(Result):
 @result_dataclass
 class MatchResult(Result):
     """Nearest-neighbour matches: ``pairs`` (treated row, control row, distance),
-    ``data`` (matched sample, with a ``match_weight`` column) and the unmatched treated."""
+    ``data`` (matched sample, with a ``match_weight`` column) and the unmatched treated.
+    ``with_replacement`` says whether a comparison person could be matched more than once
+    (the field was called ``replace``, which hid the ``Result.replace`` method)."""
 
     pairs: pd.DataFrame
     data: pd.DataFrame
     unmatched: pd.DataFrame
     caliper: float | None
     ratio: int
-    replace: bool
+    with_replacement: bool
     n_treated: int
     n_matched_treated: int
 
@@ -280,7 +282,7 @@ class MatchResult(Result):
 
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [("Method", self.method), ("Caliper (SD of logit PS)", self.caliper),
-                ("Ratio", self.ratio), ("With replacement", self.replace),
+                ("Ratio", self.ratio), ("With replacement", self.with_replacement),
                 ("Treated", self.n_treated), ("Treated matched", self.n_matched_treated)]
 
     def _summary_tables(self) -> list[tuple[str, pd.DataFrame]]:

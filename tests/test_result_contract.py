@@ -335,11 +335,9 @@ FACTORIES = {
 
 #: (class, check) -> why it does not pass yet; strict xfails, to be emptied by the families
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("MatchResult", "no_shadowing"): "field 'replace' shadows Result.replace (survival)",
     ("PanelReport", "seed"): "validate_panel records no spec (panel)",
     ("PretrendTest", "seed"): "pretrend_test records no spec (did)",
     ("ProvenReoffendingResult", "to_frame"): "column 'censored' (glossary: n_censored)",
-    ("CumulativeIncidenceResult", "to_frame"): "column 'n_risk' (glossary: n_at_risk)",
 }
 
 CHECKS = ["repr", "frozen", "to_frame", "summary", "plot", "no_shadowing", "seed",

@@ -227,6 +227,18 @@ class Clock:
         return False
 
 
+def current_rss_mb() -> float:
+    """This process's resident memory now (VmRSS), e.g. after loading the data."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
 def _own_peak_mb() -> float:
     """This process's peak resident memory (VmHWM).
 

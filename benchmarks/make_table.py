@@ -115,7 +115,7 @@ ROWS = [
          data=lambda c: f"{c['people']:,} people, {c['offences']:,} offence rows"),
     dict(task="MoJ outcomes reader", file="data_moj_reader", case="reader",
          ours=["wsa_eval"], peers=["pandas naive"], mem=True,
-         data=lambda c: f"{c['rows']:,}-row CSV"),
+         data=lambda c: f"{c['n_rows']:,}-row CSV"),
 ]
 
 
@@ -183,9 +183,10 @@ def row_md(spec: dict, doc: dict | None) -> str | None:
         if not ok:
             return f"| {task} | **could not run** | | | |"
         parts = [f"{r['units']:,} units {secs(r['wall_s'])}, {mem(r)}" for r in ok]
-        per = [f"{r['wall_s'] / r['units'] * 1e6:.2f}" for r in ok]
-        return (f"| {task} (1,000 draws) | {'; '.join(parts)} | | | seconds per million "
-                f"units: {', '.join(per)} |")
+        per = ", ".join(f"{r['wall_s'] / r['units'] * 1e6:.2f} s" for r in ok)
+        gb = ", ".join(f"{r['gb_per_million']:.2f} GB" for r in ok if "gb_per_million" in r)
+        return (f"| {task} (1,000 draws) | {'; '.join(parts)} | no peer at these sizes | | "
+                f"per million units: {per}; peak {gb} |")
     data = spec["data"](case) if spec["data"] else ""
     ours = [rows[o] for o in spec["ours"] if o in rows]
     if not ours:

@@ -121,7 +121,7 @@ def main() -> None:
         write_file(path, a.rows)
         size = os.path.getsize(path) / 1e6
         case = res.case("reader", f"synthetic {a.rows:,}-row CSV ({size:.0f} MB) in the MoJ "
-                        "December 2024 layout", rows=a.rows)
+                        "December 2024 layout", n_rows=a.rows)
         rows = [H.run_contender(w, "wsa", [__file__, "--child", w, path], timeout=a.timeout,
                                 setting=SETTINGS[w]) for w in SETTINGS]
     ours, naive = rows

@@ -152,12 +152,17 @@ def child(name: str, path: str) -> None:
         df = pd.DataFrame({k: z[k] for k in ("id", "t", "g", "y")})
     base = name.replace("_boot", "")
     boot = name.endswith("_boot")
-    if base == "csdid_dr":
-        H.child_main(run_csdid, df, boot, "dr")
-        return
-    fn = {"wsa_eval": run_wsa, "csdid": run_csdid, "differences": run_differences,
-          "pyfixest_es": run_pyfixest}[base]
-    H.child_main(fn, df, boot)
+    fn = {"wsa_eval": run_wsa, "csdid": run_csdid, "csdid_dr": run_csdid,
+          "differences": run_differences, "pyfixest_es": run_pyfixest}[base]
+    extra = ("dr",) if base == "csdid_dr" else ()
+
+    def go(clock, df):
+        out = fn(clock, df, boot, *extra)
+        out["data_mb"] = data_mb  # the process with the panel loaded, before the call
+        return out
+
+    data_mb = H.current_rss_mb()
+    H.child_main(go, df)
 
 
 # -- parent ----------------------------------------------------------------------------------
@@ -247,8 +252,12 @@ def main() -> None:
                     row.pop(k, None)
                 if row.get("status") == "ok":
                     mem = max(row["peak_mb"], row.get("peak_tree_mb", 0))
-                    row["note"] = (f"{n:,} units: {row['wall_s'] / n * 1e6:.2f} s and "
-                                   f"{mem / 1024 / n * 1e6:.2f} GB per million units")
+                    row["gb_per_million"] = mem / 1024 / n * 1e6
+                    row["gb_per_million_above_data"] = (mem - row["data_mb"]) / 1024 / n * 1e6
+                    row["note"] = (f"{n:,} units: {row['wall_s'] / n * 1e6:.2f} s, peak "
+                                   f"{row['gb_per_million']:.2f} GB "
+                                   f"({row['gb_per_million_above_data']:.2f} GB above the "
+                                   "loaded panel) per million units")
                 res.add(case, row)
     res.write()
 

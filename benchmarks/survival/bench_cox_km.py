@@ -235,6 +235,7 @@ def run_case(res, key: str, n: int, times: str, names: list[str], tmp: str,
         if name == "one_pass" and r["status"] == "ok" and rows["wsa_cox_efron"]["status"] == "ok":
             ratio = rows["wsa_cox_efron"]["wall_s"] / r["wall_s"]
             r["note"] = f"wsa_eval cox = {ratio:.1f} data passes"
+    for r in rows.values():
         for k in ("coef", "se", "surv_last"):
             r.pop(k, None)
         res.add(case, r)

@@ -50,7 +50,7 @@ ROWS = [
     dict(task="Callaway-Sant'Anna, analytic SEs", file="did_cs", case=("units_", "max"),
          ours=["wsa_eval"], peers=["csdid", "differences"], data=_units, mem=True),
     dict(task="Callaway-Sant'Anna, analytic SEs", file="did_cs", case=("units_", "min"),
-         ours=["wsa_eval"], peers=["csdid", "differences"], data=_units),
+         ours=["wsa_eval"], peers=["csdid", "differences"], data=_units, several=True),
     dict(task="Callaway-Sant'Anna, 1,000 multiplier-bootstrap draws", file="did_cs",
          case=("units_", "max"), ours=["wsa_eval_boot"],
          peers=["csdid_boot", "differences_boot"], data=_units, mem=True),
@@ -132,14 +132,14 @@ def mem(r: dict) -> str:
     return f"{mb:,.0f} MB" if mb < 1000 else f"{mb / 1024:.1f} GB"
 
 
-def _pick(cases: dict, sel) -> dict | None:
+def _pick(cases: dict, sel, several: bool = False) -> dict | None:
     if isinstance(sel, str):
         return cases.get(sel)
     if isinstance(sel, list):
         return next((cases[k] for k in sel if k in cases), None)
     prefix, how = sel
     keys = [k for k in cases if k.startswith(prefix) and k[len(prefix):].isdigit()]
-    if not keys:
+    if not keys or (several and len(keys) < 2):
         return None
     k = (max if how == "max" else min)(keys, key=lambda k: int(k[len(prefix):]))
     return cases[k]
@@ -166,6 +166,8 @@ def _peer_text(p: dict, with_mem: bool) -> str:
         return f"{label} {t}" + (f", {mem(p)}" if with_mem else "")
     if p["status"] == "timeout":
         return f"{label} stopped at {p['cap_s']:.0f} s"
+    if p["status"] == "not run":
+        return f"{label} not run"
     return f"{label} **could not run** ({p['status']})"
 
 
@@ -174,7 +176,7 @@ def row_md(spec: dict, doc: dict | None) -> str | None:
     if doc is None:
         return f"| {task} | results file `{spec['file']}.json` missing | | | |"
     cases = {c["case"]: c for c in doc["cases"]}
-    case = _pick(cases, spec["case"])
+    case = _pick(cases, spec["case"], spec.get("several", False))
     if case is None:
         return None  # this case is not run in this mode
     rows = {r["contender"]: r for r in case["rows"]}
@@ -206,7 +208,7 @@ def row_md(spec: dict, doc: dict | None) -> str | None:
             return f"| {task} ({data}) | {ours_txt} | one pass **not measured** | | |"
         return (f"| {task} ({data}) | {ours_txt} | one data pass {secs(one['wall_s'])} | "
                 f"{lead['wall_s'] / one['wall_s']:.1f} passes | |")
-    peers = [rows[p] for p in spec["peers"] if p in rows]
+    peers = [rows.get(p, {"contender": p, "status": "not run"}) for p in spec["peers"]]
     done = sorted((p for p in peers if p["status"] == "ok"), key=lambda p: p["wall_s"])
     rest = [p for p in peers if p not in done]
     if done:

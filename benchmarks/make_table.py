@@ -26,8 +26,9 @@ README = HERE.parent / "README.md"
 START, END = "<!-- bench-table:start -->", "<!-- bench-table:end -->"
 
 PEER_LABEL = {
-    "csdid": "csdid", "differences": "differences", "csdid_boot": "csdid",
-    "differences_boot": "differences", "pyfixest saturated": "pyfixest",
+    "csdid": "csdid", "differences": "differences (n_jobs=2)", "csdid_boot": "csdid",
+    "differences_boot": "differences (n_jobs=2)", "differences_1job": "differences (n_jobs=1)",
+    "differences_1job_boot": "differences (n_jobs=1)", "pyfixest saturated": "pyfixest",
     "pyfixest did2s": "pyfixest `did2s`", "pyfixest feols": "pyfixest `feols`",
     "wildboottest parallel=True": "wildboottest", "wildboottest parallel=False":
     "wildboottest (parallel=False)", "honestdid": "honestdid", "pysyncon": "pysyncon",
@@ -48,12 +49,15 @@ def _units(c: dict) -> str:
 #: among the keys by their number), our contender(s), peers, and how to describe the data
 ROWS = [
     dict(task="Callaway-Sant'Anna, analytic SEs", file="did_cs", case=("units_", "max"),
-         ours=["wsa_eval"], peers=["csdid", "differences"], data=_units, mem=True),
+         ours=["wsa_eval"], peers=["csdid", "differences", "differences_1job"], data=_units,
+         mem=True),
     dict(task="Callaway-Sant'Anna, analytic SEs", file="did_cs", case=("units_", "min"),
-         ours=["wsa_eval"], peers=["csdid", "differences"], data=_units, several=True),
+         ours=["wsa_eval"], peers=["csdid", "differences", "differences_1job"], data=_units,
+         several=True),
     dict(task="Callaway-Sant'Anna, 1,000 multiplier-bootstrap draws", file="did_cs",
          case=("units_", "max"), ours=["wsa_eval_boot"],
-         peers=["csdid_boot", "differences_boot"], data=_units, mem=True),
+         peers=["csdid_boot", "differences_boot", "differences_1job_boot"], data=_units,
+         mem=True),
     dict(task="Callaway-Sant'Anna bootstrap, growth with size", file="did_cs",
          case="scaling", ours=None, peers=[], data=None, kind="scaling"),
     dict(task="Static TWFE, CRV1", file="did_reg", case="twfe", ours=["wsa_eval twfe"],

@@ -12,7 +12,8 @@ Peers at their fastest equivalent setting:
   IPW give the same ATT(g,t) and standard errors, and "reg" is the cheapest (about half
   the time of "dr"); the quick mode also runs "dr" to show that the numbers are the same.
   Bootstrap: csdid's parallel multiplier bootstrap (``pl=True, cores=2``).
-* differences: ``est_method="reg"``, ``n_jobs=2``.
+* differences: ``est_method="reg"``, with ``n_jobs=2`` and with ``n_jobs=1`` (its process
+  pool costs more than it saves on small panels); the faster of the two is its time.
 * pyfixest: ``event_study(estimator="saturated")`` with its default (compiled) demeaner;
   a different estimator (Sun & Abraham), whose post-treatment event-time effects equal the
   Callaway-Sant'Anna dynamic aggregation with never-treated controls on a balanced panel,
@@ -44,10 +45,13 @@ CONTENDERS = {
     "csdid": ("csdid", 'est_method="reg", analytic SEs'),
     "csdid_dr": ("csdid", 'est_method="dr" (the setting of earlier runs), analytic SEs'),
     "differences": ("differences", 'est_method="reg", n_jobs=2'),
+    "differences_1job": ("differences", 'est_method="reg", n_jobs=1'),
     "pyfixest_es": ("pyfixest", 'event_study(estimator="saturated").aggregate()'),
     "wsa_eval_boot": ("wsa", f"multiplier bootstrap, {REPS} draws"),
     "csdid_boot": ("csdid", f'est_method="reg", bootstrap {REPS} draws, pl=True, cores=2'),
-    "differences_boot": ("differences", f'est_method="reg", bootstrap {REPS}, n_jobs=2'),
+    "differences_boot": ("differences", f'est_method="reg", bootstrap {REPS}, n_jobs=2, '
+                         'progress_bar=True'),
+    "differences_1job_boot": ("differences", f'est_method="reg", bootstrap {REPS}, n_jobs=1'),
 }
 SIZES = {"full": dict(units=[5000, 500_000], scaling=[500_000, 2_000_000, 5_000_000],
                       timeout=1200.0),
@@ -107,15 +111,17 @@ def run_csdid(clock, df, boot: bool, method: str = "reg") -> dict:
             "se_gt": np.asarray(r["se"], float)[order].tolist(), "simple": simple}
 
 
-def run_differences(clock, df, boot: bool) -> dict:
+def run_differences(clock, df, boot: bool, n_jobs: int = 2) -> dict:
     from differences import ATTgt
 
     d = df.assign(g=df["g"].where(df["g"] > 0)).set_index(["id", "t"])
+    # differences 0.3.0's parallel bootstrap fails with progress_bar=False (mboot.py builds
+    # its per-job tqdm flags with np.ones(np.arange(jobs) + 1)); the bar costs nothing
     with clock:
         att = ATTgt(data=d, cohort_column="g")
         res = att.fit(formula="y", est_method="reg", control_group="never_treated",
-                      boot_iterations=REPS if boot else 0, random_state=1, n_jobs=2,
-                      progress_bar=False)
+                      boot_iterations=REPS if boot else 0, random_state=1, n_jobs=n_jobs,
+                      progress_bar=boot and n_jobs > 1)
         simple = att.aggregate("simple")
         att.aggregate("event")
     tab = res.to_pandas()  # sorted by cohort, then time
@@ -153,8 +159,9 @@ def child(name: str, path: str) -> None:
     base = name.replace("_boot", "")
     boot = name.endswith("_boot")
     fn = {"wsa_eval": run_wsa, "csdid": run_csdid, "csdid_dr": run_csdid,
-          "differences": run_differences, "pyfixest_es": run_pyfixest}[base]
-    extra = ("dr",) if base == "csdid_dr" else ()
+          "differences": run_differences, "differences_1job": run_differences,
+          "pyfixest_es": run_pyfixest}[base]
+    extra = {"csdid_dr": ("dr",), "differences_1job": (1,)}.get(base, ())
 
     def go(clock, df):
         out = fn(clock, df, boot, *extra)
@@ -203,8 +210,10 @@ def run_case(results, case, names, path, timeout) -> dict:
         for k in ("att_gt", "se_gt", "dyn_post"):  # keep the results file small
             row.pop(k, None)
         results.add(case, row)
-    for mine, peers in (("wsa_eval", ("csdid", "csdid_dr", "differences", "pyfixest_es")),
-                        ("wsa_eval_boot", ("csdid_boot", "differences_boot"))):
+    for mine, peers in (("wsa_eval", ("csdid", "csdid_dr", "differences", "differences_1job",
+                                      "pyfixest_es")),
+                        ("wsa_eval_boot", ("csdid_boot", "differences_boot",
+                                           "differences_1job_boot"))):
         for p in peers:
             if mine in rows and p in rows:
                 print(f"  {p} / {mine}: {H.ratio_note(rows[p], rows[mine])}")

@@ -210,8 +210,10 @@ def row_md(spec: dict, doc: dict | None) -> str | None:
         one = rows.get("one_pass")
         if one is None or one["status"] != "ok":
             return f"| {task} ({data}) | {ours_txt} | one pass **not measured** | | |"
+        it = lead.get("iterations")
         return (f"| {task} ({data}) | {ours_txt} | one data pass {secs(one['wall_s'])} | "
-                f"{lead['wall_s'] / one['wall_s']:.1f} passes | |")
+                f"{lead['wall_s'] / one['wall_s']:.1f} passes | "
+                + (f"{it} Newton iterations |" if it else "|"))
     peers = [rows.get(p, {"contender": p, "status": "not run"}) for p in spec["peers"]]
     done = sorted((p for p in peers if p["status"] == "ok"), key=lambda p: p["wall_s"])
     rest = [p for p in peers if p not in done]

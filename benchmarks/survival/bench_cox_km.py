@@ -113,6 +113,8 @@ def fit(clock, name: str, folder: str) -> dict:
                     robust="robust" in name, **kw)
         out["coef"] = np.asarray(r.coef, float).tolist()
         out["se"] = r.to_frame()["std_error"].tolist()
+        if isinstance(getattr(r, "iterations", None), int):
+            out["iterations"] = r.iterations  # Newton steps: each needs one data pass
     elif name.startswith("lifelines_cox"):
         with clock:
             f = CoxPHFitter().fit(df, duration_col="time", event_col="event",
@@ -234,7 +236,11 @@ def run_case(res, key: str, n: int, times: str, names: list[str], tmp: str,
             r["note"] = f"x{r['wall_s'] / ref['wall_s']:.2f} of wsa_eval; " + r.get("note", "")
         if name == "one_pass" and r["status"] == "ok" and rows["wsa_cox_efron"]["status"] == "ok":
             ratio = rows["wsa_cox_efron"]["wall_s"] / r["wall_s"]
-            r["note"] = f"wsa_eval cox = {ratio:.1f} data passes"
+            it = rows["wsa_cox_efron"].get("iterations")
+            r["note"] = (f"wsa_eval cox = {ratio:.1f} data passes"
+                         + (f" for {it} Newton iterations" if it else ""))
+            r["cox_passes"] = ratio
+            r["newton_iterations"] = it
     for r in rows.values():
         for k in ("coef", "se", "surv_last"):
             r.pop(k, None)

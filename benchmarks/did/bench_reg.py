@@ -31,7 +31,7 @@ PAIRS = [("twfe", "wsa_eval twfe", "pyfixest feols"),
          ("sun_abraham", "wsa_eval sun_abraham", "pyfixest saturated"),
          ("imputation", "wsa_eval imputation", "pyfixest did2s")]
 SIZES = {"full": dict(units=2000, periods=20, timeout=900.0),
-         "quick": dict(units=200, periods=10, timeout=300.0)}
+         "quick": dict(units=200, periods=20, timeout=300.0)}
 
 
 def make_data(n_units: int, n_periods: int, seed: int = 0) -> dict[str, np.ndarray]:
@@ -82,7 +82,7 @@ def child(name: str, path: str) -> None:
     import pandas as pd
 
     def go(clock, df):
-        _fit(name, pd.DataFrame(make_data(60, 8, seed=3)))  # imports + warm-up
+        _fit(name, pd.DataFrame(make_data(60, 20, seed=3)))  # imports + warm-up
         with clock:
             est = _fit(name, df)
         return {"estimate": float(est)}

@@ -69,7 +69,7 @@ def _test(name: str, X, y, u, reps: int) -> dict:
 
 def child(name: str, path: str, reps: str) -> None:
     def go(clock, X, y, u):
-        small = make_data(8, 5)
+        small = make_data(12, 13)
         _test(name, small["X"], small["y"], small["u"], 99)  # imports, warm-up
         with clock:
             return _test(name, X, y, u, int(reps))

@@ -11,8 +11,8 @@ help:
 	@echo "make demo   - install, then run the Greater Manchester case study (writes $(OUT)/)"
 	@echo "make test   - install, then run the whole test suite (notebooks included)"
 	@echo "make lint   - ruff"
-	@echo "make bench  - benchmarks against peer packages, then the README table (~2 h; see benchmarks/README.md)"
-	@echo "make bench-quick - the same at small sizes: does every contender install and run? (~10 min)"
+	@echo "make bench  - benchmarks against peer packages, then the README table (~1 h; see benchmarks/README.md)"
+	@echo "make bench-quick - the same at small sizes: does every contender install and run? (minutes)"
 	@echo "make validate - size/power Monte Carlo study of the inference methods (~25 min)"
 
 $(STAMP): pyproject.toml

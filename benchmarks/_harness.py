@@ -46,6 +46,16 @@ def mode() -> str:
     return m
 
 
+def blas_threads() -> str:
+    """BLAS/OpenMP threads per contender: the machine's 2 cores unless ``BENCH_THREADS`` says.
+
+    On a busy machine multi-threaded OpenBLAS can stall badly (small products 10-50x slower
+    at load 20 with 2 threads than with 1), which is one more reason to run the full mode on
+    a quiet machine; ``BENCH_THREADS=1`` is the alternative, and is recorded.
+    """
+    return os.environ.get("BENCH_THREADS", os.environ.get("OMP_NUM_THREADS", "2"))
+
+
 def loadavg() -> str:
     try:
         with open("/proc/loadavg") as f:
@@ -171,7 +181,7 @@ def run_contender(name: str, env: str, args: list[str], *, timeout: float,
     env_vars.pop("PYTHONPATH", None)
     if env == "wsa":  # wsa_eval is taken from this checkout, never from a peer environment
         env_vars["PYTHONPATH"] = str(SRC)
-    env_vars.setdefault("OMP_NUM_THREADS", "2")
+    env_vars["OMP_NUM_THREADS"] = blas_threads()
     env_vars["PYTHONWARNINGS"] = "ignore"
     env_vars["MPLBACKEND"] = "Agg"
     env_vars.update(extra_env or {})
@@ -325,7 +335,7 @@ class Results:
             "started": self.started,
             "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "loadavg_start": self.load_start, "loadavg_end": loadavg(),
-            "machine": _machine(),
+            "machine": _machine(), "blas_threads": blas_threads(),
             "envs": {e: {"versions": env_versions(e),
                          "python": env_status(e).get("python")} for e in envs},
             "cases": self.cases,

@@ -166,7 +166,7 @@ def _agree(r: dict) -> str:
 def _peer_text(p: dict, with_mem: bool) -> str:
     label = PEER_LABEL.get(p["contender"], p["contender"])
     if p["status"] == "ok":
-        t = secs(p["wall_s"]) + (" (extrapolated)" if p.get("extrapolated") else "")
+        t = secs(p["wall_s"]) + (" extrapolated" if p.get("extrapolated") else "")
         return f"{label} {t}" + (f", {mem(p)}" if with_mem else "")
     if p["status"] == "timeout":
         return f"{label} stopped at {p['cap_s']:.0f} s"

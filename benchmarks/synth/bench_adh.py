@@ -215,11 +215,14 @@ def main() -> None:
         return
     res = H.Results("synth_adh", "ADH synthetic control: wsa_eval vs pysyncon")
     for key in a.cases:
-        case = res.case(key, {"prop99_fit": "Proposition 99, nested-V fit",
-                              "prop99_placebo": "Proposition 99, fit + placebo-in-space loop "
-                                                "(38 nested-V refits)"}.get(
-            key, f"simulated panel {SIM[key.split('_')[0]]} (donors, periods, pre-periods), "
-                 f"user V, {'fit' if key.endswith('fit') else 'fit + placebo loop'}"))
+        if key.startswith("prop99"):
+            desc = ("Proposition 99, nested-V fit" if key.endswith("fit") else
+                    "Proposition 99, fit + placebo-in-space loop (38 nested-V refits)")
+        else:
+            desc = (f"simulated panel {SIM[key.split('_')[0]]} (donors, periods, "
+                    f"pre-periods), user V, "
+                    f"{'fit' if key.endswith('fit') else 'fit + placebo loop'}")
+        case = res.case(key, desc)
         tools = [t for t in a.tools if not (t.startswith("wsa_eval:") and key.endswith("fit"))]
         rows = {t: H.run_contender(t, TOOLS[t][0], [__file__, "--child", t, key],
                                    timeout=a.cap, setting=TOOLS[t][1]) for t in tools}

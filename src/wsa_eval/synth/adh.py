@@ -82,11 +82,11 @@ from ..panel import validate_panel
 from ..results import make_spec
 from ._qp import (  # noqa: F401  (re-exported: the maths of this estimator)
     _degenerate,
-    nested_v,
     outcome_only_bound,
     simplex_ls,
     solve_weights,
 )
+from ._vsearch import nested_v
 
 __all__ = ["synthetic_control", "Predictor", "solve_weights", "nested_v"]
 
@@ -197,7 +197,7 @@ class _Problem:
     fit_periods: tuple[Any, ...]  # periods whose outcome MSPE chooses V (pre_period)
     v: Any
     validation_periods: tuple[Any, ...] | None
-    n_starts: int
+    n_starts: int | None
     seed: int
     penalty: float | None
     outcome: str
@@ -235,16 +235,28 @@ class _Fit:
     dropped: tuple[str, ...] = ()
 
 
-def _fit(prob: _Problem, treated: int, donors: np.ndarray, *, start: Any = None,
-         preds: Sequence[Predictor] | None = None, fit_periods: Sequence[Any] | None = None,
-         v_method: Any = None, main: bool = False) -> _Fit:
-    start = prob.start if start is None else start
-    preds = list(prob.predictors if preds is None else preds)
-    fit_periods = list(prob.fit_periods if fit_periods is None else fit_periods)
-    v_method = prob.v if v_method is None else v_method
+@dataclass(frozen=True, eq=False)
+class _Design:
+    """The arrays of one fit: predictors (raw and standardised) and fitting-period outcomes."""
+
+    preds: list[Predictor]  # the predictors kept
+    X: np.ndarray  # K x (1 + J) raw predictors, treated first
+    sd: np.ndarray  # (K,) their standard deviations across units
+    X1s: np.ndarray  # standardised, treated
+    X0s: np.ndarray  # standardised, donors (K x J)
+    z1: np.ndarray  # treated outcome over the fitting periods
+    Z0: np.ndarray  # donors' outcomes over the fitting periods (T0 x J)
+    dropped: tuple[str, ...]  # constant predictors
+
+
+def _design(prob: _Problem, treated: int, donors: np.ndarray, preds: list[Predictor],
+            fit_periods: list[Any], main: bool) -> _Design:
+    """Predictor matrix, standardisation and fitting-period outcomes for one fit.
+
+    A predictor with no data for a unit is an error in the main fit (naming it) and is
+    left out of a placebo fit; predictors constant across units are dropped (reported)."""
     rows = np.concatenate([[treated], donors])
     X = prob.predictor_matrix(preds, rows)
-    # predictors with no data for some unit: an error naming them
     nan = np.isnan(X)
     if nan.any():
         k = int(np.flatnonzero(nan.any(axis=1))[0])
@@ -269,10 +281,22 @@ def _fit(prob: _Problem, treated: int, donors: np.ndarray, *, start: Any = None,
     X, sd = X[~const_rows], sd[~const_rows]
     preds = [p for p, c in zip(preds, const_rows) if not c]
     Xs = X / sd[:, None]
-    X1, X0 = Xs[:, 0], Xs[:, 1:]
     tpos = {t: i for i, t in enumerate(prob.times.tolist())}
     fcols = [tpos[t] for t in fit_periods]
-    z1, Z0 = prob.Y[treated, fcols], prob.Y[np.ix_(donors, fcols)].T
+    return _Design(preds=preds, X=X, sd=sd, X1s=Xs[:, 0], X0s=Xs[:, 1:],
+                   z1=prob.Y[treated, fcols], Z0=prob.Y[np.ix_(donors, fcols)].T,
+                   dropped=dropped)
+
+
+def _fit(prob: _Problem, treated: int, donors: np.ndarray, *, start: Any = None,
+         preds: Sequence[Predictor] | None = None, fit_periods: Sequence[Any] | None = None,
+         v_method: Any = None, main: bool = False) -> _Fit:
+    start = prob.start if start is None else start
+    preds = list(prob.predictors if preds is None else preds)
+    fit_periods = list(prob.fit_periods if fit_periods is None else fit_periods)
+    v_method = prob.v if v_method is None else v_method
+    d = _design(prob, treated, donors, preds, fit_periods, main)
+    X1, X0, z1, Z0, sd, preds = d.X1s, d.X0s, d.z1, d.Z0, d.sd, d.preds
     K = len(preds)
     report: dict[str, Any] = {}
     if isinstance(v_method, str) and v_method == "nested":
@@ -287,17 +311,17 @@ def _fit(prob: _Problem, treated: int, donors: np.ndarray, *, start: Any = None,
         elif isinstance(v_method, str) and v_method == "equal":
             v = sd ** 2 / np.sum(sd ** 2)  # equal weights on the raw predictors
         else:
-            v = _user_v(v_method, preds, dropped)
+            v = _user_v(v_method, preds, d.dropped)
         inner = solve_weights(X1, X0, v, prob.penalty)
         report = {"starts": [], "evaluations": 1}
     w = inner.w
-    Yd = prob.Y[donors]
-    synthetic = w @ Yd
+    synthetic = w @ prob.Y[donors]
     gap = prob.Y[treated] - synthetic
     e = z1 - Z0 @ w
     report["inner_kkt_gap"] = inner.kkt_gap
     report["inner_converged"] = inner.converged
-    return _Fit(w=w, v=v, labels=tuple(p.label for p in preds), X1=X[:, 0], X0=X[:, 1:],
+    dropped = d.dropped + tuple(report.pop("dropped_predictors", ()))
+    return _Fit(w=w, v=v, labels=tuple(p.label for p in preds), X1=d.X[:, 0], X0=d.X[:, 1:],
                 synthetic=synthetic, gap=gap, fit_mspe=float(e @ e) / len(e), report=report,
                 dropped=dropped)
 
@@ -471,7 +495,8 @@ def _build_problem(data: pd.DataFrame, *, outcome: str, unit: str, time: str, tr
     return _Problem(units=units, times=times, Y=Y, covs=covs, treated=0,
                     donors=np.arange(1, len(units)), start=start, predictors=tuple(preds),
                     fit_periods=fit_periods, v=v, validation_periods=vp,
-                    n_starts=int(n_starts), seed=int(seed), penalty=penalty, outcome=outcome)
+                    n_starts=None if n_starts is None else int(n_starts), seed=int(seed),
+                    penalty=penalty, outcome=outcome)
 
 
 def synthetic_control(
@@ -490,8 +515,8 @@ def synthetic_control(
     v: str | Sequence[float] | Mapping[str, float] | np.ndarray = "nested",
     pre_period: Any = None,
     validation_periods: Any = None,
-    n_starts: int = 10,
-    random_state: int | np.random.Generator | None = 0,
+    n_starts: int | None = None,
+    random_state: int | np.random.Generator | None = None,
     penalty: float | None = None,
     alpha: float = 0.05,
     progress: bool | None = None,

@@ -46,7 +46,7 @@ from ._qp import _Inner, _nelder_mead, outcome_only_bound, solve_weights
 
 __all__ = ["nested_v", "regression_v_synth", "certify_outcome_optimum"]
 
-#: |theta| <= _B: every predictor weight at least exp(-2 _B) of the largest
+#: |theta| <= _B: every predictor weight at least exp(-2 _B) (about 6e-6) of the largest
 _B = 6.0
 #: a local optimum within this relative distance of the best counts as reaching it
 HIT_TOL = 1e-3

@@ -320,10 +320,9 @@ def _fit(prob: _Problem, treated: int, donors: np.ndarray, *, start: Any = None,
     e = z1 - Z0 @ w
     report["inner_kkt_gap"] = inner.kkt_gap
     report["inner_converged"] = inner.converged
-    dropped = d.dropped + tuple(report.pop("dropped_predictors", ()))
     return _Fit(w=w, v=v, labels=tuple(p.label for p in preds), X1=d.X[:, 0], X0=d.X[:, 1:],
                 synthetic=synthetic, gap=gap, fit_mspe=float(e @ e) / len(e), report=report,
-                dropped=dropped)
+                dropped=d.dropped)
 
 
 def _user_v(v_method: Any, preds: Sequence[Predictor], dropped: Sequence[str]) -> np.ndarray:
@@ -393,6 +392,8 @@ def _train_validation(prob: _Problem, treated: int, donors: np.ndarray, start: A
     rep = dict(rep)
     rep["validation_periods"] = valid
     rep["validation_mspe"] = rep.pop("best_loss")
+    lost = [preds[i].label for i in range(len(preds)) if i not in set(keep)]
+    rep["train_dropped"] = lost
     return v, inner, rep
 
 

@@ -8,7 +8,8 @@ the donors' hull. ``PROBLEMS[name]()`` returns ``(data, spec)`` for
 
 :func:`brute_force` is independent of the library's solvers: the inner simplex
 least-squares problem is solved by ``scipy.optimize.nnls`` (Lawson-Hanson, with a heavily
-weighted row for ``sum(w) = 1``); V is searched by 4,000 random draws (flat and sparse
+weighted row for ``sum(w) = 1``); V is searched over the same space as the library's
+(every weight at least exp(-12) of the largest) by 4,000 random draws (flat and sparse
 Dirichlet, log-uniform), the best 10 polished by scipy's Nelder-Mead.
 
 Run from the repository root to refresh ``hard_problems.json`` (best pre-period MSPE from
@@ -142,25 +143,41 @@ def mspe_at(X1, X0, z1, Z0, v):
     return float(e @ e) / len(z1)
 
 
+#: the library's V space: every predictor weight at least exp(-12) of the largest
+RATIO = np.exp(-12.0)
+
+
+def _v_of(q: np.ndarray) -> np.ndarray:
+    """A point of the library's V space from unconstrained ``q`` (log weights, clipped)."""
+    t = q - q.max()
+    v = np.exp(np.maximum(t, np.log(RATIO)))
+    return v / v.sum()
+
+
 def brute_force(X1, X0, z1, Z0, n: int = 4000, top: int = 10, seed: int = 1) -> float:
+    """Best pre-period MSPE over the library's V space by random search and Nelder-Mead.
+
+    The same space as the library's search (every predictor weight at least exp(-12) of
+    the largest): without that floor the nested problem degenerates (weights of 1e-12 of
+    the largest break ties among near-exact fits of the other predictors, and the fit
+    keeps improving as they shrink), so the two could not be compared."""
     rng = np.random.default_rng(seed)
     K = len(X1)
     cands = []
     for i in range(n):
-        v = (rng.dirichlet(np.ones(K)) if i % 3 == 0 else
-             np.exp(rng.uniform(-12, 0, K)) if i % 3 == 1 else rng.dirichlet(0.2 * np.ones(K)))
-        v = np.maximum(v / v.sum(), 1e-8)
-        v = v / v.sum()
-        cands.append((mspe_at(X1, X0, z1, Z0, v), v))
+        q = (np.log(rng.dirichlet(np.ones(K))) if i % 3 == 0 else
+             rng.uniform(-12, 0, K) if i % 3 == 1 else
+             np.log(np.maximum(rng.dirichlet(0.2 * np.ones(K)), 1e-300)))
+        cands.append((mspe_at(X1, X0, z1, Z0, _v_of(q)), q))
     cands.sort(key=lambda c: c[0])
     best = cands[0][0]
 
     def f(q):
-        e = np.exp(q - q.max())
-        return mspe_at(X1, X0, z1, Z0, e / e.sum())
+        return mspe_at(X1, X0, z1, Z0, _v_of(q))
 
-    for _, v0 in cands[:top]:
-        r = minimize(f, np.log(v0), method="Nelder-Mead",
+    for _, q0 in cands[:top]:
+        q0 = np.maximum(q0 - q0.max(), -12.0)
+        r = minimize(f, q0, method="Nelder-Mead",
                      options=dict(maxiter=2000, xatol=1e-8, fatol=1e-14, adaptive=True))
         best = min(best, float(r.fun))
     return best

@@ -65,11 +65,11 @@ import numpy as np
 import pandas as pd
 
 from .._utils import (
-    as_generator,
     check_alpha,
     hash_frame,
     require_columns,
     require_frame,
+    resolve_random_state,
 )
 from ..errors import (
     DataWarning,
@@ -493,6 +493,8 @@ def _build_problem(data: pd.DataFrame, *, outcome: str, unit: str, time: str, tr
     if penalty is not None and (not np.isfinite(penalty) or penalty < 0):
         raise SpecificationError(f"penalty must be a non-negative number, not {penalty!r}.")
     vp = None if validation_periods is None else tuple(_as_periods(validation_periods))
+    for arr in (Y, *covs.values(), times, units):  # the problem travels with the result
+        arr.setflags(write=False)
     return _Problem(units=units, times=times, Y=Y, covs=covs, treated=0,
                     donors=np.arange(1, len(units)), start=start, predictors=tuple(preds),
                     fit_periods=fit_periods, v=v, validation_periods=vp,
@@ -558,10 +560,19 @@ def synthetic_control(
     validation_periods : periods, optional
         For ``v="train_validation"``: the validation window (default: the later half of the
         pre-period). Predictors are measured that many periods earlier for training.
-    n_starts : int
-        Starting points for the nested optimisation (deterministic ones first).
+    n_starts : int or None
+        None (default): the adaptive search of :mod:`wsa_eval.synth._vsearch` (a linear
+        programme that certifies the outcome-only optimum when some V attains it; R
+        Synth's starts and screened corners of the V simplex, each followed by a
+        quasi-Newton search; the best polished by a coordinate scan and Nelder-Mead; random
+        starts added until two agree to 0.1% on the best fit, at most 60). An int: exactly
+        that many local searches (deterministic starts first; ``n_starts=1`` is R Synth's
+        single search from equal weights). ``diagnostics["objective_spread"]`` reports
+        the spread of the objective across starts; a ConvergenceWarning says when the best
+        starts disagree by more than 1% or the search stopped on its budget.
     random_state : int, Generator or None
-        Seeds the extra random starting points (default 0: reproducible).
+        Seeds the random starting points (default None: a seed is drawn and recorded in
+        ``spec["seed"]``; pass it back to repeat the run exactly).
     penalty : float, optional
         Abadie & L'Hour (2021) penalty ``lambda >= 0`` on donors far from the treated unit.
     alpha : float
@@ -579,9 +590,8 @@ def synthetic_control(
     from ._results import SyntheticControlResult, build_result
 
     alpha = check_alpha(alpha)
-    rng = as_generator(random_state)
-    seed = int(random_state) if isinstance(random_state, (int, np.integer)) else \
-        int(rng.integers(0, 2**31 - 1))
+    rng, seed_record = resolve_random_state(random_state)
+    seed = seed_record if isinstance(seed_record, int) else int(rng.integers(0, 2**31 - 1))
     args = dict(outcome=outcome, unit=unit, time=time, treated=treated, start=start,
                 predictors=predictors, predictor_periods=predictor_periods,
                 special_predictors=special_predictors, donors=donors, exclude=exclude, v=v,
@@ -592,6 +602,6 @@ def synthetic_control(
     spec_args = {k: (list(val) if isinstance(val, range) else val) for k, val in args.items()
                  if k != "seed"}
     spec = make_spec("synthetic_control", spec_args, data_hash=hash_frame(data),
-                     seed=seed)
+                     seed=seed_record)
     res: SyntheticControlResult = build_result(prob, fit, alpha=alpha, spec=spec)
     return res

@@ -50,9 +50,10 @@ def rank_p_value(stat: np.ndarray, alternative: str = "greater") -> float:
     s = np.asarray(stat, dtype=float)
     if alternative == "two-sided":
         s = np.abs(s)
-        return float(np.mean(s >= s[0] - 1e-12 * max(abs(s[0]), 1.0)))
     if alternative == "less":
-        return float(np.mean(s <= s[0] + 1e-12 * max(abs(s[0]), 1.0)))
+        s = -s
+    if np.isinf(s[0]):  # infinite statistics tie with each other
+        return float(np.mean(s == s[0]))
     return float(np.mean(s >= s[0] - 1e-12 * max(abs(s[0]), 1.0)))
 
 
@@ -216,9 +217,12 @@ def placebo_in_space(result: Any, *, prune: float | None = None,
     A = G.to_numpy()
     pre_mspe = np.mean(A[~post] ** 2, axis=0)
     post_mspe = np.mean(A[post] ** 2, axis=0)
+    # a pre-period fit exact to rounding (common with few pre-periods and many donors) has
+    # an infinite ratio: its rounding-error RMSPE must not rank it
+    exact = pre_mspe <= (1e-9 * float(np.sqrt(np.mean(prob.Y[:, ~post] ** 2)))) ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.sqrt(post_mspe / pre_mspe)
-    ratio = np.where(pre_mspe > 0, ratio, np.inf)
+    ratio = np.where(exact, np.inf, ratio)
     mean_gap = A[post].mean(axis=0)
     keep = np.ones(A.shape[1], dtype=bool)
     if prune is not None:

@@ -147,6 +147,32 @@ def _parallel_gaps(prob: Any, donors: list[int], n_workers: int) -> Iterator[Any
         raise exc
 
 
+def _refit_placebos(prob: Any, n_workers: int, progress: bool | None) -> dict[int, Any]:
+    """Gap path of every placebo fit (each donor row treated in turn), serial or in worker
+    processes; warnings raised in workers are re-issued here in donor order."""
+    donors = [int(j) for j in prob.donors]
+    by_donor: dict[int, np.ndarray] = {}
+    if n_workers > 1 and len(donors) > 1:
+        caught: list[Any] = []
+
+        def one_by_one() -> Iterator[None]:  # the bar moves as each chunk finishes
+            for chunk, chunk_gaps, chunk_warnings in _parallel_gaps(prob, donors, n_workers):
+                by_donor.update(zip(chunk, chunk_gaps))
+                caught.append((donors.index(chunk[0]), chunk_warnings))
+                yield from (None for _ in chunk)
+
+        for _ in progress_iter(one_by_one(), total=len(donors), desc="placebo in space",
+                               progress=progress):
+            pass
+        for _, chunk_warnings in sorted(caught, key=lambda c: c[0]):  # in donor order
+            for category, message in chunk_warnings:
+                warnings.warn(message, category, stacklevel=3)
+    else:
+        for j in progress_iter(donors, desc="placebo in space", progress=progress):
+            by_donor[j] = _placebo_gap(prob, j)
+    return by_donor
+
+
 def placebo_in_space(result: Any, *, prune: float | None = None,
                      alternative: str = "two-sided", n_starts: int | None = None,
                      progress: bool | None = None, n_jobs: int | None = None) -> Any:
@@ -190,29 +216,9 @@ def placebo_in_space(result: Any, *, prune: float | None = None,
     if result.placebo_gaps is not None and n_starts is None:
         G = result.placebo_gaps  # already refitted: only re-rank (e.g. another prune=)
     else:
-        donors = [int(j) for j in prob.donors]
-        by_donor: dict[int, np.ndarray] = {}
-        if n_workers > 1 and len(donors) > 1:
-            caught: list[Any] = []
-
-            def one_by_one() -> Iterator[None]:  # the bar moves as each chunk finishes
-                for chunk, chunk_gaps, chunk_warnings in _parallel_gaps(prob, donors,
-                                                                        n_workers):
-                    by_donor.update(zip(chunk, chunk_gaps))
-                    caught.append((donors.index(chunk[0]), chunk_warnings))
-                    yield from (None for _ in chunk)
-
-            for _ in progress_iter(one_by_one(), total=len(donors), desc="placebo in space",
-                                   progress=progress):
-                pass
-            for _, chunk_warnings in sorted(caught, key=lambda c: c[0]):  # in donor order
-                for category, message in chunk_warnings:
-                    warnings.warn(message, category, stacklevel=2)
-        else:
-            for j in progress_iter(donors, desc="placebo in space", progress=progress):
-                by_donor[j] = _placebo_gap(prob, j)
+        by_donor = _refit_placebos(prob, n_workers, progress)
         gaps = {prob.units[prob.treated]: result.path["gap"].to_numpy()}
-        gaps.update((prob.units[j], by_donor[j]) for j in donors)
+        gaps.update((prob.units[j], by_donor[j]) for j in prob.donors)
         G = pd.DataFrame(gaps, index=pd.Index(times, name="time"))
     A = G.to_numpy()
     pre_mspe = np.mean(A[~post] ** 2, axis=0)

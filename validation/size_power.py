@@ -280,13 +280,16 @@ def m_adh(panel, treated, start, rng, cache=None):
         pl = r.placebo(progress=False)
         if cache is not None:
             cache["adh_gaps"] = pl.placebo_gaps
-        pl5 = pl.placebo(prune=5)
+        try:  # pruning can leave no placebo (when the treated unit's fit is exact)
+            p5 = float(pl.placebo(prune=5).p_value)
+        except Exception:  # noqa: BLE001 - recorded as missing for this panel only
+            p5 = np.nan
     prob = r.problem
     post = prob.times >= prob.start
     y1 = prob.Y[prob.treated].astype(float)
     Y0 = prob.Y[prob.donors].T.astype(float)
     p_conf = conformal_p_value(y1, Y0, post, 0.0, permutations="iid", reps=999, rng=rng)
-    return {"p": float(pl.p_value), "p_prune5": float(pl5.p_value),
+    return {"p": float(pl.p_value), "p_prune5": p5,
             "p_mean_gap": float(pl.diagnostics["placebo"]["p_mean_gap"]),
             "p_conformal": p_conf, "est": float(r.estimate), "lo": np.nan, "hi": np.nan}
 

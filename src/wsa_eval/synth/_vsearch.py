@@ -115,7 +115,7 @@ def _random_start(rng: np.random.Generator, K: int, i: int) -> np.ndarray:
 
 #: the three levels of a screened V: a predictor matched (1), used to break ties among the
 #: exact matches of the others (1e-3), or almost ignored (the smallest allowed weight)
-_LEVELS = np.array([1.0, 1e-3, math.exp(-2 * _B)])
+_LEVELS = np.array([1.0, 1e-3, 3e-5])
 
 
 def _screen_candidates(K: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -217,21 +217,18 @@ class _Objective:
         return f
 
     def at_p(self, p: np.ndarray) -> float:
-        """Loss at ``V = softmax(_B tanh(p))`` (the Nelder-Mead parameterisation)."""
-        th = _B * np.tanh(p)
-        v = np.exp(th - th.max())
-        return self.at_v(v / v.sum())
+        """Loss at log-weights ``p`` (``V`` of :func:`_v_of`)."""
+        return self.at_v(_v_of(p)[0])
 
     def with_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """Loss and gradient at ``V = softmax(theta)``.
+        """Loss and gradient at log-weights ``theta`` (``V`` of :func:`_v_of`).
 
         On the support ``S`` of ``W*`` the inner KKT system ``M [w; mu] = [c; 1]`` with
         ``M = [[X0_S' V X0_S, 1], [1', 0]]`` gives ``dw/dv_k = M^{-1} [x_k r_k; 0]`` (``x_k``
         row k of ``X0_S``, ``r = X1 - X0 w``); with ``M [y; nu] = [Z0_S' e; 0]``,
         ``dL/dv_k = -2/T0 (x_k' y) r_k``.
         """
-        v = np.exp(theta - theta.max())
-        v = v / v.sum()
+        v, free = _v_of(theta)
         f = self.at_v(v)
         w = self.inner.w
         S = np.flatnonzero(w > 0)
@@ -252,21 +249,28 @@ class _Objective:
         if self.D is not None:
             gv = gv - 0.5 * self.penalty * (self.D[:, S] @ y)
         gv = -2.0 / self.T0 * gv
-        g_theta = v * (gv - v @ gv)
+        g_theta = v * (gv - v @ gv) * free  # weights held at the floor do not move
         return f, g_theta
 
 
+def _v_of(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``V`` from log-weights ``p``: ``v_k proportional to exp(p_k)``, every weight held at
+    least ``exp(-2 _B)`` of the largest; also the mask of weights above that floor."""
+    t = p - p.max()
+    free = t > -2 * _B
+    v = np.exp(np.where(free, t, -2 * _B))
+    return v / v.sum(), free
+
+
 def _p_of(v: np.ndarray) -> np.ndarray:
-    """Search coordinates ``p`` of ``V`` (``V = softmax(_B tanh(p))``)."""
+    """Log-weights of ``V``, kept a little above the floor so that a search can move them."""
     th = np.log(np.maximum(v, 1e-300))
-    th = th - 0.5 * (th.max() + th.min())  # softmax is shift invariant
-    return np.arctanh(np.clip(th / _B, -0.995, 0.995))
+    th = th - th.max()
+    return np.maximum(th, -2 * _B + 0.25)
 
 
 def _fg(obj: _Objective, p: np.ndarray) -> tuple[float, np.ndarray]:
-    t = np.tanh(p)
-    f, g_theta = obj.with_grad(_B * t)
-    return f, g_theta * (_B * (1.0 - t * t))
+    return obj.with_grad(p)
 
 
 def _quasi_newton(obj: _Objective, p: np.ndarray, maxiter: int,
@@ -330,42 +334,40 @@ def _derivative_free(obj: _Objective, p: np.ndarray, maxiter: int,
     return r.x, float(r.fun)
 
 
-def _local_search(obj: _Objective, v0: np.ndarray) -> tuple[np.ndarray, float]:
-    """Quasi-Newton from ``v0`` (the cheap pass used for every start)."""
-    return _quasi_newton(obj, _p_of(v0), 60, ftol=1e-6)
+def _local_search(obj: _Objective, v0: np.ndarray, scan: bool = False
+                  ) -> tuple[np.ndarray, float]:
+    """Quasi-Newton from ``v0`` (the cheap pass used for every start); from a screened
+    corner a one-sweep coordinate scan first (its basin is often narrow on the log scale)."""
+    p = _coordinate_scan(obj, _p_of(v0), sweeps=1) if scan else _p_of(v0)
+    return _quasi_newton(obj, p, 60, ftol=1e-6)
 
 
 def _coordinate_scan(obj: _Objective, p: np.ndarray, sweeps: int = 2) -> np.ndarray:
     """Derivative-free coordinate search on the log scale: each predictor's weight in turn
-    over a grid from the smallest allowed to the largest, the others fixed. It finds the
-    narrow basins where a predictor acts as a tie-breaker (a weight of 1e-4 of the others
-    can matter while 1e-3 and 1e-5 do not), which local moves from a corner miss."""
-    th = _B * np.tanh(p)
-    grid = np.linspace(-_B, _B, _N_GRID)
-    best = obj.at_p(p)
+    over a grid from the smallest allowed to a little above the largest, the others fixed.
+    It finds the narrow basins where a predictor acts as a tie-breaker (a weight of 1e-4 of
+    the others can matter while 1e-3 and 1e-5 do not), which local moves can miss."""
+    th = _p_of(_v_of(p)[0])
+    best = obj.at_p(th)
     for _ in range(sweeps):
         improved = False
         for k in range(th.size):
-            cand = th.copy()
-            for g in grid:
-                cand[k] = g + th.max() - _B if k != int(np.argmax(th)) else g
-                f = obj.at_p(_p_of_theta(cand))
+            top = np.max(np.delete(th, k)) if th.size > 1 else 0.0
+            for g in np.linspace(-2 * _B + 0.25, 1.0, _N_GRID):
+                cand = th.copy()
+                cand[k] = top + g
+                f = obj.at_p(cand)
                 if f < best * (1 - 1e-12):
-                    best, th, improved = f, cand.copy(), True
+                    best, th, improved = f, cand, True
         if not improved:
             break
-    return _p_of_theta(th)
-
-
-def _p_of_theta(th: np.ndarray) -> np.ndarray:
-    th = np.clip(th - 0.5 * (th.max() + th.min()), -_B, _B)
-    return np.arctanh(np.clip(th / _B, -0.995, 0.995))
+    return th
 
 
 def _polish(obj: _Objective, p: np.ndarray) -> tuple[np.ndarray, float]:
     """Coordinate scan, derivative-free, then quasi-Newton again from a promising point."""
     p0 = _coordinate_scan(obj, p)
-    p1, _ = _derivative_free(obj, p0, 150, 0.1)
+    p1, _ = _derivative_free(obj, p0, 150, 0.5)
     return _quasi_newton(obj, p1, 100)
 
 
@@ -430,7 +432,7 @@ def _multistart(obj, X1, X0, z1, Z0, raw_sd, n_starts, seed, max_starts, report)
     found: list[tuple[np.ndarray, float]] = []
 
     def run(name: str, v0: np.ndarray) -> None:
-        th, f = _local_search(obj, v0)
+        th, f = _local_search(obj, v0, scan=name.startswith("screened"))
         found.append((th, f))
         report["starts"].append({"start": name, "loss": f})
 
@@ -503,7 +505,7 @@ def _finish(obj, X1, X0, z1, Z0, penalty, report) -> tuple[np.ndarray, Any, dict
     if not report["stopped_at_lower_bound"]:
         before = best["loss"]
         try:
-            _derivative_free(obj, _p_of(v), 100, 0.05)
+            _derivative_free(obj, _p_of(v), 100, 0.25)
         except _AtFloor:
             report["stopped_at_lower_bound"] = True
         gain = (before - obj.best["loss"]) / max(before, 1e-300)

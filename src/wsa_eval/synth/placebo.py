@@ -231,8 +231,8 @@ def placebo_in_space(result: Any, *, prune: float | None = None,
     ratio = np.where(exact, np.inf, ratio)
     mean_gap = A[post].mean(axis=0)
     keep = np.ones(A.shape[1], dtype=bool)
-    if prune is not None:
-        keep = pre_mspe <= prune * pre_mspe[0]
+    if prune is not None:  # exact fits tie with an exact treated fit
+        keep = (pre_mspe <= prune * pre_mspe[0]) | (exact & exact[0])
         keep[0] = True
     if keep.sum() < 2:
         raise EstimationError("Pruning left no placebo units; use a larger prune= value.")

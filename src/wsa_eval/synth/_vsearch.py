@@ -432,7 +432,11 @@ def _multistart(obj, X1, X0, z1, Z0, raw_sd, n_starts, seed, max_starts, report)
     found: list[tuple[np.ndarray, float]] = []
 
     def run(name: str, v0: np.ndarray) -> None:
-        th, f = _local_search(obj, v0, scan=name.startswith("screened"))
+        if fixed and budget == 1:  # R Synth: one derivative-free search from equal V
+            p, _ = _derivative_free(obj, _p_of(v0), 50, 1.0)
+            th, f = _derivative_free(obj, p, 300, 0.5)
+        else:
+            th, f = _local_search(obj, v0, scan=name.startswith("screened"))
         found.append((th, f))
         report["starts"].append({"start": name, "loss": f})
 

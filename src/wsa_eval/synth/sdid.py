@@ -74,8 +74,8 @@ _INFERENCE = ("placebo", "bootstrap", "jackknife", None)
 
 def _check_args(inference: Any, reps: Any, zeta: Any, alpha: float) -> float:
     check_choice("inference", inference, _INFERENCE)
-    if reps is not None and (isinstance(reps, bool) or not isinstance(reps, (int, np.integer))
-                             or reps < 2):
+    if inference is not None and reps is not None and (
+            isinstance(reps, bool) or not isinstance(reps, (int, np.integer)) or reps < 2):
         raise SpecificationError(f"reps must be a whole number of at least 2 (or None), not "
                                  f"{reps!r}.")
     if zeta is not None and not (np.isfinite(zeta) and zeta >= 0):

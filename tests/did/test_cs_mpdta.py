@@ -66,8 +66,10 @@ def test_aggregations_match_r_did(mpdta, case, kind):
     agg = _fit(mpdta, case).aggregate(kind)
     assert abs(agg.estimate - ref["overall_att"]) < TOL
     assert abs(agg.se - ref["overall_se"]) < TOL
-    if kind == "simple":
-        assert agg.effects.shape[0] == 0
+    if kind == "simple":  # one "overall" row: no result's table is empty (issue 11)
+        tab = agg.to_frame()
+        assert list(tab["term"]) == ["overall"]
+        assert tab["estimate"].iloc[0] == agg.estimate and tab["std_error"].iloc[0] == agg.se
         return
     col = {"group": "cohort", "dynamic": "event_time", "calendar": "time"}[kind]
     np.testing.assert_allclose(agg.effects[col], ref["egt"])

@@ -135,7 +135,7 @@ def prepare(
             report, df, cohorts, notes, unit=unit, time=time, first_treated=first_treated,
             treatment=treatment, start=start)
     for m in notes:
-        warnings.warn(m, DataWarning, stacklevel=3)
+        warnings.warn(m, DataWarning, stacklevel=4)
     if cluster is not None and df[cluster].isna().any():
         bad = df.loc[df[cluster].isna(), [unit, time]].head(3).to_records(index=False)
         raise PanelError(
@@ -295,7 +295,7 @@ def treated_clusters(p: Prepared) -> int:
     return int(len(np.unique(p.cluster_codes[np.isfinite(p.g)])))
 
 
-def few_clusters_warning(p: Prepared, messages: list[str], stacklevel: int = 2) -> None:
+def few_clusters_warning(p: Prepared, messages: list[str], stacklevel: int = 3) -> None:
     n_tc = treated_clusters(p)
     if n_tc < FEW_CLUSTERS:
         msg = (f"Only {n_tc} cluster(s) of {p.cluster_name!r} contain treated units. "

@@ -223,13 +223,13 @@ def imputation(
                f"{format_examples([_fmt(t) for t in bad], quote=False)}, where every unit is "
                "already treated: their untreated outcome cannot be imputed.")
         msgs.append(msg)
-        warnings.warn(msg, DataWarning, stacklevel=2)
+        warnings.warn(msg, DataWarning, stacklevel=3)
     if not ok_u.all():
         bad_u = list(p.units[np.unique(p.unit_codes[~ok_u])])
         msg = (f"Dropped unit(s) {format_examples(bad_u)}: they are never observed before "
                "treatment, so their untreated outcome cannot be imputed.")
         msgs.append(msg)
-        warnings.warn(msg, DataWarning, stacklevel=2)
+        warnings.warn(msg, DataWarning, stacklevel=3)
     keep = ok.copy()
     all_h = np.unique(rel[trt & ok]).astype(int)
     if horizons is None:
@@ -270,7 +270,7 @@ def imputation(
                "effect is not available there; the full-group average was used, which can "
                "understate the standard error.")
         msgs.append(msg)
-        warnings.warn(msg, DataWarning, stacklevel=2)
+        warnings.warn(msg, DataWarning, stacklevel=3)
     est, V = core["estimate"], core["vcov"]
     se = np.sqrt(np.diag(V))
     terms = [D.event_term(h) for h in hz]

@@ -395,7 +395,7 @@ def event_study(
         m = (f"Dropped {int((~keep).sum())} treated row(s) outside the event-time window "
              f"[{etimes[0]}, {etimes[-1]}] (bin_endpoints=False).")
         msgs.append(m)
-        warnings.warn(m, DataWarning, stacklevel=2)
+        warnings.warn(m, DataWarning, stacklevel=3)
     empty = [k for j, k in enumerate(etimes) if not Xd[keep, j].any()]
     if empty:
         raise EstimationError(f"No treated observation at event time(s) "

@@ -158,7 +158,7 @@ def conley_taber(
         warns.append(f"Only {out['n_controls']} comparison units: Conley-Taber intervals rely "
                      "on many controls and may be inaccurate.")
     for w in warns:
-        warnings.warn(w, InferenceWarning, stacklevel=2)
+        warnings.warn(w, InferenceWarning, stacklevel=3)
     inference = (f"Conley-Taber (2011) interval from the distribution of the treated error "
                  f"term estimated with {out['n_controls']} comparison units' residuals "
                  "(assumes errors identically distributed across areas); equal-tailed p-value")

@@ -373,7 +373,7 @@ def randomization_inference(
     elif ci and not (math.isfinite(out["ci_low"]) and math.isfinite(out["ci_high"])):
         warns.append("The randomization interval is unbounded on at least one side.")
     for w in warns:
-        warnings.warn(w, InferenceWarning, stacklevel=2)
+        warnings.warn(w, InferenceWarning, stacklevel=3)
     Z = out["Z"]
     labels = [", ".join(map(str, units[Z[b] > 0])) for b in range(Z.shape[0])]
     placebo = pd.DataFrame({"assigned": labels, "statistic": out["stats"],

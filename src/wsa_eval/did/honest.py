@@ -218,73 +218,36 @@ def honest_did(
     if not np.any(lv):
         raise SpecificationError("l_vec must not be all zeros.")
     est, se, olo, ohi = original_ci(b, S, num_pre, lv, alpha)
-    seed_record = None
-    rows = []
+    check_choice("breakdown", breakdown, ("grid", "refine"))
     warns: list[str] = []
+    seed_record = None
     if method == "smoothness":
-        if M is None:
-            if num_pre < 2:
-                raise SpecificationError("Give M= explicitly: with one pre-period the default "
-                                         "grid cannot be set from pre-period curvature.")
-            A = _second_diff(num_pre, 0)[: num_pre - 1]
-            A = A[:, :num_pre]
-            sdv = np.sqrt(np.diag(A @ S[:num_pre, :num_pre] @ A.T))
-            mub = float(np.max(np.abs(A @ b[:num_pre]) + stats.norm.ppf(1 - alpha) * sdv))
-            M = np.linspace(0, mub, 10)
-        for m in np.sort(np.atleast_1d(np.asarray(M, dtype=float))):
-            if m < 0:
-                raise SpecificationError(f"M must be >= 0, not {m}.")
-            r = flci_sd(b, S, num_pre, num_post, lv, float(m), alpha)
+        M = _default_m_sd(b, S, num_pre, alpha) if M is None else M
+
+        def solve(m: float) -> dict[str, Any]:
+            r = flci_sd(b, S, num_pre, num_post, lv, m, alpha)
             _convergence(r, f"M = {m:g}", warns)
-            rows.append((float(m), r["ci_low"], r["ci_high"], "FLCI", "DeltaSD"))
+            return r
+        kind = ("FLCI", "DeltaSD")
     else:
-        if num_pre < 1:  # pragma: no cover - checked above
-            raise SpecificationError("Relative magnitudes need a pre-period.")
-        if M is None:
-            M = np.arange(0, 2.01, 0.5)
+        M = np.arange(0, 2.01, 0.5) if M is None else M
         grid = np.linspace(est - grid_width * se, est + grid_width * se, int(grid_points))
         gen, seed_record = resolve_random_state(random_state)
-        seed = None if isinstance(random_state, np.random.Generator) else seed_record
-        for m in np.sort(np.atleast_1d(np.asarray(M, dtype=float))):
-            if m < 0:
-                raise SpecificationError(f"Mbar must be >= 0, not {m}.")
-            r = ci_rm(b, S, num_pre, num_post, lv, float(m), alpha, grid=grid, sims=reps,
-                      random_state=int(seed) if seed is not None else gen)
-            if r["empty"]:
-                warns.append(f"At Mbar = {m:g} the robust confidence set is empty: the "
-                             "pre-period estimates are inconsistent with this restriction.")
-            if r["edge"]:
-                warns.append(f"At Mbar = {m:g} the confidence set reaches the edge of the "
-                             "search grid: it is reported as unbounded on that side.")
-            if r["gaps"]:
-                warns.append(f"At Mbar = {m:g} the confidence set is not an interval; its "
-                             "hull is reported.")
-            rows.append((float(m), r["ci_low"], r["ci_high"], "C-LF", "DeltaRM"))
-    check_choice("breakdown", breakdown, ("grid", "refine"))
+        seed = None if isinstance(random_state, np.random.Generator) else int(seed_record)
+
+        def solve(m: float) -> dict[str, Any]:
+            return ci_rm(b, S, num_pre, num_post, lv, m, alpha, grid=grid, sims=reps,
+                         random_state=seed if seed is not None else gen)
+        kind = ("C-LF", "DeltaRM")
+    rows = []
+    for m in np.sort(np.atleast_1d(np.asarray(M, dtype=float))):
+        if m < 0:
+            raise SpecificationError(f"M (Mbar) must be >= 0, not {m}.")
+        r = solve(float(m))
+        _set_warnings(r, float(m), warns)
+        rows.append((float(m), r["ci_low"], r["ci_high"], *kind))
     robust = pd.DataFrame(rows, columns=["M", "ci_low", "ci_high", "method", "restriction"])
-    excl = (robust["ci_low"] > 0) | (robust["ci_high"] < 0)
-    bd = math.nan
-    beyond = False
-    if excl.iloc[0]:
-        first_fail = np.flatnonzero(~excl.to_numpy())
-        beyond = len(first_fail) == 0
-        last = len(robust) - 1 if beyond else first_fail[0] - 1
-        bd = float(robust["M"].iloc[last])
-        if breakdown == "refine" and not beyond:
-            lo_m, hi_m = bd, float(robust["M"].iloc[last + 1])
-            for _ in range(12):
-                mid = 0.5 * (lo_m + hi_m)
-                if method == "smoothness":
-                    r = flci_sd(b, S, num_pre, num_post, lv, mid, alpha)
-                    _convergence(r, f"M = {mid:g}", warns)
-                else:
-                    r = ci_rm(b, S, num_pre, num_post, lv, mid, alpha, grid=grid, sims=reps,
-                              random_state=int(seed) if seed is not None else gen)
-                if r["ci_low"] > 0 or r["ci_high"] < 0:
-                    lo_m = mid
-                else:
-                    hi_m = mid
-            bd = lo_m
+    bd, beyond = _breakdown(robust, solve, refine=breakdown == "refine")
     if beyond and len(robust) > 1:
         warns.append("Every M on the grid gives an interval excluding zero: the breakdown "
                      "value is at least the largest M tried; extend the grid.")
@@ -313,3 +276,51 @@ def _convergence(r: dict[str, Any], where: str, warns: list[str]) -> None:
     if r.get("failures"):
         warns.append(f"The optimiser did not converge for the FLCI at {where} "
                      f"({'; '.join(r['failures'])}); the interval may not be the shortest.")
+
+
+def _default_m_sd(b: np.ndarray, S: np.ndarray, num_pre: int, alpha: float) -> np.ndarray:
+    """Default grid of M for smoothness: 0 to an upper bound for the largest pre-period
+    second difference."""
+    if num_pre < 2:
+        raise SpecificationError("Give M= explicitly: with one pre-period the default "
+                                 "grid cannot be set from pre-period curvature.")
+    A = _second_diff(num_pre, 0)[: num_pre - 1][:, :num_pre]
+    sdv = np.sqrt(np.diag(A @ S[:num_pre, :num_pre] @ A.T))
+    mub = float(np.max(np.abs(A @ b[:num_pre]) + stats.norm.ppf(1 - alpha) * sdv))
+    return np.linspace(0, mub, 10)
+
+
+def _set_warnings(r: dict[str, Any], m: float, warns: list[str]) -> None:
+    """What a relative-magnitudes confidence set says about itself."""
+    if r.get("empty"):
+        warns.append(f"At Mbar = {m:g} the robust confidence set is empty: the "
+                     "pre-period estimates are inconsistent with this restriction.")
+    if r.get("edge"):
+        warns.append(f"At Mbar = {m:g} the confidence set reaches the edge of the "
+                     "search grid: it is reported as unbounded on that side.")
+    if r.get("gaps"):
+        warns.append(f"At Mbar = {m:g} the confidence set is not an interval; its "
+                     "hull is reported.")
+
+
+def _breakdown(robust: pd.DataFrame, solve: Any, *, refine: bool) -> tuple[float, bool]:
+    """The largest M whose interval excludes zero (grid value, or refined by 12 bisection
+    steps towards the next grid value) and whether every grid value excludes zero."""
+    excl = ((robust["ci_low"] > 0) | (robust["ci_high"] < 0)).to_numpy()
+    if not excl[0]:
+        return math.nan, False
+    first_fail = np.flatnonzero(~excl)
+    beyond = len(first_fail) == 0
+    last = len(robust) - 1 if beyond else first_fail[0] - 1
+    bd = float(robust["M"].iloc[last])
+    if refine and not beyond:
+        lo_m, hi_m = bd, float(robust["M"].iloc[last + 1])
+        for _ in range(12):
+            mid = 0.5 * (lo_m + hi_m)
+            r = solve(mid)
+            if r["ci_low"] > 0 or r["ci_high"] < 0:
+                lo_m = mid
+            else:
+                hi_m = mid
+        bd = lo_m
+    return bd, beyond

@@ -37,7 +37,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
 
 from .._compat import warn_renamed
 from .._utils import (
@@ -53,12 +53,20 @@ from ..errors import (
     InferenceWarning,
     SpecificationError,
 )
-from ..inference.multiplier import bootstrap_se, multiplier_draws, sup_t_critical_value
+from ..inference.multiplier import multiplier_draws
 from ..results import EffectResult, make_spec, result_dataclass
 from ._cs_aggregate import Cells, aggregate_components
 from ._cs_data import CSData, prepare_cs
 from ._cs_engine import CellPlan, plan_cells
 from ._cs_fit import fit_cells, unit_basis
+from ._cs_tables import (
+    ESTIMANDS,
+    aggregate_effects,
+    headline_row,
+    inference_text,
+    standard_errors,
+    tidy,
+)
 from ._design import FEW_CLUSTERS
 
 __all__ = ["callaway_santanna", "CallawaySantAnnaResult", "CSAggregateResult"]
@@ -175,12 +183,12 @@ class CallawaySantAnnaResult(EffectResult):
                                          random_state=random_state).draws
         coefs = np.array([c.coef for c in comps]).reshape(len(comps), overall.coef.shape[0])
         est = np.array([c.estimate for c in comps], dtype=float)
-        se_all, crit = _standard_errors(self._gram, draws, self._n,
+        se_all, crit = standard_errors(self._gram, draws, self._n,
                                         np.vstack([coefs, overall.coef[None, :]]), alpha)
         se_overall = float(se_all[-1])
-        effects = _aggregate_effects(type, comps, est, se_all[:-1], crit, alpha,
+        effects = aggregate_effects(type, comps, est, se_all[:-1], crit, alpha,
                                      draws is not None, overall.estimate, se_overall)
-        head = _headline_row(overall.estimate, se_overall, alpha)
+        head = headline_row(overall.estimate, se_overall, alpha)
         spec = dict(self.spec)
         spec["aggregation"] = {"type": type, "balance_e": balance_e, "min_e": min_e,
                                "max_e": max_e, "inference": inference, "reps": reps,
@@ -191,9 +199,9 @@ class CallawaySantAnnaResult(EffectResult):
             estimate=overall.estimate, se=se_overall,
             ci_low=float(head["ci_low"]), ci_high=float(head["ci_high"]),
             p_value=float(head["p_value"]), alpha=alpha,
-            inference=_inference_text(n_reps if draws is not None else 0, self._boot_weights,
+            inference=inference_text(n_reps if draws is not None else 0, self._boot_weights,
                                       self._cluster_name),
-            estimand=_ESTIMANDS[type], effects=effects, n_obs=self.n_obs,
+            estimand=ESTIMANDS[type], effects=effects, n_obs=self.n_obs,
             n_units=self.n_units, n_treated=self.n_treated, aggregation=type,
             critical_value=crit,
         )
@@ -238,84 +246,6 @@ def _plot_event_study(result: CallawaySantAnnaResult, ax: Any = None, **kw: Any)
     from ..plotting import event_study_plot
 
     return event_study_plot(result.aggregate("dynamic"), ax=ax, **kw)
-
-
-def _cl_text(name: str | None) -> str:
-    return f", clustered by {name!r}" if name else ", clustered by unit"
-
-
-def _inference_text(reps: int, weights: str, cluster: str | None) -> str:
-    if reps:
-        return f"multiplier bootstrap ({reps} draws, {weights} weights{_cl_text(cluster)})"
-    return f"analytic influence-function standard errors{_cl_text(cluster)}"
-
-
-_ESTIMANDS = {
-    "simple": "average effect on the treated (all post-treatment periods)",
-    "group": "average effect on the treated, averaged over cohorts",
-    "dynamic": "average effect on the treated over post-treatment event times",
-    "calendar": "average effect on the treated, averaged over calendar periods",
-}
-
-
-def _analytic_se(gram: np.ndarray, coefs: np.ndarray, n: int) -> np.ndarray:
-    var = np.einsum("ij,jk,ik->i", coefs, gram, coefs)
-    se = np.sqrt(np.maximum(var, 0.0)) / n
-    return np.where(se > math.sqrt(np.finfo(float).eps) * 10, se, np.nan)
-
-
-def _standard_errors(gram: np.ndarray, draws: np.ndarray | None, n: int, coefs: np.ndarray,
-                     alpha: float) -> tuple[np.ndarray, float]:
-    """Standard errors of the linear combinations ``coefs`` (rows) of the basis, and the
-    sup-t critical value over all rows but the last (NaN without a bootstrap)."""
-    if draws is None:
-        return _analytic_se(gram, coefs, n), math.nan
-    bd = draws @ coefs.T
-    se = bootstrap_se(bd)
-    z = float(special.ndtri(1 - alpha / 2))
-    crit = math.nan
-    if coefs.shape[0] > 1:
-        crit = sup_t_critical_value(bd[:, :-1], se[:-1], alpha)
-        crit = max(crit, z) if np.isfinite(crit) else z
-    return se, crit
-
-
-def _tidy(terms: list[str], est: np.ndarray, se: np.ndarray, alpha: float,
-          extra: dict[str, Any] | None = None) -> pd.DataFrame:
-    """The tidy effects table (the columns of :func:`wsa_eval.results.tidy_frame`, normal
-    intervals), built with one DataFrame construction."""
-    est, se = np.asarray(est, dtype=float), np.asarray(se, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stat = np.where(se > 0, est / se, np.nan)
-    z = float(special.ndtri(1 - alpha / 2))
-    cols: dict[str, Any] = {"term": terms, "estimate": est, "std_error": se,
-                            "statistic": stat, "p_value": 2 * special.ndtr(-np.abs(stat)),
-                            "ci_low": est - z * se, "ci_high": est + z * se}
-    cols.update(extra or {})
-    return pd.DataFrame(cols)
-
-
-def _headline_row(est: float, se: float, alpha: float) -> dict[str, float]:
-    z = float(special.ndtri(1 - alpha / 2))
-    stat = est / se if se > 0 else math.nan
-    return {"ci_low": est - z * se, "ci_high": est + z * se,
-            "p_value": float(2 * special.ndtr(-abs(stat))) if se > 0 else math.nan}
-
-
-def _aggregate_effects(kind: str, comps: list[Any], est: np.ndarray, se: np.ndarray,
-                       crit: float, alpha: float, banded: bool, overall: float,
-                       se_overall: float) -> pd.DataFrame:
-    """One row per cohort / event time / period; for the simple aggregation, which has no
-    components, the one ``overall`` row (so that no table is empty)."""
-    if kind == "simple":
-        return _tidy(["overall"], np.array([overall]), np.array([se_overall]), alpha)
-    col = {"group": "cohort", "dynamic": "event_time", "calendar": "time"}[kind]
-    label = {"group": "cohort {}", "dynamic": "e = {}", "calendar": "period {}"}[kind]
-    extra: dict[str, Any] = {col: [c.label for c in comps]}
-    if banded:
-        extra["cband_low"] = est - crit * se
-        extra["cband_high"] = est + crit * se
-    return _tidy([label.format(_fmt(c.label)) for c in comps], est, se, alpha, extra)
 
 
 def _check_reps(b: Any) -> int:
@@ -561,7 +491,7 @@ def _result(*, cells: Cells, plan: list[CellPlan], d: CSData, gram: np.ndarray,
     K, n = cells.k, d.n
     eye = np.eye(K + len(d.glist))[:K]
     overall, _ = aggregate_components(cells, "simple")
-    se_all, crit = _standard_errors(gram, draws, n, np.vstack([eye, overall.coef]), alpha)
+    se_all, crit = standard_errors(gram, draws, n, np.vstack([eye, overall.coef]), alpha)
     se = np.where(cells.reference, np.nan, se_all[:K])
     att = cells.att
     extra: dict[str, Any] = {
@@ -573,12 +503,12 @@ def _result(*, cells: Cells, plan: list[CellPlan], d: CSData, gram: np.ndarray,
         extra["cband_high"] = att + crit * se
     extra["reference"] = cells.reference
     terms = [f"ATT(g={_fmt(g)}, t={_fmt(t)})" for g, t in zip(cells.cohort, cells.time)]
-    effects = _tidy(terms, att, se, alpha, extra)
+    effects = tidy(terms, att, se, alpha, extra)
     order = ["cohort", "time", "event_time", "base_period", "post", "estimate", "std_error",
              "statistic", "p_value", "ci_low", "ci_high"] + (
         ["cband_low", "cband_high"] if n_reps else []) + ["reference"]
     se_overall = float(se_all[-1])
-    head = _headline_row(overall.estimate, se_overall, alpha)
+    head = headline_row(overall.estimate, se_overall, alpha)
     diagnostics = {"pretrend_test": _pretrend_wald(att, gram, n, cells),
                    "n_cells": K, "cohorts": [float(g) for g in d.glist],
                    "cohort_shares": dict(zip([float(g) for g in d.glist], cells.pg.tolist())),
@@ -589,13 +519,13 @@ def _result(*, cells: Cells, plan: list[CellPlan], d: CSData, gram: np.ndarray,
         method=_METHOD, spec=spec, diagnostics=diagnostics, warnings=tuple(notes),
         estimate=overall.estimate, se=se_overall, ci_low=head["ci_low"],
         ci_high=head["ci_high"], p_value=head["p_value"], alpha=alpha,
-        inference=_inference_text(n_reps, boot_weights, cluster),
+        inference=inference_text(n_reps, boot_weights, cluster),
         effects=effects, att_gt=effects[order], n_obs=d.n_obs, n_units=int(n),
         n_treated=int(np.isfinite(d.g_unit).sum()), control_group=control_group,
         adjustment=method, base_period=base_period, anticipation=anticipation,
         critical_value=crit, bootstrap_reps=n_reps, cells=cells, _gram=gram, _sums=sums,
         _inputs=inputs, _draws=draws, _n=n, _boot_weights=boot_weights,
-        _cluster_name=cluster, estimand=_ESTIMANDS["simple"],
+        _cluster_name=cluster, estimand=ESTIMANDS["simple"],
     )
 
 

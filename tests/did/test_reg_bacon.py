@@ -34,11 +34,6 @@ PUBLISHED = {  # bacondecomp castle example (see module docstring); tolerance 5e
 
 
 @pytest.fixture(scope="module")
-def castle(reference_dir):
-    return pd.read_csv(reference_dir / "castle.csv")
-
-
-@pytest.fixture(scope="module")
 def decomp(castle):
     return bacon_decomposition(castle, outcome="l_homicide", unit="state", time="year",
                                treatment="post")

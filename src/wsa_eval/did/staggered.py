@@ -22,10 +22,16 @@ a coarser ``cluster``), or the multiplier bootstrap (:mod:`wsa_eval.inference.mu
 with simultaneous (sup-t) bands. The numbers match the R package ``did`` (``att_gt`` and
 ``aggte``), including the estimation effect of the cohort shares in aggregated effects.
 
-Implementation: for a balanced panel the outcome is reshaped once to a units x periods
-matrix; every ATT(g,t) and its influence function is computed on unit-level arrays, and
-aggregated effects are linear combinations of a small basis of influence functions, so
-that their variances and bootstrap draws cost almost nothing once the cells are estimated.
+Implementation: without covariates on a balanced panel every ATT(g,t) and the covariance
+of all of them come from cohort moments -- per-cohort means and centred cross-products of
+the outcome, one pass over the data (:mod:`wsa_eval.did._cs_moments`); the unit-level
+influence functions are built only for the multiplier bootstrap, clusters, covariates or
+repeated cross-sections (:mod:`wsa_eval.did._cs_engine`). Aggregated effects are linear
+combinations of a small basis of influence functions, so their variances and bootstrap
+draws cost almost nothing once the cells are estimated. The steps: data checks and arrays
+(:mod:`wsa_eval.did._cs_data`), cells and Gram matrix (:mod:`wsa_eval.did._cs_fit`),
+standard errors and tables (:mod:`wsa_eval.did._cs_tables`), aggregation
+(:mod:`wsa_eval.did._cs_aggregate`).
 """
 
 from __future__ import annotations
@@ -99,8 +105,8 @@ class CSAggregateResult(EffectResult):
     _default_plot: ClassVar[str | None] = "effects"
 
     def to_frame(self) -> pd.DataFrame:
-        """The effects by cohort, event time or period, then the ``overall`` row (the simple
-        aggregation is that row alone)."""
+        """The effects by cohort, event time or period; for the simple aggregation, which
+        has none, its one ``overall`` row (no table is empty)."""
         return self.effects
 
     def plot(self, kind: str | None = None, ax: Any = None, **kwargs: Any) -> Any:

@@ -101,3 +101,11 @@ def test_always_treated_reported_not_dropped(divorce):
     with pytest.warns(DataWarning, match="always treated") as rec:
         bacon_decomposition(divorce, **KW)
     assert not any("dropped" in str(w.message) for w in rec)
+
+
+def test_plot_marks_the_always_treated_comparisons(decomp):
+    ax = decomp.plot(annotate=True)
+    assert len(ax.collections) == 4  # one scatter per comparison type
+    labels = [t.get_text() for t in ax.texts]
+    assert sum(lab.endswith("/always") for lab in labels) == 12
+    assert "Later vs Always Treated" in [t.get_text() for t in ax.get_legend().get_texts()]

@@ -140,7 +140,7 @@ def cells_guided():
            "Markdown copy. Counts of individuals below 5 are never shown."),
         code("import tempfile, pathlib\n"
              "out = pathlib.Path(tempfile.mkdtemp()) / 'report.html'\n"
-             "html_path, md_path = claim.report(out, scheme='the Whole System Approach')\n"
+             "html_path, md_path = we.report(claim, out, scheme='the Whole System Approach')\n"
              "print(md_path.read_text()[:1500])"),
     ]
 

@@ -62,8 +62,11 @@ def test_duplicate_rows_name_unit_and_period():
 def test_non_numeric_outcome_names_value_unit_period():
     df = make_panel()
     df["y"] = df["y"].astype(object)
-    df.loc[7, "y"] = "n/a"
-    with pytest.raises(PanelError, match=r"'n/a'.*\('A1', 2011\)"):
+    df.loc[7, "y"] = "12 (provisional)"
+    with pytest.raises(PanelError, match=r"'12 \(provisional\)'.*\('A1', 2011\)"):
+        check(df)
+    df.loc[7, "y"] = "n/a"  # a word for missing (as pandas.read_csv reads it)
+    with pytest.raises(PanelError, match=r"is missing at \(unit, period\) \('A1', 2011\)"):
         check(df)
 
 
@@ -184,8 +187,10 @@ def test_specification_errors():
     with pytest.raises(SpecificationError, match="pandas DataFrame"):
         w.validate_panel([1, 2], unit="a", time="b", outcome="c")
     df = make_panel()
-    df["year"] = df["year"].astype(str)
-    with pytest.raises(PanelError, match="must be numeric"):
+    df["year"] = df["year"].astype(str)  # digits as text are read as numbers
+    assert check(df).times.tolist() == list(range(2010, 2016))
+    df["year"] = "Year " + df["year"]
+    with pytest.raises(PanelError, match="must hold periods.*write just 2010"):
         check(df)
 
 

@@ -1,0 +1,95 @@
+"""Unit names that are probably one unit spelt two ways.
+
+A spreadsheet easily holds ``"Riverton"``, ``"riverton"`` and ``"Riverton "`` (a trailing
+space). To pandas these are three units: a balanced panel fails with puzzling gaps, and an
+unbalanced one silently gains comparison units that do not exist. Two checks:
+
+* names that are equal once case, surrounding spaces and repeated inner spaces are ignored
+  (always refused: rename them one way);
+* names that are close (``difflib`` ratio at least 0.85) and observed in periods that do
+  not overlap, so that together they would make one complete unit ("did you mean").
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import format_examples
+
+
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def same_name_groups(names: Sequence[Any], rows: pd.Series) -> list[tuple[list[str], str]]:
+    """Groups of string names equal up to case and spaces, each with the spelling to keep
+    (the one on most rows; ties go to a spelling without stray spaces).
+
+    ``rows`` counts the rows of each name (index: names)."""
+    strs = [n for n in names if isinstance(n, str)]
+    if len(strs) < 2:
+        return []
+    keys = pd.Series([_key(n) for n in strs], index=strs)
+    dup = keys[keys.duplicated(keep=False)]
+    out = []
+    for _, grp in dup.groupby(dup, sort=False):
+        spellings = list(grp.index)
+        best = max(spellings, key=lambda n: (int(rows.get(n, 0)), n == " ".join(n.split()),
+                                             n[:1].isupper()))
+        out.append((spellings, best))
+    return out
+
+
+def complementary_names(periods: dict[Any, set], n_periods: int,
+                        limit: int = 200) -> list[tuple[Any, Any]]:
+    """Pairs (short name, likely name) among units missing some periods whose names are
+    close and whose periods do not overlap. ``periods`` maps each short unit to the set of
+    periods it is observed in; only string names are compared, at most ``limit`` of them."""
+    names = [u for u in periods if isinstance(u, str)][:limit]
+    out = []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if periods[a] & periods[b]:
+                continue
+            if difflib.SequenceMatcher(None, _key(a), _key(b)).ratio() < 0.85:
+                continue
+            # the spelling seen in more periods is the likely one
+            short, likely = (a, b) if len(periods[a]) < len(periods[b]) else (b, a)
+            out.append((short, likely))
+    return out
+
+
+def suggest(name: Any, options: Sequence[Any]) -> str:
+    """`` Did you mean 'Riverton'?`` (empty when nothing is close)."""
+    if not isinstance(name, str):
+        same = [o for o in options if str(o) == str(name)]
+        return f" Did you mean {same[0]!r} (a {type(same[0]).__name__})?" if same else ""
+    strs = [o for o in options if isinstance(o, str)]
+    same = [o for o in strs if _key(o) == _key(name)]
+    if same:
+        return (f" Did you mean {same[0]!r}? (names must match exactly, including capitals "
+                "and spaces)")
+    close = difflib.get_close_matches(name, strs, n=1, cutoff=0.6)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def describe_groups(groups: list[tuple[list[str], str]], unit: str) -> str:
+    parts = [f"{format_examples([s for s in spellings if s != best])} (did you mean "
+             f"{best!r}?)" for spellings, best in groups[:5]]
+    more = f" and {len(groups) - 5} more" if len(groups) > 5 else ""
+    return (f"Some names in the unit column {unit!r} differ only in capitals or spaces, so "
+            f"they would count as separate units: {'; '.join(parts)}{more}. Spell each unit "
+            "one way (check for spaces at the end of names).")
+
+
+def row_counts(col: pd.Series) -> pd.Series:
+    return col.value_counts(sort=False)
+
+
+def as_array(values: Any) -> np.ndarray:
+    return np.asarray(list(values), dtype=object)

@@ -49,7 +49,13 @@ from ._timing import (
     cohorts_from_labels,
     cohorts_from_treatment,
 )
-from ._units import complementary_names, describe_groups, same_name_groups, suggest
+from ._units import (
+    MAX_UNITS_FOR_SPELLING,
+    complementary_names,
+    describe_groups,
+    same_name_groups,
+    suggest,
+)
 
 
 @dataclass
@@ -396,7 +402,8 @@ def _balance(state: _State, spec: _Spec) -> None:
         state.checks.ok("balanced panel")
         return
     short = counts[counts < len(times)]
-    seen = {u: set(df.loc[df[unit] == u, time]) for u in short.index[:200]}
+    some = df.loc[df[unit].isin(short.index[:200]), [unit, time]]
+    seen = {u: set(t) for u, t in some.groupby(unit, sort=False)[time]}
     examples = []
     for u in short.index[:3]:
         miss = [state.label(t) for t in times if t not in seen[u]]
@@ -404,7 +411,7 @@ def _balance(state: _State, spec: _Spec) -> None:
         examples.append(f"{fmt_u(u)} (missing {shown})")
     msg = (f"{len(short)} unit(s) are not observed in every period: "
            f"{'; '.join(examples)}{' and more' if len(short) > 3 else ''}.")
-    split = complementary_names(seen, len(times))
+    split = complementary_names(seen) if len(counts) <= MAX_UNITS_FOR_SPELLING else []
     if split:
         names = "; ".join(f"{a!r} (did you mean {b!r}?)" for a, b in split[:5])
         state.checks.error("unit names", f"Some units look like one unit spelt two ways: "

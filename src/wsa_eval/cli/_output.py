@@ -19,9 +19,10 @@ CHECK_STYLE = FlagStyle(
     {("outcome_is_count", False): "--outcome-is-not-count",
      ("outcome_is_count", True): "--outcome-is-count",
      ("balanced", False): "--allow-unbalanced",
-     "scale": "--scale",
      "exclude": "--exclude"},
-    fallback=TomlStyle({"control_group": "staggered", "outcome_is_count": "data"}),
+    # the scale is chosen in the configuration of `wsa-eval run` (check's --scale only
+    # checks for it), and control groups exist only there
+    fallback=TomlStyle({"scale": "claim", "control_group": "staggered"}),
 )
 
 

@@ -77,6 +77,9 @@ def suggest(name: Any, options: Sequence[Any]) -> str:
         return f" Did you mean {same[0]!r} (a {type(same[0]).__name__})?" if same else ""
     strs = [o for o in options if isinstance(o, str)]
     same = [o for o in strs if _key(o) == _key(name)]
+    if len(same) > 1:
+        return (f" The data spell it {len(same)} ways: {format_examples(same)}; spell each "
+                "unit one way (check for spaces at the end of names).")
     if same:
         return (f" Did you mean {same[0]!r}? (names must match exactly, including capitals "
                 "and spaces)")

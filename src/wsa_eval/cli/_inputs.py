@@ -107,14 +107,17 @@ def start_date_exclusions(cfg: Any, units: Sequence[Any], unit_col: str, data_fi
     return out, note
 
 
-def _period(cfg: Any, design: str, key: str, time: str) -> float | None:
+def _period(cfg: Any, design: str, key: str, time: str) -> float | int | None:
+    """A period of the configuration as a number (a whole year stays an int, so reports
+    say 2016, not 2016.0)."""
     value = cfg[design].get(key)
     if value is None:
         return None
     try:
-        return period_number(value, {}, time)
+        v = period_number(value, {}, time)
     except WsaEvalError as exc:
         raise ConfigDataError(f"In section [{design}], key '{key}': {exc}") from None
+    return int(v) if float(v).is_integer() else v
 
 
 def _validate(df: pd.DataFrame, design: str, file: Path, **kw: Any) -> PanelReport:

@@ -36,10 +36,10 @@ def run_style(design: str | None) -> AdviceStyle:
 
 
 def width(stream: TextIO | None = None) -> int:
-    """The width to wrap to: the terminal's (or $COLUMNS; 80 when not a terminal), at most
-    MAX_WIDTH."""
+    """The width to wrap to: one less than the terminal's (or $COLUMNS; 80 when not a
+    terminal), so that no line ends in the last column; at most MAX_WIDTH."""
     cols = shutil.get_terminal_size(fallback=(80, 24)).columns
-    return max(40, min(cols, MAX_WIDTH))
+    return max(40, min(cols - 1, MAX_WIDTH))
 
 
 def wrap(text: str, indent: str = "", hang: str | None = None, limit: int | None = None

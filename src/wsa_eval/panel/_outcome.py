@@ -29,14 +29,21 @@ def _not_count(y: str) -> Advice:
 def check_outcomes(state: Any, spec: Any) -> None:
     for y in spec.outcomes:
         markers = _read_outcome(state, spec, y)
-        if markers is not None:
+        if markers is not False:
             _outcome_values(state, spec, y, markers)
 
 
-def _read_outcome(state: Any, spec: Any, y: str) -> np.ndarray | None:
+def _plain_numbers(col: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+
+
+def _read_outcome(state: Any, spec: Any, y: str) -> np.ndarray | None | bool:
     """Read the outcome's cells as numbers; returns the mask of cells holding shorthand
-    markers (reported already), or None when text makes reading impossible."""
+    markers (reported already), None when there are none, or False when text makes reading
+    impossible."""
     df, checks, unit, time = state.df, state.checks, spec.unit, spec.time
+    if _plain_numbers(df[y]):
+        return None
     r = read_numbers(df[y])
     if r.text.any():
         b = df.loc[r.text]
@@ -44,7 +51,7 @@ def _read_outcome(state: Any, spec: Any, y: str) -> np.ndarray | None:
         checks.error("numeric outcome", f"The outcome column {y!r} has text that is not a "
                      f"number ({format_examples(vals, 3)}) at (unit, period) "
                      f"{pairs(b, unit, time, labels=state.labels)}.{text_hint(vals)}")
-        return None
+        return False
     if r.converted:
         state.df = df = df.assign(**{y: r.values})
     n_thousands = int(r.thousands.sum())
@@ -61,11 +68,13 @@ def _read_outcome(state: Any, spec: Any, y: str) -> np.ndarray | None:
                     f"GOV.UK shorthand notes as numbers: {words}, at (unit, period) "
                     f"{pairs(df.loc[r.noted.notna()], unit, time, labels=state.labels)}. "
                     "Provisional or estimated figures may change in a later edition.")
+    if not r.converted:
+        return None  # numbers already: no markers
     markers = r.marker_cells
     if markers.any():
         _suppressed(state, spec, y, markers, r.markers)
         if spec.missing_outcome == "drop":  # their rows are gone
-            return np.zeros(state.df.shape[0], dtype=bool)
+            return None
     return markers.to_numpy()
 
 
@@ -94,29 +103,38 @@ def _suppressed(state: Any, spec: Any, y: str, markers: pd.Series, which: pd.Ser
         state.checks.error("suppressed outcome", msg, advice)
 
 
-def _outcome_values(state: Any, spec: Any, y: str, markers: np.ndarray) -> None:
+def _outcome_values(state: Any, spec: Any, y: str, markers: np.ndarray | None) -> None:
     """Missing, infinite, count and log-scale checks on a numeric outcome."""
     df, checks, unit, time, labels = state.df, state.checks, spec.unit, spec.time, state.labels
-    col = df[y]
-    vals = col.to_numpy(dtype=float)
+    vals = df[y].to_numpy()
+    if vals.dtype.kind in "iub":  # integers: finite, never missing, whole
+        _after_missing(state, spec, y, vals)
+        return
+    vals = vals.astype(float, copy=False)
     inf = np.isinf(vals)
     if inf.any():
         checks.error("finite outcome", f"The outcome column {y!r} is infinite at (unit, "
                      f"period) {pairs(df.loc[inf], unit, time, labels=labels)}.")
-    na = np.isnan(vals) & ~markers
+    na = np.isnan(vals)
+    if markers is not None:
+        na &= ~markers
     if na.any():
         where = pairs(df.loc[na], unit, time, labels=labels)
         if spec.missing_outcome == "drop":
             checks.warn("missing outcome", f"Dropped {int(na.sum())} row(s) with no value "
                         f"of {y!r}, at (unit, period) {where}.")
             state.drop(na, f"missing outcome {y!r}")
+            vals = state.df[y].to_numpy(dtype=float)
         else:
             checks.error("missing outcome", f"The outcome column {y!r} is missing at (unit, "
                          f"period) {where}. Fill or remove these rows.")
-    if (na | markers).any() and spec.missing_outcome != "drop":
+            return
+    if markers is not None and markers.any() and spec.missing_outcome != "drop":
         return
-    df = state.df
-    vals = df[y].to_numpy(dtype=float)
+    _after_missing(state, spec, y, vals)
+
+
+def _after_missing(state: Any, spec: Any, y: str, vals: np.ndarray) -> None:
     negative_reported = _count(state, spec, y, vals)
     if spec.log_outcome is not False:
         _log_scale(state, spec, y, vals, negative_reported)
@@ -124,16 +142,23 @@ def _outcome_values(state: Any, spec: Any, y: str, markers: np.ndarray) -> None:
 
 def _count(state: Any, spec: Any, y: str, vals: np.ndarray) -> bool:
     """Decide whether ``y`` counts people and check it; True when negative values were
-    reported as impossible counts."""
+    reported as impossible counts. ``vals`` has no missing values (one pass each over
+    millions of rows: the sign, and for floats the fractions)."""
     df, checks, unit, time, labels = state.df, state.checks, spec.unit, spec.time, state.labels
-    fin = vals[np.isfinite(vals)]
-    whole = np.equal(np.round(fin), fin)
+    if vals.dtype.kind in "iub":
+        frac, n_fin = None, len(vals)
+    else:
+        fin = np.isfinite(vals)
+        with np.errstate(invalid="ignore"):
+            frac = fin & (vals != np.round(vals))
+        n_fin = int(np.count_nonzero(fin))
     neg = vals < 0
-    share_neg = float(np.mean(fin < 0)) if len(fin) else 0.0
+    share_neg = float(np.count_nonzero(neg)) / n_fin if n_fin else 0.0
+    has_frac = frac is not None and bool(frac.any())
     if spec.outcome_is_count is None:
-        is_count = bool(len(fin)) and bool(whole.all()) and share_neg <= NEGATIVE_SHARE
+        is_count = n_fin > 0 and not has_frac and share_neg <= NEGATIVE_SHARE
         why = "inferred: whole numbers" if is_count else (
-            "inferred: it has fractions" if not whole.all() else
+            "inferred: it has fractions" if has_frac else
             f"inferred: {100 * share_neg:.0f}% of its values are negative")
     else:
         is_count = bool(spec.outcome_is_count)
@@ -143,24 +168,22 @@ def _count(state: Any, spec: Any, y: str, vals: np.ndarray) -> bool:
                   f"({why}).")
         return False
     state.count_outcomes.append(y)
-    reported = False
-    if neg.any():
+    reported = bool(neg.any())
+    if reported:
         b = df.loc[neg]
         checks.error("negative count", f"The outcome {y!r} is read as a count of people "
                      f"({why}), but it is negative at (unit, period) "
                      f"{pairs(b, unit, time, labels=labels)} (values "
                      f"{format_examples(sorted(set(b[y].tolist()))[:5], quote=False)}). A count "
                      "cannot be negative: correct these values in the data.", [_not_count(y)])
-        reported = True
-    frac = np.isfinite(vals) & ~np.equal(np.round(vals), vals)
-    if frac.any():
+    if has_frac:
         b = df.loc[frac]
         checks.error("fractional count", f"The outcome {y!r} is declared a count of people, "
                      f"but it has fractions at (unit, period) "
                      f"{pairs(b, unit, time, labels=labels)} (values "
                      f"{format_examples(b[y].tolist()[:3], quote=False)}). A count is a whole "
                      "number: correct these values.", [_not_count(y)])
-    if not reported and not frac.any():
+    if not reported and not has_frac:
         advice = [_not_count(y)] if spec.outcome_is_count is None else []
         checks.ok(f"outcome {y!r}", f"{y!r} is read as a count of people ({why}).", advice)
     return reported
@@ -189,8 +212,10 @@ def _log_scale(state: Any, spec: Any, y: str, vals: np.ndarray, negative_reporte
 
 
 def check_covariates(state: Any, spec: Any) -> None:
-    unit, time = spec.unit, spec.time
     for x in spec.covariates:
+        if _plain_numbers(state.df[x]):
+            _missing_covariate(state, spec, x)
+            continue
         r = read_numbers(state.df[x])
         if r.text.any():
             vals = list(dict.fromkeys(map(str, state.df.loc[r.text, x])))
@@ -198,14 +223,17 @@ def check_covariates(state: Any, spec: Any) -> None:
                                f"(it has {format_examples(vals, 3)}); turn categories into 0/1 "
                                "columns first.")
             continue
-        if r.converted:
-            state.df = state.df.assign(**{x: r.values})
-        na = state.df[x].isna().to_numpy()
-        if na.any():
-            state.checks.warn("missing covariate", f"Dropped {int(na.sum())} row(s) with no "
-                              f"value of the covariate {x!r}, at (unit, period) "
-                              f"{pairs(state.df.loc[na], unit, time, labels=state.labels)}.")
-            state.drop(na, f"missing covariate {x!r}")
+        state.df = state.df.assign(**{x: r.values})
+        _missing_covariate(state, spec, x)
+
+
+def _missing_covariate(state: Any, spec: Any, x: str) -> None:
+    na = state.df[x].isna().to_numpy()
+    if na.any():
+        where = pairs(state.df.loc[na], spec.unit, spec.time, labels=state.labels)
+        state.checks.warn("missing covariate", f"Dropped {int(na.sum())} row(s) with no "
+                          f"value of the covariate {x!r}, at (unit, period) {where}.")
+        state.drop(na, f"missing covariate {x!r}")
 
 
 def check_weights(state: Any, spec: Any) -> None:

@@ -46,8 +46,10 @@ def cohorts_from_labels(df: pd.DataFrame, unit: str, treated: Any, start: Any,
 
 
 def cohorts_from_first_treated(df: pd.DataFrame, unit: str, time: str, first_treated: str,
-                               checks: Checks, labels: dict) -> pd.Series | None:
-    """Cohorts from a first-treated column (0, empty or inf = never treated)."""
+                               checks: Checks, labels: dict, groups: Any = None
+                               ) -> pd.Series | None:
+    """Cohorts from a first-treated column (0, empty or inf = never treated); ``groups``
+    is ``unit_groups(df[unit])`` when already computed."""
     col = df[first_treated]
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
         g = col
@@ -59,7 +61,8 @@ def cohorts_from_first_treated(df: pd.DataFrame, unit: str, time: str, first_tre
                      f"period (0 or empty for never treated); it is not at (unit, period) "
                      f"{pairs(df.loc[bad], unit, time, labels=labels)}.")
         return None
-    groups = unit_groups(df[unit])
+    if groups is None:
+        groups = unit_groups(df[unit])
     never = never_treated_mask(g.to_numpy())
     if isinstance(g.dtype, np.dtype) and groups is not None:
         # numpy rather than Series.where / groupby (slow on millions of rows in pandas 2)

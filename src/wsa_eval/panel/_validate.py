@@ -39,7 +39,7 @@ import pandas as pd
 
 from .._utils import check_choice, require_columns, require_frame
 from ..errors import ColumnError, DataWarning, SpecificationError
-from ._fast import duplicated_pairs, sort_panel
+from ._fast import duplicated_pairs, sort_panel, unit_groups
 from ._outcome import check_covariates, check_outcomes, check_weights
 from ._periods import fmt_close, missing_grid_periods, near_duplicate_periods, read_periods
 from ._report import Checks, PanelReport, StopChecks, fmt_t, fmt_u, pairs
@@ -93,6 +93,7 @@ class _State:
     count_outcomes: list[str] = field(default_factory=list)
     labels: dict[float, str] = field(default_factory=dict)
     period_kind: str = "number"
+    _groups: Any = None  # (number of rows, unit_groups(...)) for the current df
 
     def drop(self, mask: np.ndarray, reason: str) -> None:
         if mask.any():
@@ -100,6 +101,14 @@ class _State:
             d["reason"] = reason
             self.dropped.append(d)
             self.df = self.df.loc[~mask]
+            self._groups = None
+
+    def unit_groups(self, unit: str) -> Any:
+        """:func:`unit_groups` of the unit column, computed once per version of ``df``
+        (one hashing pass over millions of rows is the main cost of validation)."""
+        if self._groups is None or self._groups[0] != len(self.df):
+            self._groups = (len(self.df), unit_groups(self.df[unit]))
+        return self._groups[1]
 
     def label(self, t: Any) -> str:
         lab = self.labels.get(float(t)) if self.labels else None
@@ -347,8 +356,15 @@ def _unit_names(state: _State, spec: _Spec) -> None:
     col = state.df[spec.unit]
     if col.dtype.kind not in "OSU" and not isinstance(col.dtype, pd.StringDtype):
         return
-    counts = col.value_counts(sort=False)
-    groups = same_name_groups(list(counts.index), counts)
+    grouped = state.unit_groups(spec.unit)
+    if grouped is None:  # categorical: its categories are the names
+        names = list(col.dtype.categories) if isinstance(col.dtype, pd.CategoricalDtype) \
+            else list(pd.unique(col))
+        groups = same_name_groups(names, lambda n: int((col == n).sum()))
+    else:
+        codes, _, uniq = grouped
+        groups = same_name_groups(list(uniq), lambda n: int(
+            np.count_nonzero(codes == uniq.get_loc(n))))
     if groups:
         state.checks.error("unit names", describe_groups(groups, spec.unit))
     else:
@@ -395,8 +411,12 @@ def _balance(state: _State, spec: _Spec) -> None:
     df, unit, time = state.df, spec.unit, spec.time
     times = np.sort(df[time].unique())
     # no duplicate (unit, period) pairs remain here, so the row count is the period count
-    codes, uniq = pd.factorize(df[unit], sort=False)
-    counts = pd.Series(np.bincount(codes, minlength=len(uniq)), index=pd.Index(uniq))
+    grouped = state.unit_groups(unit)
+    if grouped is None:
+        counts = df.groupby(unit, sort=False, observed=True)[time].size()
+    else:
+        codes, _, uniq = grouped
+        counts = pd.Series(np.bincount(codes, minlength=len(uniq)), index=uniq)
     state.balanced = bool((counts == len(times)).all())
     if state.balanced:
         state.checks.ok("balanced panel")
@@ -434,7 +454,8 @@ def _timing(state: _State, spec: _Spec, raise_on_error: bool) -> None:
                                       state.labels, spec.time)
     elif spec.first_treated is not None:
         cohorts = cohorts_from_first_treated(df, spec.unit, spec.time, spec.first_treated,
-                                             checks, state.labels)
+                                             checks, state.labels,
+                                             state.unit_groups(spec.unit))
     elif spec.treatment is not None:
         cohorts = cohorts_from_treatment(df, spec.unit, spec.time, spec.treatment, checks,
                                          state.labels)

@@ -79,39 +79,44 @@ def test_real_placebo_pool(sp):
     assert p["time"].min() == 2010 and p["time"].max() == 2020
 
 
-def _default_rule(Y: np.ndarray, post: np.ndarray, rng: np.random.Generator, treated: int = 0,
-                  reps: int = 200, alpha: float = 0.05) -> tuple[float, str]:
+def _did_end_gaps(Y: np.ndarray, post: np.ndarray) -> np.ndarray:
+    """End-year DiD gap of each row of ``Y`` against the mean of the other rows:
+    ``(y_i,T - mean_j y_j,T) - mean_pre(y_i - mean_j y_j)`` (synthdid's DiD form)."""
+    n = len(Y)
+    others = (Y.sum(axis=0, keepdims=True) - Y) / (n - 1)
+    d = Y - others
+    return d[:, -1] - d[:, ~post].mean(axis=1)
+
+
+def _default_rule(Y: np.ndarray, post: np.ndarray, rng: np.random.Generator | None = None,
+                  treated: int = 0, alpha: float = 0.05) -> tuple[float, str]:
     """check_claim's default verdict rule in array form, with the DiD estimator.
 
-    Permutation p-value: every other unit in turn is the placebo treated unit with the real
-    treated unit left out, ``p = (1 + #{|placebo| >= |estimate|}) / (J + 1)`` (check_claim's
-    ``_permutation``). Interval: estimate +- z * SE, SE the standard deviation of ``reps``
-    placebo replications (Arkhangelsky et al. Algorithm 4); with one treated unit each
-    replication is one of the same J placebo fits drawn at random, which is what
-    ``wsa_eval.synth.sdid`` does (checked in the next test). Verdict: the library's own
+    The statistic is the effect in the claim's end year (the last period). Permutation
+    p-value: every other unit in turn is the placebo treated unit with the real treated
+    unit left out, ``p = (1 + #{|placebo| >= |estimate|}) / (J + 1)``. Interval: estimate
+    +- z * SE, SE the standard deviation (divisor J) of the J placebo end-year gaps
+    (Arkhangelsky et al. Algorithm 4 with all J placebos). Verdict: the library's own
     ``wsa_eval.interpret.verdict`` (interval excludes 0 and ``p <= alpha``).
     """
     from scipy import stats
 
-    from wsa_eval.inference.randomization import did_statistic
     from wsa_eval.interpret import verdict
 
-    n = len(Y)
-    theta = did_statistic(Y, np.eye(n)[treated:treated + 1], post)[0]
-    rest = np.delete(Y, treated, axis=0)
-    ests = did_statistic(rest, np.eye(n - 1), post)
-    p = (1 + int(np.sum(np.abs(ests) >= abs(theta) * (1 - 1e-12)))) / (n - 1 + 1)
-    se = float(np.std(ests[rng.integers(0, n - 1, reps)]))
+    order = [treated] + [i for i in range(len(Y)) if i != treated]
+    Y = Y[order]
+    theta = _did_end_gaps(Y, post)[0]
+    ests = _did_end_gaps(Y[1:], post)
+    p = (1 + int(np.sum(np.abs(ests) >= abs(theta) * (1 - 1e-12)))) / (len(ests) + 1)
+    se = float(np.std(ests))
     z = stats.norm.ppf(1 - alpha / 2)
     return p, verdict(theta, theta - z * se, theta + z * se, p, alpha)
 
 
 def test_default_rule_array_form_is_check_claims(sp, cal):
     """The array form used by the size tests below is check_claim's own computation: same
-    estimate and permutation p-value, its placebo replications are the same placebo fits,
-    and the verdict read from check_claim's interval and p-value is the array form's."""
+    end-year estimate, placebo standard error, permutation p-value and verdict."""
     from wsa_eval import check_claim
-    from wsa_eval.inference.randomization import did_statistic
     from wsa_eval.interpret import verdict
 
     post = np.arange(11) >= cal["t0"]
@@ -119,19 +124,16 @@ def test_default_rule_array_form_is_check_claims(sp, cal):
         p = sp.inject(sp.factor_panel(cal, np.random.default_rng(seed)), "u00", 2014, eff)
         r = check_claim(p, outcome="y", unit="unit", time="time", treated="u00", start=2014,
                         end=2020, claimed_change=-0.3, methods=("did",), scale="level",
-                        random_state=seed, progress=False)
+                        outcome_is_count=False, progress=False)
         row = r.attributable.set_index("method").loc["did"]
         Y = p["y"].to_numpy().reshape(42, 11)  # units u00..u41 sorted, years in order
-        p_arr, _ = _default_rule(Y, post, np.random.default_rng(0))
+        p_arr, v_arr = _default_rule(Y, post)
         assert row["p_value"] == pytest.approx(p_arr, abs=1e-12)
-        assert row["estimate"] == pytest.approx(
-            did_statistic(Y, np.eye(42)[:1], post)[0], abs=1e-10)
-        placebo_fits = did_statistic(Y[1:], np.eye(41), post)
-        reps = np.asarray(r.fits["did"].replications)
-        assert len(reps) == 200  # check_claim's default reps
-        assert np.min(np.abs(reps[:, None] - placebo_fits[None, :]), axis=1).max() < 1e-10
-        assert r.verdict == verdict(row["estimate"], row["ci_low"], row["ci_high"],
-                                    row["p_value"], 0.05)
+        assert row["estimate"] == pytest.approx(_did_end_gaps(Y, post)[0], abs=1e-10)
+        assert row["std_error"] == pytest.approx(np.std(_did_end_gaps(Y[1:], post)),
+                                                 abs=1e-10)
+        assert r.verdict == v_arr == verdict(row["estimate"], row["ci_low"], row["ci_high"],
+                                             row["p_value"], 0.05)
 
 
 def test_default_rule_size_factor_design(sp, cal):
@@ -195,7 +197,7 @@ def test_default_rule_real_placebo_design(sp):
 
 def test_defaults_are_the_validated_ones():
     """check_claim's and the [claim] config's defaults are the ones validated in
-    validation/RESULTS.md (SDID primary, 200 placebo replications, alpha 5%)."""
+    validation/RESULTS.md (SDID primary, exact placebos, alpha 5%)."""
     import inspect
 
     from wsa_eval.claims import check_claim
@@ -204,7 +206,7 @@ def test_defaults_are_the_validated_ones():
     sig = inspect.signature(check_claim).parameters
     assert sig["methods"].default == ("sdid", "sc", "did")
     assert sig["primary"].default is None  # -> "sdid" when it is run
-    assert sig["reps"].default == 200
+    assert sig["reps"].default is None  # exact: all J placebos, no resampling
     assert sig["alpha"].default == 0.05
     assert SCHEMA["claim"]["primary"][2] == "sdid"
     assert SCHEMA["study"]["reps"][2] == 200 and SCHEMA["study"]["alpha"][2] == 0.05

@@ -41,8 +41,8 @@ def run_panel_design(inp: PanelInput, cfg: Any, progress: bool | None
             df, outcome=outcome, unit=unit, time=time, treated=d["treated"], start=p["start"],
             end=p["end"], claimed_change=d["claimed_change"], baseline=p.get("baseline"),
             exclude=exclude or None, methods=d["methods"], primary=d["primary"],
-            scale=d["scale"], reps=st["reps"], alpha=st["alpha"], random_state=st["seed"],
-            progress=progress)
+            scale=d["scale"], outcome_is_count=inp.report.outcome_is_count, reps=st["reps"],
+            alpha=st["alpha"], random_state=st["seed"], progress=progress)
     else:
         from ..synth import did, sc, sdid
 

@@ -57,9 +57,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             designs_of += [design] * len(res)
             included += inc
     warn_msgs = warning_messages(caught, results, cfg["study"]["threshold"])
+    is_count = (any(inp.report.outcome_is_count for inp in inputs.values())
+                if inputs else None)
     with staged_output(out) as folder:
         write_outputs(folder, cfg, Path(args.config).name, results, designs_of, included,
-                      warn_msgs)
+                      warn_msgs, outcome_is_count=is_count)
     for line in headline_lines(results, designs_of):
         say(line, hang="  ")
     for w in warn_msgs:

@@ -402,3 +402,56 @@ def test_check_in_a_real_terminal_wraps_to_its_width(tmp_path):
         assert max(len(ln) for ln in lines) <= limit, text
         assert any(len(ln) > limit - 15 for ln in lines), text  # the width is used
         assert "'[c]' (confidential" in _flat(text)
+
+
+# ------------------------------------------------------------------------------------------
+# reading files (in process)
+# ------------------------------------------------------------------------------------------
+def test_read_table_sniffs_delimiters_and_encodings(tmp_path):
+    from wsa_eval.errors import DataFormatError
+    from wsa_eval.io import read_table, sniff_delimiter
+
+    rows = "area{d}year{d}custody\nRiverton{d}2012{d}9\nAshford{d}2012{d}\"1,234\"\n"
+    for d, word in ((",", None), (";", "semicolon"), ("\t", "tab"), ("|", "vertical bar")):
+        p = tmp_path / "t.csv"
+        p.write_text(rows.format(d=d))
+        t = read_table(p)
+        assert list(t.data.columns) == ["area", "year", "custody"], d
+        assert t.data["custody"].tolist() == ["9", "1,234"]  # left for validate_panel
+        assert t.delimiter == d and (word is None or f"{word}-separated" in t.notes[0])
+    # Excel's "CSV" on Windows: Windows-1252 with a pound sign; UTF-8 with a BOM
+    p = tmp_path / "w.csv"
+    p.write_bytes("area,cost\nRiverton,\u00a35\n".encode("cp1252"))
+    t = read_table(p)
+    assert t.data["cost"].tolist() == ["\u00a35"] and t.encoding == "cp1252"
+    p.write_bytes("\ufeffarea,year\nA,2012\n".encode())
+    assert list(read_table(p).data.columns) == ["area", "year"]
+    # trailing delimiters make empty unnamed columns: dropped, said so
+    p.write_text("area,year,\nA,2012,\n")
+    t = read_table(p)
+    assert list(t.data.columns) == ["area", "year"] and "empty column" in t.notes[0]
+    assert sniff_delimiter("a title line\narea;year\nA;1\nB;2\nC;3\nD;4\nE;5\nF;6\nG;7\nH;8"
+                           "\nI;9\nJ;10") == ";"
+    for bad, match in ((tmp_path / "none.csv", "File not found"), (tmp_path, "is a folder")):
+        with pytest.raises(DataFormatError, match=match):
+            read_table(bad)
+    (tmp_path / "empty.csv").write_text("\n")
+    with pytest.raises(DataFormatError, match="is empty"):
+        read_table(tmp_path / "empty.csv")
+    (tmp_path / "head.csv").write_text("area,year\n")
+    with pytest.raises(DataFormatError, match="no data rows"):
+        read_table(tmp_path / "head.csv")
+
+
+def test_read_table_excel_without_its_reader_says_what_to_install(tmp_path, monkeypatch):
+    from wsa_eval.errors import DataFormatError
+    from wsa_eval.io import read_table
+
+    def no_reader(*a, **k):
+        raise ImportError("Missing optional dependency 'openpyxl'.", name="openpyxl")
+
+    monkeypatch.setattr(pd, "read_excel", no_reader)
+    p = tmp_path / "book.xlsx"
+    p.write_bytes(b"PK")
+    with pytest.raises(DataFormatError, match="pip install openpyxl, or save the sheet as CSV"):
+        read_table(p)

@@ -96,8 +96,9 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str, list[str]]:
 
 
 def sniff_delimiter(text: str, lines: int = 50) -> str:
-    """The delimiter that splits the first ``lines`` lines into the same number (more than
-    one) of cells, preferring the one giving most cells; comma when none does."""
+    """The delimiter that splits (nearly) all of the first ``lines`` lines into the same
+    number of cells, more than one, preferring the one giving most cells; comma when none
+    does."""
     head = "\n".join(text.splitlines()[:lines])
     best, best_cells = ",", 1
     for d in _DELIMITERS:
@@ -107,9 +108,9 @@ def sniff_delimiter(text: str, lines: int = 50) -> str:
             continue
         if not rows:
             continue
-        widths = {len(r) for r in rows}
-        n = len(rows[0])
-        if n > best_cells and (len(widths) == 1 or _mostly(rows, n)):
+        widths = [len(r) for r in rows]
+        n = max(set(widths), key=widths.count)  # the usual number of cells in a row
+        if n > best_cells and _mostly(rows, n):
             best, best_cells = d, n
     return best
 

@@ -41,9 +41,9 @@ def _add_common(p: argparse.ArgumentParser, defaults: bool) -> None:
                    help="random seed; the same seed gives the same numbers"
                         + (" (default 2014)" if defaults else " (overrides [study] seed)"))
     p.add_argument("--reps", type=int, default=200 if defaults else None,
-                   help="placebo / bootstrap repetitions (more = slower, steadier)"
-                        + (" (default 200, as check_claim)" if defaults else "")
-                        + ("" if defaults else "; overrides [study] reps"))
+                   help="bootstrap / placebo repetitions where a design resamples (more = "
+                        "slower, steadier; the claim check uses every placebo area, exactly)"
+                        + (" (default 200)" if defaults else "; overrides [study] reps"))
     p.add_argument("--alpha", type=float, default=0.05 if defaults else None,
                    help="1 - confidence level: 0.05 gives 95%% intervals"
                         + ("" if defaults else "; overrides [study] alpha"))

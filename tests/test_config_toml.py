@@ -116,3 +116,7 @@ def test_outcome_is_count_and_text_periods():
                                                  r"as 2014, or as the data spell it"):
         parse_config({"data": DATA, "claim": {**CLAIM, "start": True}})
     assert "outcome_is_count" in TEMPLATE and '"2015/16"' in TEMPLATE
+    with pytest.raises(SpecificationError, match=r"Unknown key 'outcome_is_count' in section "
+                                                 r"\[claim\]\. 'outcome_is_count' belongs in "
+                                                 r"section \[data\]"):
+        parse_config({"data": DATA, "claim": {**CLAIM, "outcome_is_count": True}})

@@ -202,9 +202,12 @@ def parse_config(raw: Mapping[str, Any], base: str | Path = ".") -> Config:
         out: dict[str, Any] = {}
         for key, value in body.items():
             if key not in schema:
+                elsewhere = [s for s in SCHEMA if key in SCHEMA[s] and s != name]
+                hint = (f" '{key}' belongs in section [{elsewhere[0]}]." if elsewhere
+                        else _suggest(key, schema))
                 raise SpecificationError(
-                    f"Unknown key '{key}' in section [{name}].{_suggest(key, schema)} Keys "
-                    f"allowed there: {', '.join(schema)}.")
+                    f"Unknown key '{key}' in section [{name}].{hint} Keys allowed there: "
+                    f"{', '.join(schema)}.")
             kind, _, _, allowed, _ = schema[key]
             value = _check_type(name, key, value, kind)
             vals = value if isinstance(value, list) else [value]

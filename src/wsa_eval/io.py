@@ -29,6 +29,7 @@ __all__ = ["read_table", "ReadTable", "sniff_delimiter"]
 _DELIMITERS = (",", ";", "\t", "|")
 _NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 _EXCEL = (".xlsx", ".xlsm", ".xls", ".ods")
+_HEAD_BYTES = 65536  # enough lines to sniff the delimiter from
 
 
 @dataclass(frozen=True)
@@ -57,20 +58,32 @@ def read_table(path: str | Path) -> ReadTable:
         raise DataFormatError(f"{path} is a folder, not a data file.")
     if path.suffix.lower() in _EXCEL:
         return _read_spreadsheet(path)
-    raw = path.read_bytes()
-    if not raw.strip():
+    with path.open("rb") as f:
+        head = f.read(_HEAD_BYTES)
+    if not head.strip():
         raise DataFormatError(f"{path.name} is empty.")
-    text, encoding, notes = _decode(raw, path)
-    delimiter = sniff_delimiter(text)
-    if delimiter != ",":
-        notes.append(f"{path.name} is {_NAMES[delimiter]}-separated.")
-    try:
-        data = pd.read_csv(io.StringIO(text), sep=delimiter)
-    except (pd.errors.ParserError, ValueError) as exc:
+    delimiter = sniff_delimiter(head.decode("utf-8", errors="replace"))
+    notes = [f"{path.name} is {_NAMES[delimiter]}-separated."] if delimiter != "," else []
+    data, encoding = None, "utf-8"
+    for encoding in ("utf-8-sig", "cp1252"):  # Excel writes a BOM; or Windows-1252
+        try:
+            data = pd.read_csv(path, sep=delimiter, encoding=encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise DataFormatError(
+                f"Could not read {path.name} as a table ({_NAMES[delimiter]}-separated): "
+                f"{str(exc).strip()}. Check that every row has the same number of cells as "
+                "the header row.") from None
+    if data is None:
         raise DataFormatError(
-            f"Could not read {path.name} as a table ({_NAMES[delimiter]}-separated): "
-            f"{str(exc).strip()}. Check that every row has the same number of cells as the "
-            "header row.") from None
+            f"{path.name} is neither UTF-8 nor Windows-1252 text. Save it again as "
+            "'CSV UTF-8' from your spreadsheet program.")
+    if encoding == "cp1252":
+        notes.append(f"{path.name} is not UTF-8; read it as Windows-1252 (as saved by Excel "
+                     "on Windows).")
+    encoding = "utf-8" if encoding == "utf-8-sig" else encoding
     if data.shape[0] == 0:
         raise DataFormatError(f"{path.name} has a header row but no data rows.")
     unnamed = [c for c in data.columns if str(c).startswith("Unnamed: ")]
@@ -78,21 +91,6 @@ def read_table(path: str | Path) -> ReadTable:
         data = data.drop(columns=unnamed)  # trailing delimiters: empty columns
         notes.append(f"Ignored {len(unnamed)} empty column(s) without a header.")
     return ReadTable(data, path, delimiter, encoding, tuple(notes))
-
-
-def _decode(raw: bytes, path: Path) -> tuple[str, str, list[str]]:
-    try:
-        return raw.decode("utf-8-sig"), "utf-8", []
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = raw.decode("cp1252")
-    except UnicodeDecodeError:
-        raise DataFormatError(
-            f"{path.name} is neither UTF-8 nor Windows-1252 text. Save it again as "
-            "'CSV UTF-8' from your spreadsheet program.") from None
-    return text, "cp1252", [f"{path.name} is not UTF-8; read it as Windows-1252 (as saved "
-                            "by Excel on Windows)."]
 
 
 def sniff_delimiter(text: str, lines: int = 50) -> str:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpecificationError, format_examples
-from ._report import fmt_t
+from ._text import fmt_t
 
 _MONTHS = {m: i + 1 for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}

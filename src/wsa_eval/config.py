@@ -106,8 +106,10 @@ for _d in ("sdid", "sc", "did"):
         "treated": ("str", True, None, None, "the treated area"),
         "start": ("period", True, None, None, "first treated year"),
         "exclude": ("list[str]", False, [], None, "areas to leave out of the comparison"),
+        "inference": ("str", False, None, ("placebo", "bootstrap", "jackknife"),
+                      "how uncertainty is measured (default placebo)"),
         "se": ("str", False, "placebo", ("placebo", "bootstrap", "jackknife"),
-               "standard errors"),
+               "old name of `inference`"),
     }
 
 _MODULES = {"claim": "wsa_eval.synth.sdid", "sdid": "wsa_eval.synth.sdid",
@@ -331,7 +333,8 @@ claimed_change = -60       # -60 (or -0.6) means "a 60% fall"
 # treated = "Our Area"
 # start = 2014
 # exclude = []
-# se = "placebo"           # placebo (one treated area), bootstrap or jackknife
+# inference = "placebo"    # placebo (one treated area), bootstrap or jackknife
+#                           (configurations written before 0.2 say se = "placebo": still read)
 
 # Several areas starting in different years (Callaway & Sant'Anna 2021).
 # [staggered]

@@ -26,7 +26,8 @@ def run_panel_design(inp: PanelInput, cfg: Any, progress: bool | None
             df, outcome=outcome, unit=unit, time=time, first_treated=d["first_treated"],
             control_group=d["control_group"], method=d["method"],
             anticipation=d["anticipation"], covariates=d["covariates"] or None,
-            bootstrap=st["reps"] if d["bootstrap"] else False, alpha=st["alpha"],
+            inference="bootstrap" if d["bootstrap"] else "analytic", reps=st["reps"],
+            alpha=st["alpha"],
             random_state=st["seed"], progress=progress)
         g = inp.report.cohorts.to_numpy(dtype=float)
         included.insert(0, f"{len(g)} areas: {int((g < float('inf')).sum())} with a scheme, "
@@ -48,7 +49,8 @@ def run_panel_design(inp: PanelInput, cfg: Any, progress: bool | None
 
         res = {"sdid": sdid, "sc": sc, "did": did}[design](
             df, outcome=outcome, unit=unit, time=time, treated=d["treated"], start=p["start"],
-            se=d["se"], reps=st["reps"], alpha=st["alpha"], random_state=st["seed"],
+            inference=d["inference"] or d["se"], reps=st["reps"], alpha=st["alpha"],
+            random_state=st["seed"],
             progress=progress, exclude=exclude or None)
     n_units = len(pd.unique(df[unit]))
     included.insert(0, f"Treated area: {d['treated']} (from {inp.report.label(p['start'])}); "

@@ -17,6 +17,10 @@ from refdata import missing_files, packaged_data_dir
 
 matplotlib.use("Agg")
 
+# scripts that make reference values (they import peer packages and write files): never
+# collected, not even by --doctest-modules
+collect_ignore_glob = ["reference/*"]
+
 
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:

@@ -25,7 +25,21 @@ __all__ = [
 
 
 class WsaEvalError(ValueError):
-    """Base class of every error raised by wsa_eval for bad input or an impossible request."""
+    """Base class of every error raised by wsa_eval for bad input or an impossible request.
+
+    Examples
+    --------
+    Catch the library's errors as ``WsaEvalError``, or as ``ValueError`` in code that does not
+    know about wsa_eval:
+
+    >>> from wsa_eval.datasets import load_pfa_custody
+    >>> from wsa_eval.errors import WsaEvalError
+    >>> try:
+    ...     load_pfa_custody("Z")
+    ... except WsaEvalError as err:
+    ...     print(type(err).__name__, isinstance(err, ValueError))
+    SpecificationError True
+    """
 
 
 class ColumnError(WsaEvalError, KeyError):
@@ -78,7 +92,16 @@ class ConvergenceWarning(WsaEvalWarning):
 
 
 def format_examples(items: Iterable[object], limit: int = 5, quote: bool = True) -> str:
-    """``'a', 'b', 'c' and 4 more`` -- for error messages that list offending values."""
+    """``'a', 'b', 'c' and 4 more`` -- for error messages that list offending values.
+
+    Examples
+    --------
+    >>> from wsa_eval.errors import format_examples
+    >>> format_examples(["Gwent", "Dyfed-Powys", "Kent"], limit=2)
+    "'Gwent', 'Dyfed-Powys' and 1 more"
+    >>> format_examples([17005.0, 2014], quote=False)  # whole-number floats print as ints
+    '17005, 2014'
+    """
     items = list(items)
 
     def _one(x: object) -> str:

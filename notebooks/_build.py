@@ -140,7 +140,7 @@ def cells_guided():
            "Markdown copy. Counts of individuals below 5 are never shown."),
         code("import tempfile, pathlib\n"
              "out = pathlib.Path(tempfile.mkdtemp()) / 'report.html'\n"
-             "html_path, md_path = claim.report(out, scheme='the Whole System Approach')\n"
+             "html_path, md_path = we.report(claim, out, scheme='the Whole System Approach')\n"
              "print(md_path.read_text()[:1500])"),
     ]
 
@@ -222,7 +222,7 @@ def cells_reoffending():
         code("print(logrank(rossi, duration='week', event='arrest', group='fin').summary())\n"
              "fit = cox(rossi, duration='week', event='arrest',\n"
              "          covariates=['fin', 'age', 'race', 'wexp', 'mar', 'paro', 'prio'],\n"
-             "          ties='efron', robust=True)\n"
+             "          treatment='fin', ties='efron', inference='robust')\n"
              "fit.summary()"),
         code("proportional_hazards_test(fit).summary()"),
         code("rmst(rossi, duration='week', event='arrest', tau=52, group='fin').summary()"),

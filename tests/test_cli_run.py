@@ -192,16 +192,18 @@ def test_run_claim_writes_full_report(study):
     assert "Verdict:" in r.stdout and "[claim] Area 0" in r.stdout
     text = check_html(out)
     md = (out / "report.md").read_text()
-    assert "](figures/figure_1.png)" in md
+    assert "](figures/figure_01_paths.png)" in md
     assert list((out / "tables").glob("*.csv"))
     res = json.loads((out / "results.json").read_text())
     assert res["results"][0]["design"] == "claim"
-    assert res["results"][0]["verdict"] in text.lower() or res["headline"] in text
+    assert res["results"][0]["verdict"] in text.lower()
+    assert res["verdict"]["label"] == res["results"][0]["verdict"] and res["verdict"]["reason"]
     assert res["versions"]["wsa_eval"] and res["config"]["study"]["seed"] == 3  # --seed wins
     assert res["config"]["study"]["reps"] == 10
     # the start-date table's areas that started by 2018 are left out of the comparison
-    assert "Area 3" in res["spec"][0]["arguments"]["exclude"]
-    assert "Area 4" not in res["spec"][0]["arguments"]["exclude"]  # started 2020
+    spec = next(iter(res["specification"].values()))
+    assert "Area 3" in spec["arguments"]["exclude"]
+    assert "Area 4" not in spec["arguments"]["exclude"]  # started 2020
     assert not [p for p in study.iterdir() if p.name.startswith(".results.tmp")]
 
 
@@ -434,11 +436,12 @@ def test_force_replaces_output_and_seed_reproduces(study, capsys):
     assert main(["run", str(cfg), "--out", str(study / "again"), "--no-progress",
                  "--seed", "5"]) in (0, 1)
     again = json.loads((study / "again" / "results.json").read_text())["results"][0]
-    assert (first["estimate"], first["se"]) == (again["estimate"], again["se"])
+    assert (first["estimate"], first["std_error"]) == (again["estimate"], again["std_error"])
     assert main(["run", str(cfg), "--out", str(study / "other"), "--no-progress",
                  "--seed", "6"]) in (0, 1)
     other = json.loads((study / "other" / "results.json").read_text())["results"][0]
-    assert other["estimate"] == first["estimate"] and other["se"] != first["se"]
+    assert other["estimate"] == first["estimate"]
+    assert other["std_error"] != first["std_error"]
     assert "[sdid]" in capsys.readouterr().out
 
 

@@ -18,7 +18,7 @@ PUBLIC_MODULES = (
 )
 
 TODO = {
-    "wsa_eval": {"validate_panel", "compare", "check_claim", "report", "report_results"},
+    "wsa_eval": {"validate_panel", "compare", "check_claim", "report"},
     "wsa_eval.did": {"callaway_santanna", "honest_did", "pretrend_test", "did2x2", "twfe",
                      "event_study", "sun_abraham", "imputation", "bacon_decomposition"},
     "wsa_eval.synth": {"synthetic_control", "placebo_in_space", "placebo_in_time",
@@ -31,7 +31,8 @@ TODO = {
                           "rmst", "proven_reoffending", "cumulative_incidence", "gray_test",
                           "fine_gray", "propensity", "match", "weight", "balance",
                           "standardized_differences", "reoffending_effects"},
-    "wsa_eval.plotting": {"get_ax", "effects_plot", "timing_plot", "event_study_plot"},
+    "wsa_eval.plotting": {"get_ax", "effects_plot", "timing_plot", "event_study_plot",
+                          "draw_effects"},
 }
 
 

@@ -1,38 +1,35 @@
 """Size of check_claim's default verdict rule with one treated area (issues 7 and 11).
 
-The rule measured is the shipped default: synthetic difference-in-differences (SDID), verdict
-"reduction/increase" only when BOTH its placebo-standard-error interval (``reps=200``)
-excludes 0 AND its placebo-in-space permutation p-value is at most ``alpha`` = 5%
-(:func:`wsa_eval.interpret.verdict`). The full study, with every other method, is
-``validation/size_power.py`` (results in ``validation/RESULTS.md``).
+The rule measured is the shipped default: synthetic difference-in-differences (SDID) and the
+effect in the claim's end year; the verdict is "reduction/increase" only when BOTH its
+placebo-standard-error interval excludes 0 AND its placebo-in-space permutation p-value is
+at most ``alpha`` = 5% (``wsa_eval.claims._arithmetic.end_year_inference`` and
+:func:`wsa_eval.interpret.verdict`, the functions check_claim calls). The full study, with
+every other method, is ``validation/size_power.py`` (results in ``validation/RESULTS.md``).
 
 How it stays within CI time. One SDID permutation test is 1 + J Frank-Wolfe fits, and most
 of the time of one ``placebo_fits`` call is the lock-step loop over up to 10,000 iterations
-shared by its problems, so the placebo fits of MANY panels are solved in one call of the
-solver ``placebo_fits`` uses (``_sdid_core.fit_cohort_many``), each set up exactly as
+shared by its problems, so the fits of MANY panels are solved in one call of the solver
+``placebo_fits`` uses (``_sdid_core.fit_cohort_many``), each set up exactly as
 ``placebo_fits`` sets it up. ``test_batched_rule_is_check_claims`` shows, bit for bit, that
-these are check_claim's estimates, p-values, intervals and verdicts. The interval only
-matters when the permutation test rejects (the rule needs both), so the placebo standard
-error -- the library's own ``sdid(se="placebo", reps=200)``, what check_claim calls -- is
-computed for those panels only.
+these are check_claim's estimates, p-values, intervals and verdicts.
 
 The factor design has 20 areas (19 placebos, as the example in ``verdict``'s docstring):
 the smallest attainable p-value is 1/20 = 0.05, so the permutation part rejects only at rank
 1 and its size is 1/20 = 5% when areas are exchangeable. This is the design where the rule's
 details show: reading ``p < alpha`` instead of ``p <= alpha`` gives size 0, an off-by-one
-p-value ``#{placebos at least as extreme} / (J + 1)`` gives 10%, "interval OR p-value"
-pushes it above the permutation test's 5%.
+p-value ``#{placebos at least as extreme} / (J + 1)`` about 10%.
 
-Statistical tolerance. Measured with this module's code on 3,000 panels (seed 777; 5 CPU
-minutes): the rule's size is 4.43% (Monte Carlo SE 0.38 points), the permutation test's
-alone 4.83% (0.39), and the power against a 30% reduction 28.6% (500 panels). Here
-N_NULL = 1000 panels give a Monte Carlo SE of sqrt(0.044 * 0.956 / 1000) = 0.65 points, so
-the 3-7% window lies 2.2 SE below and 3.9 SE above the rule's size: a correct rule falls
-outside it with probability about 1.5% (and the test is seeded, so it is deterministic for
-a given code path). The power check (N_POWER = 100 panels) requires power above the size
-plus 6 x 2.2 points, about 18%: it fails with probability under 1% at a power of 28.6%.
-Runtime: about 2 CPU minutes for the whole module (1.8 for the size test), most of it the
-1,000 x 20 SDID fits and the placebo standard errors of the rejected panels.
+Statistical tolerance. Measured with this module's code on 1,500
+panels of another seed (777): the rule's size is 4.3% (Monte Carlo SE 0.53 points), the
+permutation test's alone 4.7% (0.55), the power against a 30% reduction 12.6% (0.9). With
+N_NULL = 1500 panels the Monte Carlo SE of a 4.3% rate is 0.52 points, so the 3-7% window
+lies 2.5 SE below and 5 SE above the rule's size: a correctly working rule falls outside it
+with probability under 1% (and the test is seeded, so it is deterministic for a given code
+path). The power check asks for power above the size plus 6 x 0.56 points (about 8%): at a
+power of 12.6% that fails with probability well under 1%. Runtime: about 1.5-2 CPU minutes
+for the module, nearly all of it the 1,500 x 20 SDID fits of the size test (the power costs
+one more fit per panel: the placebos leave the treated area out, so they are shared).
 """
 
 from __future__ import annotations
@@ -46,20 +43,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from wsa_eval.claims._arithmetic import end_year_inference
 from wsa_eval.interpret import INCONCLUSIVE, verdict
 from wsa_eval.synth import _sdid_core as core
-from wsa_eval.synth.sdid import _options, placebo_fits, sdid
+from wsa_eval.synth._sdid_prepare import _options
+from wsa_eval.synth.sdid import placebo_fits
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDY = ROOT / "validation" / "size_power.py"
 
 ALPHA = 0.05
-REPS = 200  # check_claim's default placebo replications for the interval
 N_UNITS = 20  # factor design: 20 areas, 19 placebos
 TIMES = np.arange(2010, 2021)
-START = 2014
-N_NULL = 1000  # panels for the size
-N_POWER = 100  # of them, with a 30% reduction injected, for the power
+START, END = 2014, 2020
+N_NULL = 1500  # panels for the size
+N_POWER = 1500  # the same panels with a 30% reduction injected, for the power
 
 
 @pytest.fixture(scope="module")
@@ -89,48 +87,30 @@ def _problem(Y: np.ndarray, d: int, T0: int) -> tuple[np.ndarray, dict]:
     return Yd, _options("sdid", noise, 1, T - T0, None)
 
 
-def _estimates(problems: list[tuple[np.ndarray, dict]], T0: int) -> np.ndarray:
-    """SDID estimates of same-shaped problems, solved together as ``placebo_fits`` does."""
+def _end_gaps(problems: list[tuple[np.ndarray, dict]], T0: int) -> np.ndarray:
+    """End-year SDID gap of same-shaped problems, solved together as ``placebo_fits`` does."""
     Ys, opts = [p[0] for p in problems], [p[1] for p in problems]
     fits = core.fit_cohort_many(Ys, Ys[0].shape[0] - 1, T0, opts)
-    return np.array([f.tau[0] for f in fits])
+    return np.array([f.gaps[0][-1] for f in fits])
 
 
 def _permutation(Ys: list[np.ndarray], T0: int, treated: list[int]):
-    """Treated estimate and placebo estimates (the treated row left out, each other row in
-    turn treated) for every panel ``Ys[k]`` with treated row ``treated[k]``."""
+    """Treated end-year gap and placebo end-year gaps (the treated row left out, each other
+    row in turn treated) for every panel ``Ys[k]`` with treated row ``treated[k]``."""
     probs, rests = [], []
     for Y, i in zip(Ys, treated):
         probs.append(_problem(Y, i, T0))
         rests.append(np.delete(Y, i, axis=0))
-    theta = _estimates(probs, T0)
+    theta = _end_gaps(probs, T0)
     J = len(rests[0])
-    placebos = _estimates([_problem(R, j, T0) for R in rests for j in range(J)], T0)
+    placebos = _end_gaps([_problem(R, j, T0) for R in rests for j in range(J)], T0)
     return theta, placebos.reshape(len(Ys), J)
 
 
-def _p_value(theta: float, placebos: np.ndarray) -> float:
-    """check_claim's permutation p-value: ``(1 + #{|placebo| >= |estimate|}) / (J + 1)``."""
-    n_ge = int(np.sum(np.abs(placebos) >= abs(theta) * (1 - 1e-12)))
-    return (1 + n_ge) / (len(placebos) + 1)
-
-
-def _frame(Y: np.ndarray, units: list) -> pd.DataFrame:
-    return pd.DataFrame({"unit": np.repeat(units, Y.shape[1]),
-                         "time": np.tile(TIMES[: Y.shape[1]], len(units)), "y": Y.ravel()})
-
-
-def _verdict(Y, units, treated: int, start, theta: float, p: float, rng) -> tuple[str, dict]:
-    """The default verdict. The interval is needed only when ``p <= alpha`` (the rule needs
-    both); it is check_claim's call, ``sdid(se="placebo", reps=200)`` on the panel."""
-    if not p <= ALPHA * (1 + 1e-9):
-        return INCONCLUSIVE, {}
-    fit = sdid(_frame(Y, units), outcome="y", unit="unit", time="time", treated=units[treated],
-               start=start, se="placebo", reps=REPS, alpha=ALPHA, random_state=rng,
-               progress=False)
-    assert fit.estimate == pytest.approx(theta, abs=1e-12)  # the batched fit is sdid's
-    return verdict(fit.estimate, fit.ci_low, fit.ci_high, p, ALPHA), {
-        "ci_low": fit.ci_low, "ci_high": fit.ci_high}
+def _verdict(theta: float, placebos: np.ndarray) -> tuple[str, dict]:
+    """check_claim's verdict from the end-year gap and the placebo end-year gaps."""
+    inf = end_year_inference(theta, placebos, ALPHA)
+    return verdict(theta, inf["ci_low"], inf["ci_high"], inf["p_value"], ALPHA), inf
 
 
 def _factor_panels(sp, cal, rng, n):
@@ -178,9 +158,9 @@ def test_real_placebo_pool(sp):
 
 def test_batched_rule_is_check_claims(sp, cal):
     """The batched computation used below is check_claim's, number for number: the placebo
-    estimates are ``placebo_fits``'s bit for bit, and on panels without and with an effect
-    (including a rejection) the estimate, p-value, interval and verdict are check_claim's
-    when both start from the same seed."""
+    end-year gaps are ``placebo_fits``'s bit for bit, and on panels without and with an
+    effect (including a rejection) the end-year estimate, p-value, interval and verdict are
+    check_claim's."""
     from wsa_eval import check_claim
 
     T0 = int((TIMES < START).sum())
@@ -190,19 +170,18 @@ def test_batched_rule_is_check_claims(sp, cal):
                           "u00", START, eff)
         Y = panel["y"].to_numpy().reshape(N_UNITS, -1)
         theta, plac = _permutation([Y], T0, [0])
-        est, _ = placebo_fits("sdid", Y[1:], TIMES, START)
-        np.testing.assert_array_equal(plac[0], est)
-        p = _p_value(theta[0], plac[0])
-        v, ci = _verdict(Y, UNITS, 0, START, theta[0], p, np.random.default_rng(seed))
+        _, G = placebo_fits("sdid", Y[1:], TIMES, START)
+        np.testing.assert_array_equal(plac[0], np.asarray(G)[:, -1])
+        v, inf = _verdict(theta[0], plac[0])
         r = check_claim(panel, outcome="y", unit="unit", time="time", treated="u00",
-                        start=START, end=2020, claimed_change=-0.3, methods=("sdid",),
-                        scale="level", random_state=seed, progress=False)
+                        start=START, end=END, claimed_change=-0.3, methods=("sdid",),
+                        scale="level", outcome_is_count=False, progress=False)
         row = r.attributable.set_index("method").loc["sdid"]
         assert row["estimate"] == pytest.approx(theta[0], abs=1e-12)
-        assert row["p_value"] == p
+        assert row["p_value"] == inf["p_value"]
+        assert row["ci_low"] == pytest.approx(inf["ci_low"], abs=1e-12)
+        assert row["ci_high"] == pytest.approx(inf["ci_high"], abs=1e-12)
         assert r.verdict == v
-        if ci:
-            assert (row["ci_low"], row["ci_high"]) == (ci["ci_low"], ci["ci_high"])
         verdicts.append(v)
     assert verdicts[0] == INCONCLUSIVE and verdicts[-1] != INCONCLUSIVE  # both paths ran
 
@@ -210,15 +189,14 @@ def test_batched_rule_is_check_claims(sp, cal):
 def test_default_rule_size_factor_design(sp, cal):
     """Size of the default rule on N_NULL factor-design panels of 20 areas: within 3-7%;
     power against a 30% reduction clearly above it. See the module docstring for what the
-    band catches; the Monte Carlo error is in the assertion messages."""
+    band catches and its Monte Carlo error."""
     rng = np.random.default_rng(20261123)
     T0 = int((TIMES < START).sum())
     Ys = _factor_panels(sp, cal, rng, N_NULL)
     theta, plac = _permutation(Ys, T0, [0] * N_NULL)
-    p = np.array([_p_value(t, e) for t, e in zip(theta, plac)])
-    rej = [_verdict(Y, UNITS, 0, START, t, pv, rng)[0] != INCONCLUSIVE
-           for Y, t, pv in zip(Ys, theta, p)]
-    size, size_perm = float(np.mean(rej)), float(np.mean(p <= ALPHA * (1 + 1e-9)))
+    out = [_verdict(t, e) for t, e in zip(theta, plac)]
+    size = float(np.mean([v != INCONCLUSIVE for v, _ in out]))
+    size_perm = float(np.mean([inf["p_value"] <= ALPHA * (1 + 1e-9) for _, inf in out]))
     mc_se = math.sqrt(0.05 * 0.95 / N_NULL)
     assert 0.03 <= size <= 0.07, f"rule size {size:.4f} (MC SE {mc_se:.4f})"
     assert 0.03 <= size_perm <= 0.07, f"permutation size {size_perm:.4f}"
@@ -228,10 +206,9 @@ def test_default_rule_size_factor_design(sp, cal):
     Y30 = [Y.copy() for Y in Ys[:N_POWER]]
     for Y in Y30:
         Y[0, T0:] += math.log(0.7)
-    theta30 = _estimates([_problem(Y, 0, T0) for Y in Y30], T0)
-    rej30 = [_verdict(Y, UNITS, 0, START, t, _p_value(t, e), rng)[0] != INCONCLUSIVE
-             for Y, t, e in zip(Y30, theta30, plac)]
-    power = float(np.mean(rej30))
+    theta30 = _end_gaps([_problem(Y, 0, T0) for Y in Y30], T0)
+    power = float(np.mean([_verdict(t, e)[0] != INCONCLUSIVE
+                           for t, e in zip(theta30, plac)]))
     se_power = math.sqrt(0.05 * 0.95 / N_POWER)
     assert power > size + 6 * se_power, f"power {power:.3f} vs size {size:.3f}"
 
@@ -243,20 +220,17 @@ def test_default_rule_real_placebo_design(sp):
     rule's size is at most 1/26 = 3.8% by construction, and a 3-7% window would test the
     pool size rather than the rule; the check is that the rule does not over-reject on real
     serial correlation and heterogeneity (at most 7%: the same noisy areas coming first for
-    several starts would break it), where reading the DiD placebo interval alone rejects in
-    about 10% (validation/RESULTS.md)."""
+    several starts would break it)."""
     p = sp.real_panel()
     W = p.pivot(index="unit", columns="time", values="y")
-    Y, units = W.to_numpy(), list(W.index)
+    Y = W.to_numpy()
     assert Y.shape == (26, 11) and (W.columns.to_numpy() == TIMES).all()
-    rng = np.random.default_rng(11)
     rej = n = 0
     for start in range(2012, 2018):
         T0 = int((TIMES < start).sum())
         theta, plac = _permutation([Y] * len(Y), T0, list(range(len(Y))))
         for i in range(len(Y)):
-            v, _ = _verdict(Y, units, i, start, theta[i], _p_value(theta[i], plac[i]), rng)
-            rej += v != INCONCLUSIVE
+            rej += _verdict(theta[i], plac[i])[0] != INCONCLUSIVE
             n += 1
     assert n == 156
     assert rej / n <= 0.07, f"{rej}/{n} placebo assignments rejected"
@@ -264,7 +238,7 @@ def test_default_rule_real_placebo_design(sp):
 
 def test_defaults_are_the_validated_ones():
     """check_claim's and the [claim] config's defaults are the ones validated in
-    validation/RESULTS.md (SDID primary, 200 placebo replications, alpha 5%)."""
+    validation/RESULTS.md (SDID primary, exact placebos, alpha 5%)."""
     import inspect
 
     from wsa_eval.claims import check_claim
@@ -273,8 +247,8 @@ def test_defaults_are_the_validated_ones():
     sig = inspect.signature(check_claim).parameters
     assert sig["methods"].default == ("sdid", "sc", "did")
     assert sig["primary"].default is None  # -> "sdid" when it is run
-    assert sig["reps"].default == REPS
-    assert sig["alpha"].default == ALPHA
+    assert sig["reps"].default is None  # exact: all J placebos, no resampling
+    assert sig["alpha"].default == 0.05
     assert SCHEMA["claim"]["primary"][2] == "sdid"
     assert SCHEMA["study"]["reps"][2] == 200 and SCHEMA["study"]["alpha"][2] == 0.05
     assert SCHEMA["claim"]["methods"][2] == ["sdid", "sc", "did"]

@@ -23,8 +23,8 @@ from .errors import (
 )
 from .panel import PanelReport, validate_panel
 
-# ``wsa_eval.report`` is the function (the module stays importable as wsa_eval.report)
-from .report import report, report_results
+# ``wsa_eval.report`` is the report function; its module is ``wsa_eval.reporting``
+from .reporting import report
 from .results import TIDY_COLUMNS, EffectResult, Result, compare
 
 __all__ = [
@@ -37,7 +37,6 @@ __all__ = [
     "compare",
     "check_claim",
     "report",
-    "report_results",
     "ClaimResult",
     "data",
     "datasets",

@@ -368,39 +368,15 @@ def _run_reoffending(cfg, progress):
 
 
 def _headline(design: str, r) -> str:
-    from .interpret import fmt_number
-    from .report import result_verdict
+    from .interpret import fmt_number, verdict
 
     if hasattr(r, "headline_text"):
         return f"[{design}] {r.headline_text()}"
     level = f"{100 * (1 - r.alpha):.0f}%"
-    return (f"[{design}] {r.method}: {result_verdict(r)}. Estimate {fmt_number(r.estimate)} "
+    v = verdict(r.estimate, r.ci_low, r.ci_high, r.p_value, r.alpha)
+    return (f"[{design}] {r.method}: {v}. Estimate {fmt_number(r.estimate)} "
             f"({level} CI {fmt_number(r.ci_low)} to {fmt_number(r.ci_high)}; "
             f"p = {fmt_number(r.p_value)}).")
-
-
-def _headline_numbers(design: str, r, threshold: int) -> dict:
-    from .report import result_verdict
-
-    keys = ("estimate", "se", "ci_low", "ci_high", "p_value", "alpha", "estimand")
-    out = {"design": design, "method": r.method, "verdict": result_verdict(r)}
-    out.update({k: getattr(r, k) for k in keys if hasattr(r, k)})
-    for k in ("raw_change", "comparison_change", "claimed_change"):
-        if hasattr(r, k):
-            out[k] = getattr(r, k)
-    if hasattr(r, "primary_row"):
-        p = r.primary_row
-        out.update({k: p[k] for k in ("estimate", "std_error", "ci_low", "ci_high", "p_value",
-                                      "change", "change_ci_low", "change_ci_high",
-                                      "min_p_value")})
-    for k in ("n_treated", "n_comparison"):
-        v = getattr(r, k, None)
-        if v is not None:
-            out[k] = f"<{threshold}" if 0 < int(v) < threshold else int(v)
-    from .report import scrub_counts
-
-    out["warnings"] = [scrub_counts(w, threshold) for w in getattr(r, "warnings", ())]
-    return out
 
 
 def _versions() -> dict:
@@ -414,14 +390,12 @@ def _versions() -> dict:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    import json
     import os
     import shutil
     import tempfile
 
     from .config import PANEL_DESIGNS, load_config
     from .errors import WsaEvalWarning
-    from .report import _json_default, build_content, write_report
 
     cfg = load_config(args.config, overrides={"seed": args.seed, "reps": args.reps,
                                               "alpha": args.alpha})
@@ -450,17 +424,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
             results += res
             designs_of += [design] * len(res)
             included += inc
-    from .report import scrub_counts
+    from .disclosure import Policy, scrub_free_text
+    from .reporting import build, write
 
     thr = cfg["study"]["threshold"]
-    warn_msgs = list(dict.fromkeys(scrub_counts(m, thr) for m in (
+    policy = Policy(thr)
+    warn_msgs = list(dict.fromkeys(scrub_free_text(m, policy) for m in (
         [str(w.message) for w in caught if issubclass(w.category, WsaEvalWarning)]
         + [w for r in results for w in getattr(r, "warnings", ())])))
 
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     outcome = cfg["data"]["outcome"].replace("_", " ") if "data" in cfg else None
     header = {"Area": st["area"] or "-", "Data": st["data_source"] or "user data",
@@ -468,27 +443,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
               "Repetitions": st["reps"]}
     if "data" in cfg:
         header["Data file"] = cfg.path("data").name
-    content = build_content(results, title=st["title"], scheme=st["scheme"],
-                            outcome=None if cfg.designs[0] == "reoffending" else outcome,
-                            header=header, included=included, threshold=thr)
+    safe = build(results, title=st["title"], scheme=st["scheme"],
+                 outcome_label=None if cfg.designs[0] == "reoffending" else outcome,
+                 header=header, included=included, threshold=thr)
     parent = out.resolve().parent
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-",
                                 dir=parent if parent.exists() else None))
     try:
-        write_report(content, tmp / "report.html", threshold=thr, figure_dir=tmp / "figures",
-                     tables_dir=tmp / "tables")
-        summary = {
-            "headline": content.headline,
-            "results": [_headline_numbers(d, r, thr) for d, r in zip(designs_of, results)
-                        if hasattr(r, "estimate") or hasattr(r, "primary_row")],
+        entries = [dict(e, design=d) for e, d in zip(safe.results, designs_of)]
+        write(safe, tmp, extra={
+            "results": entries,
             "warnings": warn_msgs,
-            "spec": [dict(r.spec or {}) for r in results],
             "config": {k: dict(v) for k, v in cfg.sections.items()},
             "versions": _versions(),
-            "exit_code": EXIT_WARN if warn_msgs else EXIT_OK,
-        }
-        (tmp / "results.json").write_text(json.dumps(summary, indent=2,
-                                                     default=_json_default) + "\n")
+            "exit_code": EXIT_WARN if warn_msgs else EXIT_OK})
         parent.mkdir(parents=True, exist_ok=True)
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
@@ -500,9 +468,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    finally:
-        for _, fig in content.figures:
-            plt.close(fig)
     for d, r in zip(designs_of, results):
         if hasattr(r, "estimate") or hasattr(r, "primary_row"):
             print(_headline(d, r))

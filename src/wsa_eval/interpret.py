@@ -11,8 +11,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ._format import fmt_num, fmt_p, fmt_pct
+from .content import INCONCLUSIVE, INCREASE, REDUCTION, Verdict
+
 __all__ = [
-    "REDUCTION", "INCREASE", "INCONCLUSIVE", "verdict", "effect_sentence", "fmt_number",
+    "REDUCTION", "INCREASE", "INCONCLUSIVE", "verdict", "explain_verdict", "effect_sentence",
+    "fmt_number",
     "claim_sentences", "count_words", "headline_sentence", "can_cannot_say",
     "caution_few_donors", "caution_pre_fit", "caution_pretrend", "caution_small_cohort",
     "placebo_rank_sentence", "smallest_p_sentence", "mde_sentence", "MIN_COHORT",
@@ -21,9 +25,6 @@ __all__ = [
 #: the Justice Data Lab's minimum number of people in a treated cohort
 MIN_COHORT = 60
 
-REDUCTION = "evidence of a reduction"
-INCREASE = "evidence of an increase"
-INCONCLUSIVE = "inconclusive: not enough evidence either way"
 
 
 def verdict(estimate: float, ci_low: float, ci_high: float, p_value: float, alpha: float) -> str:
@@ -45,6 +46,80 @@ def verdict(estimate: float, ci_low: float, ci_high: float, p_value: float, alph
     if excludes_zero and significant:
         return REDUCTION if estimate < 0 else INCREASE
     return INCONCLUSIVE
+
+
+def explain_verdict(estimate: float, ci_low: float, ci_high: float, p_value: float,
+                    alpha: float, *, n_comparison: int | None = None,
+                    min_p_value: float | None = None, n_as_large: int | None = None,
+                    scale: str = "pct", what: str = "the change",
+                    unit_word: str = "comparison areas",
+                    p_label: str = "permutation p") -> Verdict:
+    """The verdict of :func:`verdict` with its true reason, in an order a reader can check.
+
+    The reasons are tried in this order, and the first that applies is given:
+
+    1. no estimate (``"no_estimate"``);
+    2. the design cannot reach the ``alpha`` level at all: the smallest attainable
+       permutation p-value ``1/(J+1)`` exceeds ``alpha`` (``"floor_above_alpha"``), whatever
+       the interval says; advice: more comparison areas, a pooled evaluation, more years;
+    3. evidence (``"significant"``): the interval excludes zero and p <= alpha;
+    4. the interval includes zero (``"interval_includes_zero"``);
+    5. the interval excludes zero but the permutation p-value exceeds ``alpha``: as large a
+       change was seen in too many comparison areas given the scheme in turn
+       (``"placebos_as_large"``).
+
+    ``scale="pct"`` formats the estimate and interval as percentage changes (fractions),
+    ``"num"`` as plain numbers.
+    """
+    label = verdict(estimate, ci_low, ci_high, p_value, alpha)
+    level = f"{100 * (1 - alpha):.0f}%"
+    fmt = fmt_pct if scale == "pct" else fmt_num
+    if math.isnan(estimate):
+        return Verdict(INCONCLUSIVE, f"{what[:1].upper()}{what[1:]} could not be estimated.",
+                       "no_estimate")
+    floor = min_p_value if min_p_value is not None else (
+        1 / (n_comparison + 1) if n_comparison else None)
+    if floor is not None and floor > alpha * (1 + 1e-9):
+        j = f"{n_comparison} {unit_word}" if n_comparison else f"so few {unit_word}"
+        return Verdict(
+            INCONCLUSIVE,
+            f"With {j} this check can never reach the {100 * alpha:g}% level: the smallest "
+            f"p-value a placebo test can give is {fmt_p(floor)}, above {alpha:g}, whatever "
+            "happened.",
+            "floor_above_alpha",
+            advice=(f"Add {unit_word}: with at least {math.ceil(1 / alpha) - 1} the check can "
+                    f"reach the {100 * alpha:g}% level.",
+                    "Pool this area with other areas that started a scheme (a pooled "
+                    "evaluation of the roll-out).",
+                    "Collect more years after the start: the estimate becomes less noisy, "
+                    "although the smallest attainable p-value does not change."))
+    have_ci = not (math.isnan(ci_low) or math.isnan(ci_high))
+    interval = (f"the {level} confidence interval runs from {fmt(ci_low)} to {fmt(ci_high)}"
+                if have_ci else "there is no confidence interval")
+    as_large = ""
+    if n_as_large is not None and n_comparison:
+        who = "none" if n_as_large == 0 else f"{n_as_large}"
+        as_large = (f"{who} of the {n_comparison} {unit_word} showed a change at least as "
+                    "large when given the scheme in turn")
+    pv = f"{p_label} = {fmt_p(p_value)}".replace("= below", "below") \
+        if not math.isnan(p_value) else ""
+    if label != INCONCLUSIVE:
+        direction = "below" if estimate < 0 else "above"
+        reason = (f"{interval[:1].upper()}{interval[1:]}, entirely {direction} zero"
+                  + (f", and {as_large} ({pv})" if as_large else (f" ({pv})" if pv else ""))
+                  + ".")
+        return Verdict(label, reason, "significant")
+    excludes = have_ci and (ci_high < 0 or ci_low > 0)
+    if not excludes:
+        reason = (f"{interval[:1].upper()}{interval[1:]}, which includes no change, so the data "
+                  "cannot separate the scheme's effect from ordinary ups and downs")
+        if as_large:
+            reason += f"; {as_large} ({pv})"
+        return Verdict(INCONCLUSIVE, reason + ".", "interval_includes_zero")
+    reason = (f"{interval[:1].upper()}{interval[1:]}, which excludes zero, but "
+              + (f"{as_large} ({pv})" if as_large else f"the {pv} is above {alpha:g}")
+              + ", so the change is not unusual among areas.")
+    return Verdict(INCONCLUSIVE, reason, "placebos_as_large")
 
 
 def fmt_number(x: float, digits: int = 3) -> str:

@@ -26,6 +26,7 @@ from scipy import stats
 
 from ._frozen import freeze, reader_copy
 from ._version import __version__
+from .content import Check, Context, Figure, Section, Table, Text, Value, text
 
 __all__ = [
     "TIDY_COLUMNS",
@@ -227,6 +228,10 @@ class Result:
     #: plot kinds: name -> dotted path "module:function" taking (result, ax=..., **kw)
     _plot_kinds: ClassVar[dict[str, str]] = {}
     _default_plot: ClassVar[str | None] = None
+    #: columns of ``to_frame()`` that count people (column -> noun), for disclosure control
+    _people_columns: ClassVar[dict[str, str]] = {}
+    #: columns of ``to_frame()`` that would reveal a count column of the same row
+    _revealing_columns: ClassVar[dict[str, str]] = {}
 
     # -- immutability ----------------------------------------------------------------------
     def __post_init__(self) -> None:
@@ -300,12 +305,29 @@ class Result:
         """A plain-English reading of the result."""
         return self.summary().title
 
-    def report(self, path: Any, **kwargs: Any) -> Any:
-        """Write the guided evaluation report (self-contained HTML + Markdown twin) for this
-        result; see :func:`wsa_eval.report.report` for the options. Returns both paths."""
-        from .report import report
+    # -- report content (see wsa_eval.content) ---------------------------------------------
+    def _report_table(self, context: Context) -> Table | None:
+        """``to_frame()`` with the class's declarations of counts of people."""
+        frame = self.to_frame()
+        if not isinstance(frame, pd.DataFrame) or frame.empty:
+            return None
+        return Table(self.method, frame, counts=dict(type(self)._people_columns),
+                     reveals=dict(type(self)._revealing_columns), name="results")
 
-        return report([self], path, **kwargs)
+    def report_content(self, context: Context | None = None) -> Section:
+        """What a report shows about this result (a :class:`wsa_eval.content.Section`).
+
+        The default: the plain-English reading, the result's table with its declared
+        counts of people, and its warnings. Results with verdicts, figures or checks of
+        their own override this.
+        """
+        context = context or Context()
+        table = self._report_table(context)
+        return Section(
+            title=self.method, summary=(self.interpret(),),
+            checks=tuple(Check(f"{self.method}: warning", "amber", w) for w in self.warnings),
+            tables=(table,) if table is not None else (), spec=dict(self.spec))
+
 
     def __repr__(self) -> str:
         parts = [p for p in self._repr_parts() if p]
@@ -359,8 +381,130 @@ class EffectResult(Result):
     _default_plot: ClassVar[str | None] = "effects"
 
     def to_frame(self) -> pd.DataFrame:
-        """The tidy effects table (a copy)."""
-        return self.effects.copy()
+        """The tidy effects table (a copy); the headline row when there is no table."""
+        eff = self.effects
+        return eff if eff.shape[0] else self.headline_frame()
+
+    def _outcome_counts(self, context: Context) -> bool:
+        """Whether the effects table's outcome levels count people: the report's say-so,
+        else what the estimator recorded, else whole-number levels."""
+        if context.outcome_is_count is not None:
+            return bool(context.outcome_is_count)
+        rec = self.diagnostics.get("outcome_is_count") if self.diagnostics else None
+        if rec is not None:
+            return bool(rec)
+        eff = self.effects
+        if "treated" not in eff.columns or eff.empty:
+            return False
+        v = pd.to_numeric(eff["treated"], errors="coerce").dropna().to_numpy(float)
+        return bool(len(v)) and bool(np.all(v >= 0)) and bool(np.all(v == np.round(v)))
+
+    def _report_table(self, context: Context) -> Table | None:
+        frame = self.to_frame()
+        counts, reveals, scale = dict(type(self)._people_columns), dict(
+            type(self)._revealing_columns), {}
+        if "treated" in frame.columns and self._outcome_counts(context):
+            # trajectory tables: the treated units' mean outcome, and the gap from a shown
+            # comparison path, reveal the treated units' count
+            counts["treated"] = context.outcome_label or "people"
+            scale["treated"] = float(self.n_treated or 1)
+            for c in ("estimate", "ci_low", "ci_high", "synthetic"):
+                if c in frame.columns:
+                    reveals[c] = "treated"
+        return Table(self.method, frame, counts=counts, reveals=reveals, scale=scale,
+                     name="effects")
+
+    def _report_checks(self) -> list[Check]:
+        """Traffic-light checks from the diagnostics an estimator recorded."""
+        from .interpret import caution_few_donors, caution_pre_fit, caution_pretrend
+
+        out, diag, name = [], dict(self.diagnostics or {}), f"{self.method}: "
+        eff = self.effects
+        if "pre_period_rmse" in diag and {"post", "treated"} <= set(eff.columns):
+            pre = eff[~eff["post"].astype(bool)]
+            level = float(pre["treated"].abs().mean()) if len(pre) else math.nan
+            if level == level:
+                status, text = caution_pre_fit(float(diag["pre_period_rmse"]), level)
+                out.append(Check(name + "fit before the scheme", status, text))
+        if "n_comparison_units" in diag:
+            n = int(diag["n_comparison_units"])
+            text = caution_few_donors(n, alpha=self.alpha)
+            status = "green" if text is None else ("red" if 1 / (n + 1) > self.alpha
+                                                    else "amber")
+            out.append(Check(name + "number of comparison areas", status,
+                             text or f"{n} comparison areas."))
+        neff = getattr(self, "n_effective_donors", math.nan)
+        if isinstance(neff, float) and neff == neff:
+            out.append(Check(name + "effective number of comparison areas",
+                             "green" if neff >= 5 else ("amber" if neff >= 2 else "red"),
+                             f"{neff:.1f}: the weights are spread over about this many areas."))
+        pt = diag.get("pretrend_test")
+        if isinstance(pt, Mapping):
+            status, text = caution_pretrend(float(pt.get("p_value", math.nan)),
+                                            alpha=self.alpha)
+            out.append(Check(name + "pre-trend test", status, text))
+        return out
+
+    def _p_label(self) -> str:
+        """How the p-value was obtained, for sentences ("permutation p", "p")."""
+        inf = (self.inference or "").lower()
+        return "permutation p" if ("permutation" in inf or "placebo" in inf
+                                   or "randomization" in inf) else "p"
+
+    def _outcome_words(self, context: Context) -> str:
+        """The unit of the estimate in words ("in the outcome's units (lemp)")."""
+        name = context.outcome_label or (self.spec.get("arguments", {}) or {}).get("outcome")
+        return f"in the units of the outcome ({name})" if name else "in the outcome's units"
+
+    def _report_sentences(self, context: Context) -> tuple[Text, ...]:
+        """The estimate with its interval and unit (the verdict is the report's headline)."""
+        level = f"{100 * (1 - self.alpha):.0f}%"
+        out = [text(f"The estimated {self.estimand} is {{e}} {self._outcome_words(context)}"
+                    + (f" ({level} confidence interval {{lo}} to {{hi}})."
+                       if math.isfinite(self.ci_low) and math.isfinite(self.ci_high) else "."),
+                    e=Value(self.estimate), lo=Value(self.ci_low), hi=Value(self.ci_high))]
+        if not (self.ci_low > 0 or self.ci_high < 0):
+            out.append(text("The data are consistent both with no change and with changes of "
+                            "the size shown by the interval; this is not evidence that the "
+                            "scheme had no effect."))
+        return tuple(out)
+
+    def report_content(self, context: Context | None = None) -> Section:
+        """Verdict with its reason, sentences, the effects table and figure, checks."""
+        from .interpret import explain_verdict
+
+        context = context or Context()
+        diag = dict(self.diagnostics or {})
+        n_co = diag.get("n_comparison_units", diag.get("n_controls"))
+        v = explain_verdict(self.estimate, self.ci_low, self.ci_high, self.p_value, self.alpha,
+                            n_comparison=int(n_co) if n_co else None,
+                            min_p_value=diag.get("min_p_value"), scale="num",
+                            what="the effect", p_label=self._p_label())
+        table = self._report_table(context)
+        figures = ()
+        if table is not None and {"estimate", "ci_low", "ci_high"} <= set(table.frame.columns):
+            from .plotting import draw_effects
+
+            figures = (Figure(f"{self.method}: estimated effects with "
+                              f"{100 * (1 - self.alpha):.0f}% confidence intervals", table,
+                              draw_effects, name="effects"),)
+        checks = tuple(self._report_checks()) + tuple(
+            Check(f"{self.method}: warning", "amber", w) for w in self.warnings)
+        how = [f"Uncertainty was measured by {self.inference}."] if self.inference else []
+        numbers = {k: Value(float(getattr(self, a)), kind) for k, a, kind in (
+            ("estimate", "estimate", "num"), ("std_error", "se", "num"),
+            ("ci_low", "ci_low", "num"), ("ci_high", "ci_high", "num"),
+            ("p_value", "p_value", "p"), ("alpha", "alpha", "num"))}
+        from .interpret import can_cannot_say
+
+        what = context.outcome_label or (self.spec.get("arguments", {}) or {}).get(
+            "outcome") or "the outcome"
+        can, cannot = can_cannot_say(v.label, what=str(what), scheme=context.scheme)
+        return Section(title=self.method, verdict=v, summary=self._report_sentences(context),
+                       can_say=tuple(can), cannot_say=tuple(cannot),
+                       how_sure=tuple(how), checks=checks,
+                       tables=(table,) if table is not None else (), figures=figures,
+                       spec=dict(self.spec), headline_numbers=numbers)
 
     def headline_frame(self) -> pd.DataFrame:
         """The headline effect as a one-row tidy table."""

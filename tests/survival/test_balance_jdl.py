@@ -141,8 +141,8 @@ def test_matching_without_replacement_equals_brute_force_greedy(seed):
 @pytest.mark.filterwarnings("ignore::wsa_eval.errors.DataWarning")
 def test_matching_with_replacement_equals_brute_force():
     d = confounded(300, seed=9)
-    m = match(d, treatment="z", covariates=["x1", "x2"], caliper=0.1, ratio=2, replace=True,
-              random_state=0)
+    m = match(d, treatment="z", covariates=["x1", "x2"], caliper=0.1, ratio=2,
+              with_replacement=True, random_state=0)
     ps = m.data["propensity"].to_numpy()
     lg = np.log(ps / (1 - ps))
     z = d["z"].to_numpy()
@@ -172,8 +172,8 @@ def test_matching_removes_known_confounding_bias():
     for rep, ratio in ((False, 1), (True, 2)):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataWarning)
-            m = match(d, treatment="z", covariates=["x1", "x2"], replace=rep, ratio=ratio,
-                      random_state=1)
+            m = match(d, treatment="z", covariates=["x1", "x2"], with_replacement=rep,
+                      ratio=ratio, random_state=1)
         w = m.weights.to_numpy()
         z, y = d["z"].to_numpy(), d["y"].to_numpy()
         est = (np.sum(w * z * y) / np.sum(w * z)
@@ -229,7 +229,7 @@ def test_bad_inputs():
         propensity(dx, treatment="z", covariates=["x1"])
     with pytest.raises(ColumnError, match="not numeric"):
         propensity(d.assign(a="x"), treatment="z", covariates=["a"])
-    with pytest.raises(EstimationError, match="collinear"):
+    with pytest.raises(EstimationError, match="'x3'.*collinear"):
         propensity(d.assign(x3=2 * d["x1"]), treatment="z", covariates=["x1", "x3"])
     with pytest.raises(SpecificationError):
         propensity(d, treatment="z", covariates=[])
@@ -256,9 +256,39 @@ def test_bad_inputs():
                 matched=object())
     with pytest.raises(SpecificationError):
         balance(d, treatment="z", covariates=["x1"], matched=object())
-    with pytest.warns(ConvergenceWarning):
-        sep = pd.DataFrame({"z": [0, 0, 0, 1, 1, 1], "x": [1.0, 2, 3, 4, 5, 6]})
-        propensity(sep, treatment="z", covariates=["x"])
+
+
+def test_perfect_separation_is_refused_naming_the_covariate():
+    sep = pd.DataFrame({"z": [0, 0, 0, 1, 1, 1], "x": [1.0, 2, 3, 4, 5, 6],
+                        "a": [0.3, 0.1, 0.2, 0.2, 0.1, 0.3]})
+    with pytest.raises(EstimationError, match="'x' separate"):
+        propensity(sep, treatment="z", covariates=["a", "x"])
+    with pytest.raises(EstimationError, match="'x' separate"):
+        match(sep, treatment="z", covariates=["x"])
+    # separation by a combination only: x1 + x2 splits the groups, neither does alone
+    comb = pd.DataFrame({"z": [0, 0, 0, 0, 1, 1, 1, 1],
+                         "x1": [0.0, 1, 2, 3, 1, 2, 3, 4], "x2": [3.0, 2, 1, 0, 4, 3, 2, 1]})
+    with pytest.raises(EstimationError, match="together separate"):
+        propensity(comb, treatment="z", covariates=["x1", "x2"])
+
+
+def test_near_separation_warns():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=400)
+    z = (x + 0.05 * rng.normal(size=400) > 0).astype(int)
+    with pytest.warns(ConvergenceWarning, match="separates"):
+        pr = propensity(pd.DataFrame({"z": z, "x": x}), treatment="z", covariates=["x"])
+    assert np.isfinite(pr.params).all()
+
+
+def test_old_argument_replace_still_works():
+    d = confounded(300, seed=9)
+    with pytest.warns(FutureWarning, match="'replace' is now 'with_replacement'"):
+        a = match(d, treatment="z", covariates=["x1"], replace=True, random_state=3)
+    b = match(d, treatment="z", covariates=["x1"], with_replacement=True, random_state=3)
+    pd.testing.assert_frame_equal(a.pairs, b.pairs)
+    assert a.with_replacement and callable(a.replace)  # the method is no longer shadowed
+    assert a.replace(method="renamed").method == "renamed"
 
 
 def test_love_plot_on_given_axes():

@@ -150,8 +150,9 @@ def test_cif_simulation_recovers_truth():
     assert at["ci_low"] < truth < at["ci_high"]
 
 
-def test_ci_linear_and_loglog(mgus):
-    a = cumulative_incidence(mgus, duration="etime", event="event", ci="linear").to_frame()
+def test_conf_type_plain_and_loglog(mgus):
+    a = cumulative_incidence(mgus, duration="etime", event="event",
+                             conf_type="plain").to_frame()
     b = cumulative_incidence(mgus, duration="etime", event="event").to_frame()
     np.testing.assert_allclose(a["estimate"], b["estimate"])
     assert (b["ci_low"] >= 0).all() and (b["ci_high"] <= 1).all()
@@ -191,8 +192,8 @@ def test_bad_inputs(mgus):
                              event="event")
     with pytest.raises(SpecificationError):
         cumulative_incidence(mgus, duration="etime", event="event", alpha=2)
-    with pytest.raises(SpecificationError):
-        cumulative_incidence(mgus, duration="etime", event="event", ci="plain")
+    with pytest.raises(SpecificationError, match="conf_type"):
+        cumulative_incidence(mgus, duration="etime", event="event", conf_type="linear")
     with pytest.raises(SpecificationError):
         gray_test(mgus.assign(g=1), duration="etime", event="event", group="g")
     with pytest.raises(ColumnError, match="not numeric"):
@@ -250,3 +251,25 @@ def test_cif_plot_draws_on_given_axes(mgus):
     assert fit.plot() is not None and "subdistribution hazard ratio" in fit.interpret()
     assert "Gray's test" in gray_test(mgus, duration="etime", event="event",
                                       group="sex").interpret()
+
+
+def test_old_argument_ci_still_works(mgus):
+    b = cumulative_incidence(mgus, duration="etime", event="event", conf_type="plain")
+    with pytest.warns(FutureWarning, match="'ci' is now conf_type"):
+        a = cumulative_incidence(mgus, duration="etime", event="event", ci="linear")
+    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+
+
+def test_table_columns_follow_the_glossary(mgus):
+    from wsa_eval.glossary import RESULT_COLUMNS
+
+    tab = cumulative_incidence(mgus, duration="etime", event="event", group="sex").to_frame()
+    banned = {old for olds in RESULT_COLUMNS.values() for old in olds}
+    assert not banned & set(tab.columns)
+    assert {"n_at_risk", "n_events"} <= set(tab.columns)
+    # n_events: the events of interest at each time; n_at_risk: everyone still event-free
+    for g, part in tab.groupby("group"):
+        m = mgus[mgus["sex"] == g]
+        assert part["n_events"].sum() == (m["event"] == 1).sum()
+        t1 = part.iloc[1]
+        assert t1["n_at_risk"] == (m["etime"] >= t1["time"]).sum()

@@ -39,7 +39,7 @@ def sim():
 @pytest.mark.parametrize("ties", ["efron", "breslow"])
 def test_recovers_known_hazard_ratio(sim, ties):
     res = cox(sim, duration="time", event="event", covariates=["treat", "z"], ties=ties,
-              concordance=False)
+              treatment="treat", concordance=False)
     f = res.to_frame().set_index("term")
     assert abs(f.loc["treat", "estimate"] - np.log(0.7)) < 3 * f.loc["treat", "std_error"]
     assert abs(f.loc["z", "estimate"] - 0.5) < 3 * f.loc["z", "std_error"]
@@ -50,7 +50,7 @@ def test_recovers_known_hazard_ratio(sim, ties):
 def test_robust_close_to_model_based_when_model_true(sim):
     kw = dict(duration="time", event="event", covariates=["treat", "z"], concordance=False)
     a = cox(sim, **kw)
-    b = cox(sim, robust=True, **kw)
+    b = cox(sim, inference="robust", **kw)
     c = cox(sim, cluster="site", **kw)
     np.testing.assert_allclose(a.coef, b.coef)
     np.testing.assert_allclose(a.se, b.se, rtol=0.1)
@@ -78,12 +78,12 @@ def test_input_not_modified(sim):
     sim = sim.iloc[:2000].copy()
     before = sim.copy(deep=True)
     cox(sim.iloc[:2000], duration="time", event="event", covariates=["treat", "z"],
-        cluster="site", robust=True)
+        cluster="site", inference="robust")
     pd.testing.assert_frame_equal(sim, before)
 
 
 def test_shuffled_rows_give_same_fit(sim):
-    kw = dict(duration="time", event="event", covariates=["treat", "z"], robust=True,
+    kw = dict(duration="time", event="event", covariates=["treat", "z"], inference="robust",
               concordance=False)
     a = cox(sim, **kw)
     sh = sim.sample(frac=1, random_state=3)
@@ -141,8 +141,8 @@ def test_not_a_frame():
 
 def test_warnings():
     d = _small().assign(w=[0.5, 1.5, 1, 1, 2.5, 1, 1, 1])
-    with pytest.warns(InferenceWarning, match="robust=True"):
-        cox(d, duration="t", event="e", covariates=["x"], weights="w")
+    with pytest.warns(InferenceWarning, match="inference='robust'"):
+        cox(d, duration="t", event="e", covariates=["x"], weights="w", inference="model")
     with pytest.warns(InferenceWarning, match="clusters"):
         cox(d, duration="t", event="e", covariates=["x"], cluster="g")
     # perfect separation: x predicts every event ordering -> monotone likelihood
@@ -155,10 +155,67 @@ def test_warnings():
 
 
 def test_summary_plot_interpret(sim):
-    res = cox(sim.iloc[:3000], duration="time", event="event", covariates=["treat", "z"])
+    res = cox(sim.iloc[:3000], duration="time", event="event", covariates=["treat", "z"],
+              treatment="treat")
     text = str(res.summary())
     assert "hazard_ratio" in text and "likelihood ratio" in text
     assert 0.5 < res.concordance < 1
     ax = res.plot()
     assert ax.get_xscale() == "log"
     assert res.spec["arguments"]["ties"] == "efron" and res.spec["data_hash"]
+
+
+def test_standard_errors_follow_r_and_are_named_in_the_summary():
+    """R coxph (survival 3.5-3): robust by default with non-integer case weights or a cluster,
+    model-based otherwise (tests/reference/survival_core/coxph_default_se.R)."""
+    d = _small().assign(w=[0.5, 1.5, 1, 1, 2.5, 1, 1, 1], wi=[1, 2, 1, 1, 3, 1, 1, 1])
+    kw = dict(duration="t", event="e", covariates=["x"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # R's default raises no warning
+        frac = cox(d, weights="w", **kw)
+    assert frac.robust and frac.spec["arguments"]["inference"] == "robust"
+    text = str(frac.summary())
+    assert "ROBUST standard errors" in text.splitlines()[text.splitlines().index(
+        next(x for x in text.splitlines() if x.startswith("Coefficients")))]
+    assert "model_std_error" in text and "non-integer case weights" in text
+    integer = cox(d, weights="wi", **kw)
+    assert not integer.robust and "MODEL-BASED" in str(integer.summary())
+    assert "model-based SEs" in repr(integer) and "robust SEs" in repr(frac)
+    np.testing.assert_allclose(frac.se, np.sqrt(frac.vcov.iloc[0, 0]))
+    assert frac.se != pytest.approx(np.sqrt(frac.naive_vcov.iloc[0, 0]))
+    with pytest.raises(SpecificationError, match="cluster"):
+        cox(d, cluster="g", inference="model", **kw)
+    with pytest.raises(SpecificationError, match="inference"):
+        cox(d, inference="sandwich", **kw)
+
+
+@pytest.mark.parametrize("old,new", [(True, "robust"), (False, "model")])
+def test_old_argument_robust_still_works(old, new):
+    d = _small().assign(w=[0.5, 1.5, 1, 1, 2.5, 1, 1, 1])
+    kw = dict(duration="t", event="e", covariates=["x"], weights="w")
+    with pytest.warns(FutureWarning, match="'robust' is now inference="):
+        a = cox(d, robust=old, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        b = cox(d, inference=new, **kw)
+    np.testing.assert_allclose(a.vcov, b.vcov)
+    with pytest.raises(SpecificationError, match="inference"):
+        cox(d, robust=old, inference=new, **kw)
+
+
+def test_default_standard_errors_match_r():
+    """SOURCE: R 4.2.2, survival 3.5-3, coxph(Surv(t, e) ~ x, weights = ...) with no robust
+    argument (tests/reference/survival_core/coxph_default_se.R -> coxph_default_se.csv).
+    TOLERANCE 1e-8 absolute (R's values printed to 15 digits)."""
+    from pathlib import Path
+
+    ref = pd.read_csv(Path(__file__).resolve().parents[1] / "reference" / "survival_core"
+                      / "coxph_default_se.csv")
+    d = _small().assign(w=[0.5, 1.5, 1, 1, 2.5, 1, 1, 1], wi=[1, 2, 1, 1, 3, 1, 1, 1])
+    for r in ref.itertuples():
+        res = cox(d, duration="t", event="e", covariates=["x"], weights=r.weights,
+                  ties=r.ties)
+        assert res.robust == bool(r.robust)
+        assert res.estimate == pytest.approx(r.coef, abs=1e-8)
+        assert res.se == pytest.approx(r.se, abs=1e-8)
+        assert np.sqrt(res.naive_vcov.iloc[0, 0]) == pytest.approx(r.naive_se, abs=1e-8)

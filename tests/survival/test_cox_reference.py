@@ -48,7 +48,7 @@ def rossi(reference_dir):
 def test_plain_robust_cluster(rossi, ties):
     kw = dict(duration="week", event="arrest", covariates=COV, ties=ties)
     check(f"plain_{ties}", cox(rossi, **kw))
-    check(f"robust_{ties}", cox(rossi, robust=True, **kw))
+    check(f"robust_{ties}", cox(rossi, inference="robust", **kw))
     res = cox(rossi, cluster="clus", **kw)
     check(f"cluster_{ties}", res)
     assert res.robust and res.n_units == 108
@@ -58,7 +58,11 @@ def test_plain_robust_cluster(rossi, ties):
 def test_strata_weights_entry(rossi, ties):
     kw = dict(duration="week", event="arrest", ties=ties)
     check(f"strata_{ties}", cox(rossi, covariates=COV_S, strata="wexp", **kw))
-    check(f"weights_{ties}", cox(rossi, covariates=COV, weights="w", robust=True, **kw))
+    # non-integer weights: robust standard errors by default, as R's coxph
+    res = cox(rossi, covariates=COV, weights="w", **kw)
+    check(f"weights_{ties}", res)
+    assert res.robust and "non-integer case weights" in res.inference
+    check(f"weights_{ties}", cox(rossi, covariates=COV, weights="w", inference="robust", **kw))
     check(f"weightsnaive_{ties}", cox(rossi, covariates=COV, weights="wi", **kw))
     # delayed entry: R's concordance uses counting-process risk sets, not computed here
     res = cox(rossi, covariates=COV, entry="entry", **kw)
@@ -92,11 +96,9 @@ def test_score_residuals_match_r(rossi, ties):
 
     res = cox(rossi, duration="week", event="arrest", covariates=COV, ties=ties)
     fd = res.fit_data
-    L = score_residuals(fd.rs, fd.X, fd.w, fd.state)
-    back = np.empty_like(L)
-    back[fd.rs.order] = L
+    L = score_residuals(fd.rs, fd.X, fd.w, fd.state)  # rows in the data's order
     expected = pd.read_csv(REF / f"score_resid_{ties}.csv").to_numpy()
-    np.testing.assert_allclose(back, expected, atol=TOL, rtol=0)
+    np.testing.assert_allclose(L, expected, atol=TOL, rtol=0)
 
 
 def test_tidy_columns_and_hazard_ratios(rossi):
@@ -108,5 +110,13 @@ def test_tidy_columns_and_hazard_ratios(rossi):
     np.testing.assert_allclose(np.log(f["hr_ci_low"]), f["ci_low"])
     z = 1.6448536269514722
     np.testing.assert_allclose(f["ci_high"] - f["estimate"], z * f["std_error"])
-    assert res.estimate == f["estimate"].iloc[0]
     assert res.vcov.shape == (7, 7)
+    # several covariates and no treatment=: no headline, never the first by position
+    assert res.term is None and np.isnan(res.estimate)
+    assert "treatment=" in res.interpret() and "fin" in res.interpret()
+    named = cox(rossi, duration="week", event="arrest", covariates=COV, treatment="prio")
+    assert named.term == "prio" and "prio" in named.estimand
+    assert named.estimate == f.set_index("term").loc["prio", "estimate"]
+    # a treatment not in covariates is added to the model (first)
+    alone = cox(rossi, duration="week", event="arrest", covariates=["age"], treatment="fin")
+    assert alone.covariates == ("fin", "age") and alone.term == "fin"

@@ -21,7 +21,7 @@ from wsa_eval.errors import (
 from wsa_eval.interpret import INCONCLUSIVE
 from wsa_eval.survival.balance import match, weight
 from wsa_eval.survival.cohort import proven_reoffending
-from wsa_eval.survival.jdl import _weighted_km_at, _weighted_km_rmst, reoffending_effects
+from wsa_eval.survival.jdl import _weighted_km_rmst, reoffending_effects
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "survival_jdl"
 
@@ -50,8 +50,8 @@ def test_weighted_km_matches_r_survfit_robust(reference_dir):
     w = (1 + 0.5 * d["fin"] + 0.02 * d["prio"]).to_numpy()
     for _, r in ref.iterrows():
         ww = np.ones(len(d)) if r["weights"] == "none" else w
-        S, v = _weighted_km_at(d["week"].to_numpy(float), d["arrest"].to_numpy(float), ww,
-                               r["horizon"])
+        S, v, _, _ = _weighted_km_rmst(d["week"].to_numpy(float),
+                                       d["arrest"].to_numpy(float), ww, r["horizon"])
         # SOURCE: survival::survfit(Surv(week, arrest) ~ 1, weights, robust = TRUE), summary at
         # the horizon (tests/reference/survival_jdl/weighted_km_rossi.R); TOLERANCE 1e-9
         assert S == pytest.approx(r["surv"], abs=1e-9)
@@ -108,7 +108,7 @@ def test_matching_recovers_known_effect_while_naive_is_biased():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         naive = reoffending_effects(df, treatment="z")
-        m = match(df, treatment="z", covariates=["x"], replace=True, random_state=0)
+        m = match(df, treatment="z", covariates=["x"], with_replacement=True, random_state=0)
         res = reoffending_effects(df, treatment="z", weights=m)
     assert naive.estimate > truth + 10  # confounding makes the naive difference far off
     assert abs(res.estimate - truth) < 4  # simulation tolerance (se about 1.2 pp)

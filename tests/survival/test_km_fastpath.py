@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wsa_eval.errors import SpecificationError
+from wsa_eval.errors import DataWarning
 from wsa_eval.survival.km import _grouped_curves, kaplan_meier, km_curve
 
 
@@ -42,15 +42,18 @@ def test_grouped_curves_equal_per_group_curves(use_w):
         np.testing.assert_array_equal(c.at_risk(probe), ref.at_risk(probe))
 
 
-def test_grouped_curves_flag_a_group_without_events():
+def test_grouped_curves_give_a_flat_curve_to_a_group_without_events():
     d = _sim(300)
     d.loc[d["g"] == "b", "e"] = 0
     codes, levels = pd.factorize(d["g"], sort=True)
     out = _grouped_curves(d["t"].to_numpy(float), d["e"].to_numpy() == 1, None,
                           codes.astype(np.int64), len(levels))
-    assert [c is None for c in out] == [False, True, False]
-    with pytest.raises(SpecificationError, match="'b'.*no events"):
-        kaplan_meier(d, duration="t", event="e", group="g")
+    assert [c.time.size == 0 for c in out] == [False, True, False]
+    b = d[d["g"] == "b"]
+    assert out[1].tmax == b["t"].max() and out[1].n == len(b)
+    with pytest.warns(DataWarning, match="'b'.*no events"):
+        res = kaplan_meier(d, duration="t", event="e", group="g")
+    assert res.survival_at([b["t"].max()]).set_index("group").loc["b", "estimate"] == 1.0
 
 
 def test_kaplan_meier_single_curve_uses_all_rows():

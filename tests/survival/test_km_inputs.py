@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wsa_eval.errors import ColumnError, EstimationError, SpecificationError
+from wsa_eval.errors import ColumnError, DataWarning, EstimationError, SpecificationError
 from wsa_eval.survival.km import kaplan_meier
 from wsa_eval.survival.logrank import logrank
 
@@ -32,9 +32,6 @@ def _data():
     (lambda d: d.assign(w=-d["w"]), {"weights": "w"}, ColumnError, "positive"),
     (lambda d: d, {"conf_type": "logit"}, SpecificationError, "conf_type"),
     (lambda d: d, {"alpha": 0}, SpecificationError, "alpha"),
-    (lambda d: d.assign(e=0), {}, SpecificationError, "no events"),
-    (lambda d: d.assign(e=d["e"].where(d["g"] == "a", 0)), {"group": "g"},
-     SpecificationError, "Group 'b'"),
 ])
 def test_km_bad_input(change, kw, err, match):
     d = change(_data())
@@ -99,3 +96,31 @@ def test_logrank_bad_input_and_unchanged():
     pd.testing.assert_frame_equal(d, before)
     assert res.df == 1 and res.table["observed"].sum() == pytest.approx(
         (d["w"] * d["e"]).sum())
+
+
+@pytest.mark.parametrize("conf_type", ["log-log", "log", "plain"])
+def test_flat_curves_match_r(conf_type):
+    """Curves without events are flat at 1, as R draws them. SOURCE: R 4.2.2, survival
+    3.5-3, summary(survfit(...), times = c(1, 4, 6, 7), extend = TRUE)
+    (tests/reference/survival_core/km_flat.R -> km_flat.csv). TOLERANCE 1e-12; NA = NaN."""
+    from pathlib import Path
+
+    ref = pd.read_csv(Path(__file__).resolve().parents[1] / "reference" / "survival_core"
+                      / "km_flat.csv")
+    d = pd.DataFrame({"t": [2.0, 3, 3, 5, 8, 9, 4, 6, 7, 10],
+                      "e": [1, 0, 1, 1, 0, 1, 0, 0, 0, 0], "g": list("aaaaaabbbb")})
+    cols = ["n_at_risk", "estimate", "std_error", "ci_low", "ci_high"]
+    for case, frame, group in (("by_group", d, "g"), ("all_censored", d[d.g == "b"], None)):
+        with pytest.warns(DataWarning, match="no events"):
+            res = kaplan_meier(frame, duration="t", event="e", group=group,
+                               conf_type=conf_type)
+        got = res.survival_at([1, 4, 6, 7])
+        want = ref[(ref.case == case) & (ref.conf_type == conf_type)]
+        np.testing.assert_allclose(got[cols].to_numpy(float), want[cols].to_numpy(float),
+                                   rtol=1e-12, atol=1e-12)
+        tab = res.to_frame()
+        assert len(tab) > 0  # a flat curve still has its row (at its last follow-up time)
+        flat = tab[tab["group"] == "b"] if group else tab
+        assert flat["estimate"].tolist() == [1.0] and flat["time"].tolist() == [10.0]
+        assert np.isnan(res.median()["median"]).all() if group is None else True
+        assert res.plot() is not None

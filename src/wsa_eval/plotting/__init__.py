@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import WsaEvalError
 
-__all__ = ["get_ax", "effects_plot", "timing_plot", "event_study_plot"]
+__all__ = ["get_ax", "effects_plot", "timing_plot", "event_study_plot", "draw_effects"]
 
 
 def get_ax(ax: Any = None, figsize: tuple[float, float] = (7.0, 4.2)) -> Any:
@@ -120,3 +120,30 @@ def event_study_plot(results: Any, ax: Any = None, *, labels: Any = None,
     ax.set_ylabel("estimated effect")
     ax.legend(frameon=False)
     return ax
+
+
+def draw_effects(ax: Any, frame: Any) -> None:
+    """Estimates with intervals from a tidy effects frame (for reports: suppressed values are
+    NaN and are not drawn)."""
+    x = next((c for c in ("event_time", "time", "term") if c in frame.columns), None)
+    xs = frame[x] if x is not None else range(len(frame))
+    numeric = getattr(xs, "dtype", np.dtype(object)).kind in "iuf"
+    pos = np.asarray(xs, dtype=float) if numeric else np.arange(len(frame), dtype=float)
+    est = frame["estimate"].to_numpy(dtype=float)
+    lo = est - frame["ci_low"].to_numpy(dtype=float)
+    hi = frame["ci_high"].to_numpy(dtype=float) - est
+    ok = np.isfinite(est)
+    bounded = ok & np.isfinite(lo) & np.isfinite(hi)
+    ax.plot(pos[ok], est[ok], "o", color="C0")
+    if bounded.any():
+        ax.errorbar(pos[bounded], est[bounded], yerr=[lo[bounded], hi[bounded]], fmt="none",
+                    capsize=3, color="C0")
+    for p_, e in zip(pos[ok & ~bounded], est[ok & ~bounded]):
+        ax.annotate("interval unbounded", (p_, e), textcoords="offset points", xytext=(6, 0),
+                    fontsize=7, color="0.4", va="center")
+    ax.axhline(0, color="0.5", lw=0.8, ls="--")
+    if not numeric:
+        ax.set_xticks(list(pos))
+        ax.set_xticklabels([str(v) for v in xs], rotation=45, ha="right")
+    ax.set_xlabel((x or "term").replace("_", " "))
+    ax.set_ylabel("estimated effect")

@@ -42,13 +42,15 @@ def km_plot(result: Any, ax: Any = None, *, ci: bool = True, censor_marks: bool 
         color = colors[i] if colors is not None else f"C{i}"
         label = str(lev) if result.group is not None else "all"
         x = np.concatenate([[0.0], c.time, [tmax]])
-        y = np.concatenate([[1.0], c.surv, [c.surv[-1]]])
+        last = c.surv[-1] if c.surv.size else 1.0  # no events: a flat curve at 1
+        y = np.concatenate([[1.0], c.surv, [last]])
         ax.step(x, y, where="post", color=color, label=label, lw=1.6)
         if ci:
             lo, hi = confidence_limits(c.surv, c.var_log, result.alpha, result.conf_type)
-            lo = np.concatenate([[1.0], np.nan_to_num(lo, nan=0.0), [np.nan_to_num(lo[-1])]])
-            hi = np.concatenate([[1.0], np.nan_to_num(hi, nan=1.0), [np.nan_to_num(hi[-1],
-                                                                                nan=1.0)]])
+            lo = np.nan_to_num(np.concatenate([[1.0], lo, lo[-1:] if lo.size else [1.0]]),
+                               nan=0.0)
+            hi = np.nan_to_num(np.concatenate([[1.0], hi, hi[-1:] if hi.size else [1.0]]),
+                               nan=1.0)
             ax.fill_between(x, lo, hi, step="post", color=color, alpha=0.15, lw=0)
         if censor_marks and c.censor_times.size:
             ct = c.censor_times

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from ..content import Check, Context, Count, Figure, Section, Table, Text, Value, Verdict
 from ..interpret import INCONCLUSIVE, fmt_number
 from ..results import EffectResult, Result, result_dataclass
 
@@ -68,7 +69,7 @@ class GrayTestResult(Result):
 class CumulativeIncidenceResult(Result):
     """Cumulative incidence curves (one per group) and, with groups, Gray's test.
 
-    ``table``: ``group, time, estimate, std_error, ci_low, ci_high, n_risk``.
+    ``table``: ``group, time, estimate, std_error, ci_low, ci_high, n_at_risk, n_events``.
     """
 
     table: pd.DataFrame
@@ -258,14 +259,16 @@ class PropensityResult(Result):
 @result_dataclass
 class MatchResult(Result):
     """Nearest-neighbour matches: ``pairs`` (treated row, control row, distance),
-    ``data`` (matched sample, with a ``match_weight`` column) and the unmatched treated."""
+    ``data`` (matched sample, with a ``match_weight`` column) and the unmatched treated.
+    ``with_replacement`` says whether a comparison person could be matched more than once
+    (the field was called ``replace``, which hid the ``Result.replace`` method)."""
 
     pairs: pd.DataFrame
     data: pd.DataFrame
     unmatched: pd.DataFrame
     caliper: float | None
     ratio: int
-    replace: bool
+    with_replacement: bool
     n_treated: int
     n_matched_treated: int
 
@@ -279,7 +282,7 @@ class MatchResult(Result):
 
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [("Method", self.method), ("Caliper (SD of logit PS)", self.caliper),
-                ("Ratio", self.ratio), ("With replacement", self.replace),
+                ("Ratio", self.ratio), ("With replacement", self.with_replacement),
                 ("Treated", self.n_treated), ("Treated matched", self.n_matched_treated)]
 
     def _summary_tables(self) -> list[tuple[str, pd.DataFrame]]:
@@ -381,6 +384,79 @@ class ReoffendingEffectsResult(EffectResult):
 
     def _summary_footer(self) -> list[str]:
         return list(self.statements) + super()._summary_footer()
+
+    def _people_behind(self) -> tuple[pd.DataFrame, tuple]:
+        """The effects table with the (hidden) numbers of people behind each rate, and the
+        counts the sentences rest on."""
+        eff = self.effects
+        pct = eff["unit"].eq("percentage points").to_numpy()
+        n_t = eff["n_treated"].to_numpy(float)
+        n_c = eff["n_comparison"].to_numpy(float)
+        k_t = np.where(pct, np.round(eff["treated_value"].to_numpy(float) / 100 * n_t), np.nan)
+        k_c = np.where(pct, np.round(eff["comparison_value"].to_numpy(float) / 100 * n_c),
+                       np.nan)
+        frame = eff.assign(people_treated=k_t, people_comparison=k_c)
+        rests = tuple(Count(float(x)) for x in (*n_t[:1], *n_c[:1], k_t[0], n_t[0] - k_t[0],
+                                                 k_c[0], n_c[0] - k_c[0]))
+        return frame, rests
+
+    def report_content(self, context: Context | None = None) -> Section:
+        """The JDL-style comparison: every rate is withheld with the counts it rests on."""
+        from ..interpret import explain_verdict
+
+        context = context or Context()
+        frame, rests = self._people_behind()
+        both = ("people_treated", "people_comparison")
+        table = Table(
+            self.method, frame[["term", "treated_value", "comparison_value", "estimate",
+                                "ci_low", "ci_high", "p_value", "unit", "verdict", "n_treated",
+                                "n_comparison", *both]],
+            counts={"n_treated": self.population, "n_comparison": self.population,
+                    "people_treated": self.population, "people_comparison": self.population},
+            shares={"people_treated": "n_treated", "people_comparison": "n_comparison"},
+            reveals={"treated_value": both, "comparison_value": both, "estimate": both,
+                     "ci_low": both, "ci_high": both, "p_value": both},
+            hidden=both, name="reoffending",
+            labels={"term": "Measure", "treated_value": "Supported group",
+                    "comparison_value": "Comparison group", "estimate": "Difference",
+                    "unit": "Unit", "verdict": "Verdict", "n_treated": "Supported people",
+                    "n_comparison": "Comparison people"})
+        withheld = ("These results are not shown: they rest on fewer people than the "
+                    "disclosure threshold in one of the groups.")
+        r0 = self.effects.iloc[0]
+        v = explain_verdict(self.estimate, self.ci_low, self.ci_high, self.p_value, self.alpha,
+                            scale="num", what="the difference in the reoffending rate")
+        v = Verdict(str(r0["verdict"]), Text(str(v.reason), reveals=rests, fallback=withheld),
+                    v.code)
+        n_t = Count(float(self.n_treated or 0), self.population)
+        small = (self.n_treated or 0) < 60
+        checks = [Check("Size of the supported group", "red" if small else "green",
+                        Text("{n} " + self.population + " received support with complete "
+                             "follow-up" + ("; the Justice Data Lab needs at least 60 for a "
+                                            "reliable comparison, so treat the results as "
+                                            "indicative only." if small else "."),
+                             {"n": n_t}))]
+        checks += [Check(f"{self.method}: warning", "amber", w) for w in self.warnings]
+        from ..plotting import draw_effects
+
+        return Section(
+            title=self.method, verdict=v,
+            summary=tuple(Text(s, reveals=rests, fallback=None) for s in self.statements)
+            or (withheld,),
+            how_sure=(Text("Uncertainty: " + self.inference + ".", reveals=rests),),
+            checks=tuple(checks),
+            included=(Text("{n} supported " + self.population + " and {m} comparison "
+                           + self.population + " with complete follow-up.",
+                           {"n": n_t, "m": Count(float(self.n_comparison or 0))}),),
+            tables=(table,),
+            figures=(Figure("Difference between the supported and comparison groups, by "
+                            "measure", table, draw_effects, name="reoffending"),),
+            spec=dict(self.spec),
+            headline_numbers={"n_treated": n_t,
+                              "n_comparison": Count(float(self.n_comparison or 0)),
+                              "estimate": Value(self.estimate, "num", reveals=rests),
+                              "ci_low": Value(self.ci_low, "num", reveals=rests),
+                              "ci_high": Value(self.ci_high, "num", reveals=rests)})
 
 
 def _nan_to_none(x: float) -> float | None:

@@ -69,6 +69,8 @@ class KaplanMeierResult(Result):
             s = c.step(t, c.surv, 1.0)
             v = c.step(t, c.var_log, 0.0)
             lo, hi = confidence_limits(s, v, self.alpha, self.conf_type)
+            before = t < c.durations.min()  # before the first follow-up time: R gives 1, 1
+            lo[before], hi[before] = 1.0, 1.0
             with np.errstate(invalid="ignore"):
                 se = s * np.sqrt(v)
             f = pd.DataFrame({"time": t, "n_at_risk": c.at_risk(t), "estimate": s,
@@ -103,7 +105,7 @@ class KaplanMeierResult(Result):
             name = f"group {row['group']}" if "group" in row else "everyone"
             if math.isnan(row["median"]):
                 parts.append(
-                    f"For {name} ({int(row['n'])} people, {fmt_number(row['events'])} events) "
+                    f"For {name} ({int(row['n'])} people, {fmt_number(row['n_events'])} events) "
                     "fewer than half had the event during follow-up, so the median time is "
                     "not reached."
                 )
@@ -160,11 +162,17 @@ class LogRankResult(Result):
 class CoxResult(EffectResult):
     """Cox proportional-hazards fit.
 
-    The headline ``estimate`` is the log hazard ratio of the first covariate (put the
-    treatment first); ``effects`` has every covariate with ``hazard_ratio``, ``hr_ci_low``
-    and ``hr_ci_high`` after the tidy columns.
+    The headline (``estimate``, ``se``, ``ci_low``, ``ci_high``, ``p_value``) is the log
+    hazard ratio of the covariate named in ``term``: the ``treatment=`` given to
+    :func:`~wsa_eval.survival.cox.cox`, or the only covariate. With several covariates and
+    no ``treatment`` there is no headline (``term`` None, the headline values NaN): a
+    covariate is never promoted by its position in the list. ``effects`` has every covariate
+    with ``hazard_ratio``, ``hr_ci_low`` and ``hr_ci_high`` after the tidy columns.
+    ``inference`` says which standard errors were used; ``robust`` is True for (cluster-)
+    robust ones, and ``naive_vcov`` always holds the model-based covariance.
     """
 
+    term: str | None = None
     coef: pd.Series = field(default_factory=pd.Series)
     vcov: pd.DataFrame = field(default_factory=pd.DataFrame)
     naive_vcov: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -187,10 +195,18 @@ class CoxResult(EffectResult):
     def hazard_ratios(self) -> pd.Series:
         return np.exp(self.coef)
 
+    def _repr_parts(self) -> list[str]:
+        se = "robust SEs" if self.robust else "model-based SEs"
+        head = (f"{self.term}: HR {fmt_number(math.exp(self.estimate))}"
+                if self.term is not None else "no headline term")
+        return [head, se, f"n={self.n_obs}"]
+
     def _summary_header(self) -> list[tuple[str, Any]]:
         h: list[tuple[str, Any]] = [
-            ("Ties", self.ties),
             ("Standard errors", self.inference),
+            ("Headline term", self.term if self.term is not None else
+             "none (pass treatment=... to cox)"),
+            ("Ties", self.ties),
             ("Observations", self.n_obs),
             ("Events", self.n_events),
             ("Log partial likelihood", self.loglik),
@@ -200,13 +216,34 @@ class CoxResult(EffectResult):
         return h
 
     def _summary_tables(self) -> list[tuple[str, pd.DataFrame]]:
-        return [("Coefficients (log hazard ratios)", self.effects), ("Global tests", self.tests)]
+        eff = self.effects
+        if self.robust:
+            title = "Coefficients (log hazard ratios) with ROBUST standard errors"
+            model = np.sqrt(np.diag(self.naive_vcov.to_numpy()))
+            eff.insert(eff.columns.get_loc("std_error") + 1, "model_std_error", model)
+        else:
+            title = "Coefficients (log hazard ratios) with MODEL-BASED standard errors"
+        return [(title, eff), ("Global tests", self.tests)]
+
+    def _summary_footer(self) -> list[str]:
+        foot = []
+        if self.robust:
+            foot.append("std_error is the robust standard error (R: 'robust se'); "
+                        "model_std_error is the model-based one (R: 'se(coef)').")
+        return foot + super()._summary_footer()
 
     def interpret(self) -> str:
         level = f"{100 * (1 - self.alpha):.0f}%"
-        row = self.effects.iloc[0]
+        if self.term is None:
+            parts = [f"{r['term']} {fmt_number(r['hazard_ratio'])} ({level} CI "
+                     f"{fmt_number(r['hr_ci_low'])} to {fmt_number(r['hr_ci_high'])})"
+                     for r in self.effects.to_dict("records")]
+            return ("Cox model with several covariates and no headline term (name one with "
+                    "treatment=...). Hazard ratios per unit of each covariate, holding the "
+                    "others fixed: " + "; ".join(parts) + ".")
+        row = self.effects.set_index("term").loc[self.term]
         v = verdict(row["estimate"], row["ci_low"], row["ci_high"], row["p_value"], self.alpha)
-        term = row["term"]
+        term = self.term
         others = [c for c in self.covariates if c != term]
         s = (f"Cox model, hazard (rate) of the event by {term}: {v}. "
              f"The hazard ratio is {fmt_number(row['hazard_ratio'])} ({level} confidence "

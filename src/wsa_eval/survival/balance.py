@@ -5,10 +5,11 @@ a service with a comparison group of similar people who did not, built by propen
 matching on offending history and demographics, and checks the match with standardised mean
 differences. This module gives the same tools.
 
-* :func:`propensity` -- ``e(x) = P(treated | x)`` by logistic regression (iteratively
-  reweighted least squares). Rosenbaum & Rubin (1983): under no unmeasured confounding and
-  overlap, comparing treated and comparison people with the same ``e(x)`` removes the bias
-  from ``x``.
+* :func:`propensity` -- ``e(x) = P(treated | x)`` by logistic regression (maximum
+  likelihood by statsmodels' ``Logit``; collinear covariates and perfect separation are
+  refused with the library's error naming the covariates). Rosenbaum & Rubin (1983): under
+  no unmeasured confounding and overlap, comparing treated and comparison people with the
+  same ``e(x)`` removes the bias from ``x``.
 * :func:`match` -- greedy nearest-neighbour matching on the logit of the propensity score,
   ``ratio`` comparisons per treated person, with or without replacement, within a caliper of
   ``caliper`` standard deviations of the logit (0.2 by default, Austin 2011). Treated people
@@ -50,6 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._compat import renamed_arguments
 from .._utils import (
     check_choice,
     hash_frame,
@@ -115,28 +117,65 @@ def _covariate_matrix(data: pd.DataFrame, covariates: Sequence[str]) -> np.ndarr
 # ------------------------------------------------------------------------------------------
 # propensity score
 # ------------------------------------------------------------------------------------------
-def _logit_irls(X: np.ndarray, z: np.ndarray, max_iter: int = 100, tol: float = 1e-10):
-    """Logistic regression by IRLS; returns (beta, converged)."""
+def _collinear(X: np.ndarray, names: list[str]) -> list[str]:
+    """Covariates that are combinations of the intercept and the covariates before them."""
+    kept = np.ones((X.shape[0], 1))
+    out = []
+    for j, c in enumerate(names):
+        trial = np.column_stack([kept, X[:, j]])
+        if np.linalg.matrix_rank(trial) < trial.shape[1]:
+            out.append(c)
+        else:
+            kept = trial
+    return out
+
+
+def _separating(X: np.ndarray, z: np.ndarray, names: list[str]) -> list[str]:
+    """Covariates that on their own split the treated from the comparison people."""
+    t, c = X[z == 1], X[z == 0]
+    return [n for j, n in enumerate(names)
+            if t[:, j].min() > c[:, j].max() or t[:, j].max() < c[:, j].min()]
+
+
+def _logit(X: np.ndarray, z: np.ndarray, names: list[str]) -> tuple[np.ndarray, bool]:
+    """Logistic regression of ``z`` on an intercept and ``X`` by statsmodels (maximum
+    likelihood, Newton); returns (coefficients, converged). Collinear covariates and perfect
+    separation raise the library's error naming the covariates."""
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
+
+    bad = _collinear(X, names)
+    if bad:
+        raise EstimationError(
+            f"The propensity model cannot be fitted: covariate(s) {format_examples(bad)} are "
+            "combinations of the other covariates (collinear). Remove them.")
+    sep = _separating(X, z, names)
+    if sep:
+        raise EstimationError(
+            f"Covariate(s) {format_examples(sep)} separate the treated from the comparison "
+            "people perfectly (no value is shared by both groups), so the propensity scores "
+            "are 0 or 1 and there is nobody comparable to match or weight. Restrict the "
+            "population to the range where both groups occur, or drop the covariate.")
     Xc = np.column_stack([np.ones(len(z)), X])
-    beta = np.zeros(Xc.shape[1])
-    converged = False
-    for _ in range(max_iter):
-        eta = np.clip(Xc @ beta, -30, 30)
-        p = 1 / (1 + np.exp(-eta))
-        w = np.maximum(p * (1 - p), 1e-12)
-        grad = Xc.T @ (z - p)
-        H = (Xc * w[:, None]).T @ Xc
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
         try:
-            step = np.linalg.solve(H, grad)
-        except np.linalg.LinAlgError as exc:
-            raise EstimationError(
-                "The propensity model cannot be fitted: the covariates are collinear "
-                "(one is a combination of others). Remove redundant covariates.") from exc
-        beta = beta + step
-        if np.max(np.abs(step)) < tol:
-            converged = True
-            break
-    return beta, converged
+            fit = sm.Logit(z, Xc).fit(disp=0, maxiter=100)
+        except (PerfectSeparationError, np.linalg.LinAlgError):
+            fit = None
+    separated = fit is None or any(issubclass(w.category, PerfectSeparationWarning)
+                                   for w in rec)
+    if separated:
+        # the covariates pushing the fitted scores to 0 or 1: largest standardised slopes
+        beta = np.zeros(X.shape[1]) if fit is None else np.asarray(fit.params)[1:]
+        size = np.abs(beta) * X.std(axis=0)
+        order = [names[j] for j in np.argsort(-size)] if size.any() else names
+        raise EstimationError(
+            "The covariates together separate the treated from the comparison people "
+            f"perfectly (mostly {format_examples(order[:3])}): the propensity scores are 0 or "
+            "1 and there is nobody comparable to match or weight. Use fewer covariates or "
+            "restrict the population to where both groups occur.")
+    return np.asarray(fit.params, dtype=float), bool(fit.mle_retvals.get("converged", True))
 
 
 def propensity(data: pd.DataFrame, *, treatment: str, covariates: Sequence[str]
@@ -144,14 +183,16 @@ def propensity(data: pd.DataFrame, *, treatment: str, covariates: Sequence[str]
     """Propensity scores ``P(treated | covariates)`` by logistic regression.
 
     Returns a :class:`PropensityResult` with ``scores`` (aligned to ``data``'s rows),
-    ``logit`` and the coefficients ``params``. Warns (ConvergenceWarning) when the model
-    separates the groups perfectly (scores of 0 or 1: no overlap).
+    ``logit`` and the coefficients ``params``. Raises :class:`EstimationError` naming the
+    covariate(s) when they separate the groups perfectly (scores of 0 or 1: no overlap) or
+    are collinear; warns (ConvergenceWarning) when some scores are still within 1e-8 of 0
+    or 1 (near separation).
     """
     require_frame(data)
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     z = _treatment_vector(data, treatment)
     X = _covariate_matrix(data, covariates)
-    beta, conv = _logit_irls(X, z)
+    beta, conv = _logit(X, z, covariates)
     eta = np.column_stack([np.ones(len(z)), X]) @ beta
     ps = 1 / (1 + np.exp(-np.clip(eta, -30, 30)))
     warns = []
@@ -204,13 +245,13 @@ def _find(parent: list[int], i: int) -> int:
 
 
 def _greedy_match(lt: np.ndarray, lc: np.ndarray, order: np.ndarray, ratio: int,
-                  caliper: float, replace: bool) -> list[tuple[int, int, float]]:
+                  caliper: float, with_replacement: bool) -> list[tuple[int, int, float]]:
     """Pairs (treated index, control index, |logit distance|) in matching order."""
     cs = np.argsort(lc, kind="stable")
     v = lc[cs]
     nc = len(v)
     pos = np.searchsorted(v, lt)
-    if replace:  # vectorised: the k nearest lie among the k sorted neighbours on each side
+    if with_replacement:  # vectorised: the k nearest lie among the k sorted neighbours on each side
         k = ratio
         cand = pos[order][:, None] + np.arange(-k, k)[None, :]
         valid = (cand >= 0) & (cand < nc)
@@ -254,6 +295,7 @@ def _greedy_match(lt: np.ndarray, lc: np.ndarray, order: np.ndarray, ratio: int,
     return pairs
 
 
+@renamed_arguments(replace="with_replacement")
 def match(
     data: pd.DataFrame,
     *,
@@ -262,7 +304,7 @@ def match(
     propensity: PropensityResult | Sequence[float] | None = None,
     caliper: float | None = 0.2,
     ratio: int = 1,
-    replace: bool = False,
+    with_replacement: bool = False,
     random_state: int | np.random.Generator | None = None,
 ) -> MatchResult:
     """Nearest-neighbour propensity score matching on the logit, within a caliper.
@@ -280,8 +322,9 @@ def match(
         0.2 by default (Austin 2011). None = no caliper.
     ratio : int
         Comparison people per treated person.
-    replace : bool
-        Allow a comparison person to be matched to several treated people.
+    with_replacement : bool
+        Allow a comparison person to be matched to several treated people (old name:
+        ``replace``, deprecated).
     random_state : int, Generator or None
         Fixes the order in which treated people are matched (greedy matching depends on it).
 
@@ -304,14 +347,14 @@ def match(
     lg = np.log(ps_c / (1 - ps_c))
     width = np.inf if caliper is None else caliper * float(np.std(lg, ddof=1))
     ti, ci = np.flatnonzero(z == 1), np.flatnonzero(z == 0)
-    if not replace and len(ci) < len(ti) * ratio:
+    if not with_replacement and len(ci) < len(ti) * ratio:
         msg = (f"There are fewer comparison people ({len(ci)}) than treated people x ratio "
                f"({len(ti) * ratio}); matching without replacement cannot find matches for "
-               "everyone. Consider replace=True.")
+               "everyone. Consider with_replacement=True.")
         warnings.warn(msg, DataWarning, stacklevel=2)
         warns.append(msg)
     order = rng.permutation(len(ti))
-    pairs = _greedy_match(lg[ti], lg[ci], order, int(ratio), width, bool(replace))
+    pairs = _greedy_match(lg[ti], lg[ci], order, int(ratio), width, bool(with_replacement))
     pt = np.array([ti[p[0]] for p in pairs], dtype=np.int64)
     pc = np.array([ci[p[1]] for p in pairs], dtype=np.int64)
     dist = np.array([p[2] for p in pairs], dtype=float)
@@ -338,16 +381,17 @@ def match(
     spec = make_spec(
         "match", dict(treatment=treatment, covariates=None if covariates is None else
                       list(covariates), caliper=caliper, ratio=int(ratio),
-                      replace=bool(replace), random_state=seed),
+                      with_replacement=bool(with_replacement), random_state=seed),
         data_hash=hash_frame(data), seed=seed)
     return MatchResult(
         method=("Nearest-neighbour propensity score matching "
-                f"({'with' if replace else 'without'} replacement, 1:{int(ratio)})"),
+                f"({'with' if with_replacement else 'without'} replacement, "
+                f"1:{int(ratio)})"),
         spec=spec, warnings=tuple(warns),
         pairs=pd.DataFrame({"treated_row": pt, "control_row": pc, "distance": dist}),
         data=out,
         unmatched=data.iloc[unmatched].copy(),
-        caliper=caliper, ratio=int(ratio), replace=bool(replace),
+        caliper=caliper, ratio=int(ratio), with_replacement=bool(with_replacement),
         n_treated=len(ti), n_matched_treated=len(matched_t),
         diagnostics={"caliper_logit_units": width},
     )

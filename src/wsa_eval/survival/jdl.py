@@ -22,8 +22,8 @@ is what R ``survival::survfit(..., weights, robust = TRUE)`` reports for weighte
 matching weights as fixed ignores the uncertainty of the match itself (as the JDL does); with
 few treated people the intervals are approximate.
 
-The Kaplan-Meier / RMST helper here is deliberately minimal and private: at integration it
-should be replaced by the library's ``survival.km`` and ``survival.rmst``.
+The Kaplan-Meier curve is the library's (:func:`~wsa_eval.survival.km.km_curve`) and the
+RMST's robust variance :func:`~wsa_eval.survival.rmst.rmst_ij_variance`.
 
 Results read as "evidence of a reduction", "evidence of an increase" or, when the interval
 includes zero, "inconclusive: not enough evidence either way" -- never "no effect". Treated
@@ -50,6 +50,8 @@ from ._jdl_results import (
     WeightResult,
 )
 from .balance import _treatment_vector
+from .km import km_curve
+from .rmst import rmst_ij_variance
 
 __all__ = ["reoffending_effects", "MIN_TREATED"]
 
@@ -66,55 +68,22 @@ def _wmean(y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     return m, float(np.sum(w**2 * (y - m) ** 2) / sw**2)
 
 
-def _weighted_km_at(time: np.ndarray, event: np.ndarray, w: np.ndarray, horizon: float
-                    ) -> tuple[float, float]:
-    """Weighted Kaplan-Meier S(horizon) and its infinitesimal-jackknife variance."""
-    S, vS, _, _ = _weighted_km_rmst(time, event, w, horizon)
-    return S, vS
-
-
 def _weighted_km_rmst(time: np.ndarray, event: np.ndarray, w: np.ndarray, tau: float
                       ) -> tuple[float, float, float, float]:
-    """Weighted Kaplan-Meier at ``tau``: ``(S(tau), var, RMST(tau), var)``.
+    """Weighted Kaplan-Meier at ``tau``: ``(S(tau), var, RMST(tau), var)``, variances by the
+    infinitesimal jackknife (as R survfit(..., weights, robust = TRUE)).
 
-    RMST is the area under the curve from 0 to ``tau`` (restricted mean event-free time).
-    Variances are infinitesimal-jackknife (robust) ones, ``sum_i (w_i IF_i)^2``, with the
-    influence of one unit of weight on S(tau) ``-S(tau) sum_{t_j <= min(T_i, tau)}
-    [dN_i(t_j) - h_j] / (Y_j (1 - h_j))`` and on RMST the same with ``S(tau)`` replaced by
-    ``A_j = int_{t_j}^{tau} S(u) du`` inside the sum (as R survfit(..., robust = TRUE)).
-    Minimal private helper: to be replaced by ``survival.km`` / ``survival.rmst`` at
-    integration.
+    The curve is :func:`~wsa_eval.survival.km.km_curve` (robust variance of log S, so
+    ``var S = S^2 var log S``); the RMST's is
+    :func:`~wsa_eval.survival.rmst.rmst_ij_variance`.
     """
     keep = w > 0
     t, d, w = time[keep], event[keep].astype(bool), w[keep]
-    dd = d & (t <= tau)
-    ev_t = np.unique(t[dd])
-    if ev_t.size == 0:
-        return 1.0, 0.0, float(tau), 0.0
-    ts = np.sort(t)
-    order = np.argsort(t, kind="stable")
-    risk = np.concatenate((np.cumsum(w[order][::-1])[::-1], [0.0]))
-    Y = risk[np.searchsorted(ts, ev_t, side="left")]
-    dw = np.bincount(np.searchsorted(ev_t, t[dd]), weights=w[dd], minlength=ev_t.size)
-    h = dw / Y
-    S_after = np.cumprod(1 - h)
-    S = float(S_after[-1])
-    widths = np.diff(np.concatenate((ev_t, [tau])))
-    piece = S_after * widths  # area of each step after an event time
-    A = np.cumsum(piece[::-1])[::-1]  # int_{t_j}^{tau} S(u) du
-    rmst = float(ev_t[0] + piece.sum())
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g = np.where(h < 1, 1.0 / (Y * (1 - h)), 0.0)
-    k = np.searchsorted(ev_t, np.minimum(t, tau), side="right")  # event times <= min(T, tau)
-    idx = np.searchsorted(ev_t, t[dd])
-    out = []
-    for mult in (np.full(ev_t.size, S), A):
-        c = np.concatenate(([0.0], np.cumsum(mult * h * g)))
-        own = np.zeros(len(t))
-        own[dd] = (mult * g)[idx]
-        infl = -(own - c[k])
-        out.append(float(np.sum((w * infl) ** 2)))
-    return S, out[0], rmst, out[1]
+    curve = km_curve(t, d, w, robust=True)
+    S = float(curve.step(tau, curve.surv, 1.0))
+    var_S = S * S * float(curve.step(tau, curve.var_log, 0.0))
+    rmst_tau, var_rmst = rmst_ij_variance(curve, d, tau)
+    return S, var_S, rmst_tau, var_rmst
 
 
 def _range_words(lo: float, hi: float, unit: str, fewer: str = "fewer", more: str = "more"

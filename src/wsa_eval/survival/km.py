@@ -19,6 +19,7 @@ cumulative sums, no loop over times.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,7 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from .._utils import check_alpha, check_choice, hash_frame
-from ..errors import SpecificationError
+from ..errors import DataWarning
 from ..results import make_spec
 from ._check import prepare_survival, sorted_codes, used_columns
 from ._results import KaplanMeierResult
@@ -141,7 +142,7 @@ def _product_limit(curve: KMCurve, robust: bool, event: np.ndarray | None = None
         surv = np.cumprod(frac)
         inc = np.where(nj > dj, dj / (nj * (nj - dj)), np.inf)
     var_log = np.cumsum(inc)
-    if robust:
+    if robust and tj.shape[0]:
         time, w, ent = curve.durations, curve.weights, curve.entries
         var_log = _ij_var_log(tj, nj, dj, time, event, w,
                               np.full_like(time, -np.inf) if ent is None else ent)
@@ -172,13 +173,13 @@ def km_curve(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = N
 
 
 def _grouped_curves(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None,
-                    codes: np.ndarray, n_groups: int) -> list[KMCurve | None]:
+                    codes: np.ndarray, n_groups: int) -> list[KMCurve]:
     """Greenwood curves of every group from one pass of counts (no delayed entry).
 
     The times are coded once against the sorted distinct times of all rows; per group the
     weight totals by time (every row, and event rows) come from one ``bincount`` each, in
-    row order, so the sums equal those of :func:`km_curve` run group by group. ``None``
-    for a group without events.
+    row order, so the sums equal those of :func:`km_curve` run group by group. A group
+    without events gets a flat curve (no event times, S = 1 throughout), as R's ``survfit``.
     """
     tcode, grid = sorted_codes(time)
     u = grid.shape[0]
@@ -192,12 +193,9 @@ def _grouped_curves(time: np.ndarray, event: np.ndarray, weights: np.ndarray | N
         w_all = np.bincount(key, weights=weights, minlength=size).reshape(n_groups, u)
         w_ev = np.bincount(key, weights=weights * event,
                            minlength=size).reshape(n_groups, u)
-    out: list[KMCurve | None] = []
+    out: list[KMCurve] = []
     for g in range(n_groups):
         has_ev = ev_rows[g] > 0
-        if not has_ev.any():
-            out.append(None)
-            continue
         m = slice(None) if n_groups == 1 else codes == g
         durations = time[m]
         w = (np.broadcast_to(1.0, durations.shape) if weights is None  # read-only ones
@@ -254,6 +252,31 @@ def first_below_half(time: np.ndarray, y: np.ndarray) -> float:
     return float(x[0])
 
 
+def _curve_table(c: KMCurve, lev: Any, alpha: float, conf_type: str) -> pd.DataFrame:
+    """One curve's rows of the result table: its event times, or for a curve without
+    events one row at the last follow-up time (S = 1, as R's survfit there)."""
+    if c.time.shape[0]:
+        t, nr, ne, s, v = c.time, c.n_at_risk, c.n_events, c.surv, c.var_log
+    else:
+        t = np.array([c.tmax])
+        nr, ne, s, v = c.at_risk(t), np.zeros(1), np.ones(1), np.zeros(1)
+    lo, hi = confidence_limits(s, v, alpha, conf_type)
+    with np.errstate(invalid="ignore"):
+        se = s * np.sqrt(v)
+    f = pd.DataFrame({"time": t, "n_at_risk": nr, "n_events": ne, "estimate": s,
+                      "std_error": se, "ci_low": lo, "ci_high": hi})
+    if lev is not None:
+        f.insert(0, "group", lev)
+    return f
+
+
+def _median_row(c: KMCurve, lev: Any, alpha: float, conf_type: str) -> dict[str, Any]:
+    lo, hi = confidence_limits(c.surv, c.var_log, alpha, conf_type)
+    return {"group": lev, "median": first_below_half(c.time, c.surv),
+            "ci_low": first_below_half(c.time, lo), "ci_high": first_below_half(c.time, hi),
+            "n": c.n, "n_events": float(c.n_events.sum())}
+
+
 def kaplan_meier(
     data: pd.DataFrame,
     *,
@@ -290,7 +313,9 @@ def kaplan_meier(
     Returns
     -------
     KaplanMeierResult
-        ``to_frame()`` has one row per distinct event time (and group); ``survival_at``,
+        ``to_frame()`` has one row per distinct event time (and group); a group without
+        events (or data without any) has a flat curve at 1, as R's ``survfit`` draws it,
+        shown by one row at its last follow-up time (with a DataWarning); ``survival_at``,
         ``median``, ``at_risk`` and ``plot`` (curves with numbers at risk under the axis).
     """
     alpha = check_alpha(alpha)
@@ -310,39 +335,25 @@ def kaplan_meier(
     curves = {}
     for k, lev in enumerate(levels):
         if fast:
-            c = found[k]
+            curves[lev] = found[k]
         else:
             m = slice(None) if len(levels) == 1 else codes == k
-            ev_k = sd.event[m]
-            c = None if not ev_k.any() else km_curve(
-                sd.time[m], ev_k, None if weights is None else sd.weights[m],
-                None if sd.entry is None else sd.entry[m], robust=robust)
-        if c is None:
-            raise SpecificationError(
-                f"Group {lev!r} of {group!r} has no events, so its curve is flat at 1; "
-                "drop the group or check the event column."
-            ) if group is not None else SpecificationError(
-                f"Column {event!r} has no events (all rows censored): there is no curve."
-            )
-        curves[lev] = c
-    frames = []
-    medians = []
-    for lev, c in curves.items():
-        lo, hi = confidence_limits(c.surv, c.var_log, alpha, conf_type)
-        with np.errstate(invalid="ignore"):
-            se = c.surv * np.sqrt(c.var_log)
-        f = pd.DataFrame({
-            "time": c.time, "n_at_risk": c.n_at_risk, "n_events": c.n_events,
-            "estimate": c.surv, "std_error": se, "ci_low": lo, "ci_high": hi,
-        })
-        if group is not None:
-            f.insert(0, "group", lev)
-        frames.append(f)
-        medians.append({
-            "group": lev, "median": first_below_half(c.time, c.surv),
-            "ci_low": first_below_half(c.time, lo), "ci_high": first_below_half(c.time, hi),
-            "n": c.n, "events": float(c.n_events.sum()),
-        })
+            curves[lev] = km_curve(sd.time[m], sd.event[m],
+                                   None if sd.weights is None else sd.weights[m],
+                                   None if sd.entry is None else sd.entry[m], robust=robust)
+    frames = [_curve_table(c, lev if group is not None else None, alpha, conf_type)
+              for lev, c in curves.items()]
+    medians = [_median_row(c, lev, alpha, conf_type) for lev, c in curves.items()]
+    flat = [str(lev) for lev, c in curves.items() if c.time.shape[0] == 0]
+    warns = []
+    if flat:
+        warns.append(
+            (f"Group(s) {', '.join(map(repr, flat))} of {group!r} have no events: "
+             if group is not None
+             else f"Column {event!r} has no events (all rows censored): ")
+            + "the curve stays at 1 (flat), as R's survfit draws it; its table row is at "
+            "the last follow-up time.")
+        warnings.warn(warns[-1], DataWarning, stacklevel=2)
     table = pd.concat(frames, ignore_index=True)
     med = pd.DataFrame(medians)
     if group is None:
@@ -359,6 +370,7 @@ def kaplan_meier(
     return KaplanMeierResult(
         method=method,
         spec=spec,
+        warnings=tuple(warns),
         table=table,
         medians=med,
         curves=curves,

@@ -22,9 +22,9 @@ from .._utils import check_alpha
 from ..errors import SpecificationError
 from ..results import make_spec, tidy_frame
 from ._results import RMSTResult
-from .km import kaplan_meier
+from .km import KMCurve, kaplan_meier
 
-__all__ = ["rmst", "rmst_curve"]
+__all__ = ["rmst", "rmst_curve", "rmst_ij_variance"]
 
 
 def rmst_curve(time: np.ndarray, surv: np.ndarray, n_risk: np.ndarray, n_event: np.ndarray,
@@ -42,6 +42,36 @@ def rmst_curve(time: np.ndarray, surv: np.ndarray, n_risk: np.ndarray, n_event: 
     after = np.cumsum(rect[::-1])[::-1][1:]
     var = float(np.sum(after**2 * hh))
     return float(rect.sum()), var
+
+
+def rmst_ij_variance(curve: KMCurve, event: np.ndarray, tau: float) -> tuple[float, float]:
+    """RMST up to ``tau`` of a (weighted) Kaplan-Meier curve and its infinitesimal-jackknife
+    variance ``sum_i (w_i IF_i)^2`` (R ``survfit(..., robust = TRUE)``).
+
+    One unit of weight on row ``i`` moves the RMST by ``IF_i = -sum_{t_j <= min(T_i, tau)}
+    A_j [dN_i(t_j) - h_j] / (Y_j (1 - h_j))`` with ``h_j = d_j / Y_j`` and ``A_j`` the area
+    under the curve from ``t_j`` to ``tau``. ``event`` lists the curve's rows' event flags.
+    """
+    keep = curve.time <= tau
+    ev_t, Y, dw = curve.time[keep], curve.n_at_risk[keep], curve.n_events[keep]
+    if ev_t.size == 0:
+        return float(tau), 0.0
+    h = dw / Y
+    S_after = curve.surv[keep]
+    widths = np.diff(np.concatenate((ev_t, [tau])))
+    piece = S_after * widths  # area of each step after an event time
+    A = np.cumsum(piece[::-1])[::-1]  # int_{t_j}^{tau} S(u) du
+    area = float(ev_t[0] + piece.sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.where(h < 1, 1.0 / (Y * (1 - h)), 0.0)
+    t, w = curve.durations, curve.weights
+    dd = np.asarray(event, dtype=bool) & (t <= tau)
+    k = np.searchsorted(ev_t, np.minimum(t, tau), side="right")  # event times <= min(T, tau)
+    c = np.concatenate(([0.0], np.cumsum(A * h * g)))
+    own = np.zeros(t.shape[0])
+    own[dd] = (A * g)[np.searchsorted(ev_t, t[dd])]
+    infl = c[k] - own
+    return area, float(np.sum((w * infl) ** 2))
 
 
 def rmst(

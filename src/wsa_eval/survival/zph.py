@@ -77,8 +77,10 @@ def proportional_hazards_test(cox_result: CoxResult, transform: str = "km",
     p = X.shape[1]
     graw = _g_time(fd, transform)
     gt = graw - graw[fd.event].mean()
-    first_death = st.d_idx[rs.bstart]
-    g = gt[first_death]
+    di = rs.deaths
+    dblock = rs.deaths_block()
+    g = np.empty(rs.K)
+    g[dblock] = gt[di]  # every death of a block has the block's time, so the same g
     u = g @ block_scores(rs, X, w, st)
     i11 = fd.info
     i12 = information(rs, X, w, st, m=g)
@@ -97,9 +99,8 @@ def proportional_hazards_test(cox_result: CoxResult, transform: str = "km",
     table = pd.DataFrame({"term": names + ["GLOBAL"], "chisq": chisq, "df": df,
                           "p_value": stats.chi2.sf(chisq, df)})
     # scaled Schoenfeld residuals (as R cox.zph()$y): s_k V^-1 * n_events + beta
-    di = st.d_idx
     abar = st.mean_x() / rs.d[:, None]
-    schoen = rs.death_rows(X) - abar[rs.dblock]
+    schoen = rs.death_rows(X) - abar[dblock]
     vmean = i11 / di.shape[0]
     scaled = np.linalg.solve(vmean, schoen.T).T + st.beta
     order = np.argsort(fd.time[di], kind="stable")

@@ -231,6 +231,19 @@ class WsaEvalError(ValueError):
 
     ``advice`` (keyword only) lists :class:`Advice`; ``str(exc)`` ends with it in Python
     syntax and :meth:`render` phrases it for another interface.
+
+    Examples
+    --------
+    Catch the library's errors as ``WsaEvalError``, or as ``ValueError`` in code that does not
+    know about wsa_eval:
+
+    >>> from wsa_eval.datasets import load_pfa_custody
+    >>> from wsa_eval.errors import WsaEvalError
+    >>> try:
+    ...     load_pfa_custody("Z")
+    ... except WsaEvalError as err:
+    ...     print(type(err).__name__, isinstance(err, ValueError))
+    SpecificationError True
     """
 
     def __init__(self, *args: Any, advice: Iterable[Advice] = ()):
@@ -311,7 +324,16 @@ class ConvergenceWarning(WsaEvalWarning):
 
 
 def format_examples(items: Iterable[object], limit: int = 5, quote: bool = True) -> str:
-    """``'a', 'b', 'c' and 4 more`` -- for error messages that list offending values."""
+    """``'a', 'b', 'c' and 4 more`` -- for error messages that list offending values.
+
+    Examples
+    --------
+    >>> from wsa_eval.errors import format_examples
+    >>> format_examples(["Gwent", "Dyfed-Powys", "Kent"], limit=2)
+    "'Gwent', 'Dyfed-Powys' and 1 more"
+    >>> format_examples([17005.0, 2014], quote=False)  # whole-number floats print as ints
+    '17005, 2014'
+    """
     items = list(items)
 
     def _one(x: object) -> str:

@@ -1,5 +1,6 @@
-"""Reference data fixtures shared by the DiD tests, shipped in tests/reference/did_data
-(sources and licences in its README)."""
+"""Reference data fixtures shared by the DiD tests: the packaged copies in
+``wsa_eval/datasets/data`` (sources and licences in its README; checksums in
+tests/reference/datasets/SHA256SUMS)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-DATA = Path(__file__).parents[1] / "reference" / "did_data"
+DATA = Path(__file__).parents[2] / "src" / "wsa_eval" / "datasets" / "data"
 
 
 @pytest.fixture(scope="module")

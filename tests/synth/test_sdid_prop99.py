@@ -23,18 +23,9 @@ REF = ROOT / "tests" / "reference" / "synth_sdid"
 PUBLISHED = json.loads((REF / "prop99_published.json").read_text())
 
 
-def _reference_dir() -> Path:
-    # the project layout has shared/ beside the repository; a git worktree is one level deeper
-    for base in (ROOT.parent, ROOT.parent.parent):
-        p = base / "shared" / "data" / "reference"
-        if p.is_dir():
-            return p
-    pytest.skip("reference data folder shared/data/reference not found")
-
-
 @pytest.fixture(scope="module")
-def prop99() -> pd.DataFrame:
-    return pd.read_csv(_reference_dir() / "prop99_california_synthdid.csv", sep=";")
+def prop99(reference_dir) -> pd.DataFrame:
+    return pd.read_csv(reference_dir / "prop99_california_synthdid.csv", sep=";")
 
 
 KW = dict(outcome="PacksPerCapita", unit="State", time="Year", treated="California",
@@ -89,10 +80,7 @@ def test_sc_and_did_weights_have_their_special_form(fits):
 
 def test_agrees_with_python_port(fits):
     # PyPI synthdid 0.10.0 (rounds to 5 decimals): tolerance 5e-6
-    path = REF / "prop99_synthdid_port.json"
-    if not path.exists():
-        pytest.skip("port reference numbers not generated")
-    port = json.loads(path.read_text())
+    port = json.loads((REF / "prop99_synthdid_port.json").read_text())
     assert fits["sdid"].estimate == pytest.approx(port["estimates"]["sdid"], abs=5e-6)
     assert fits["did"].estimate == pytest.approx(port["estimates"]["did"], abs=5e-6)
 
@@ -183,10 +171,7 @@ def test_exclude_drops_donors(prop99):
 
 
 def _port():
-    path = REF / "prop99_synthdid_port.json"
-    if not path.exists():
-        pytest.skip("port reference numbers not generated")
-    return json.loads(path.read_text())
+    return json.loads((REF / "prop99_synthdid_port.json").read_text())
 
 
 @pytest.mark.parametrize("state", ["Nevada", "Utah", "Kentucky"])
@@ -235,8 +220,6 @@ def test_placebo_se_matches_synthdid_py_draw_for_draw(prop99, kind):
     # as we do, and warm-starts the weights as R does: with the same seed the placebo SE is
     # the same number (make_reference_synthdid_py.py; tol 1e-8)
     ref = json.loads((REF / "prop99_synthdid_py.json").read_text())
-    if "placebo_se_200_seed1" not in ref:
-        pytest.skip("placebo reference not generated")
     fn = {"sdid": sdid, "sc": sc, "did": did}[kind]
     r = fn(prop99, **KW, reps=200, random_state=1)
     assert r.se == pytest.approx(ref["placebo_se_200_seed1"][kind], abs=1e-8)

@@ -31,8 +31,10 @@ _SE_TEXT = {
 class SDIDResult(EffectResult):
     """Result of :func:`sdid`, :func:`sc` or :func:`did`.
 
-    Attributes (beyond :class:`~wsa_eval.results.EffectResult`)
-    ----------------------------------------------------------
+    The attributes below are those it adds to :class:`~wsa_eval.results.EffectResult`.
+
+    Attributes
+    ----------
     estimator : {"sdid", "sc", "did"}
     unit_weights : Series
         Weight of each comparison unit (``omega``), indexed by unit; with several adoption

@@ -165,8 +165,10 @@ def _fit(Y0: np.ndarray, y1: np.ndarray, T0: int, *, ridge: bool, fixedeff: bool
 class AugSynthResult(EffectResult):
     """Result of :func:`augmented`.
 
-    Attributes (beyond :class:`~wsa_eval.results.EffectResult`)
-    ----------------------------------------------------------
+    The attributes below are those it adds to :class:`~wsa_eval.results.EffectResult`.
+
+    Attributes
+    ----------
     unit_weights : Series
         Augmented weights by comparison unit (sum to one; may be negative).
     scm_weights : Series

@@ -6,11 +6,12 @@ STAMP   = $(VENV)/.installed-stamp
 DOCS_STAMP = $(VENV)/.docs-stamp
 OUT    ?= gm_report
 
-.PHONY: help install demo test docs lint bench bench-quick bench-envs bench-r bench-table validate notebooks clean
+.PHONY: help install system-deps demo test pytest docs lint bench bench-quick bench-envs bench-r bench-table validate notebooks clean
 
 help:
 	@echo "make demo   - install, then run the Greater Manchester case study (writes $(OUT)/)"
-	@echo "make test   - install, then run the whole test suite (notebooks and doctests included)"
+	@echo "make test   - install, run the whole test suite (notebooks and doctests included), then build the docs"
+	@echo "make pytest - the test suite only"
 	@echo "make docs   - build the user guide and API reference into docs/_build/html (fails on any warning)"
 	@echo "make lint   - ruff"
 	@echo "make bench  - benchmarks against peer packages, then the README table (~1 h; see benchmarks/README.md)"
@@ -32,8 +33,22 @@ $(DOCS_STAMP): $(STAMP)
 demo: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python examples/greater_manchester.py --out $(OUT)
 
-test: $(STAMP)
+# Debian's chromium renders the reports in the browser test (tests/test_report_browser.py);
+# installed when the machine has apt-get and we are root, otherwise that test is skipped with
+# a message saying so (NO_APT=1 never installs).
+system-deps:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ -z "$(NO_APT)" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium for the report rendering test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends chromium >/dev/null) || \
+	  echo "note: could not install chromium: the report rendering test will be skipped"; \
+	else echo "note: chromium not found (apt-get install chromium): the report rendering test will be skipped"; fi
+
+pytest: $(STAMP) system-deps
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q -n 2
+
+test: pytest docs
 
 # notebooks are rendered from their committed outputs (never executed here); -E rereads
 # every page so that a warning anywhere fails every build, not only the first

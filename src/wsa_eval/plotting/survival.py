@@ -36,8 +36,7 @@ def km_plot(result: Any, ax: Any = None, *, ci: bool = True, censor_marks: bool 
     from .._utils import check_alpha
 
     check_alpha(result.alpha)
-    from ..survival.km import confidence_limits
-
+    table = result.to_frame()
     for i, (lev, c) in enumerate(curves.items()):
         color = colors[i] if colors is not None else f"C{i}"
         label = str(lev) if result.group is not None else "all"
@@ -45,8 +44,10 @@ def km_plot(result: Any, ax: Any = None, *, ci: bool = True, censor_marks: bool 
         last = c.surv[-1] if c.surv.size else 1.0  # no events: a flat curve at 1
         y = np.concatenate([[1.0], c.surv, [last]])
         ax.step(x, y, where="post", color=color, label=label, lw=1.6)
-        if ci:
-            lo, hi = confidence_limits(c.surv, c.var_log, result.alpha, result.conf_type)
+        if ci:  # the pointwise limits at the curve's event times, from the result's table
+            rows = table if result.group is None else table[table["group"] == lev]
+            rows = rows.iloc[:c.time.shape[0]]
+            lo, hi = rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float)
             lo = np.nan_to_num(np.concatenate([[1.0], lo, lo[-1:] if lo.size else [1.0]]),
                                nan=0.0)
             hi = np.nan_to_num(np.concatenate([[1.0], hi, hi[-1:] if hi.size else [1.0]]),

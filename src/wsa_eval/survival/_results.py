@@ -13,6 +13,7 @@ import pandas as pd
 from ..errors import SpecificationError
 from ..interpret import INCONCLUSIVE, fmt_number, verdict
 from ..results import EffectResult, Result, result_dataclass
+from ._km_core import confidence_limits
 
 __all__ = ["KaplanMeierResult", "LogRankResult", "CoxResult", "PHTestResult", "RMSTResult"]
 
@@ -59,8 +60,6 @@ class KaplanMeierResult(Result):
 
     def survival_at(self, times: float | Sequence[float]) -> pd.DataFrame:
         """S(t) with its interval and the number at risk at the given times (step function)."""
-        from .km import confidence_limits
-
         t = np.atleast_1d(np.asarray(times, dtype=float))
         if np.isnan(t).any() or (t < 0).any():
             raise SpecificationError("times must be non-negative numbers.")

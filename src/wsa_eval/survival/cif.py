@@ -29,8 +29,8 @@ from .._utils import check_alpha, check_choice, hash_frame
 from ..results import make_spec
 from ._competing_data import code_events, competing_columns
 from ._jdl_results import CumulativeIncidenceResult
+from ._km_core import km_curve
 from .gray import gray_statistic
-from .km import km_curve
 
 __all__ = ["cumulative_incidence", "aalen_johansen", "cif_limits", "CONF_TYPES"]
 

@@ -34,7 +34,7 @@ from ..errors import (
 from ..results import make_spec, tidy_frame
 from ._competing_data import code_events, competing_columns
 from ._jdl_results import FineGrayResult
-from .km import km_curve
+from ._km_core import km_curve
 
 __all__ = ["fine_gray"]
 

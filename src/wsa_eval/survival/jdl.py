@@ -49,8 +49,8 @@ from ._jdl_results import (
     ReoffendingEffectsResult,
     WeightResult,
 )
+from ._km_core import km_curve
 from .balance import _treatment_vector
-from .km import km_curve
 from .rmst import rmst_ij_variance
 
 __all__ = ["reoffending_effects", "MIN_TREATED"]

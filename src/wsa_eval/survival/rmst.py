@@ -21,8 +21,9 @@ from scipy import stats
 from .._utils import check_alpha
 from ..errors import SpecificationError
 from ..results import make_spec, tidy_frame
+from ._km_core import KMCurve
 from ._results import RMSTResult
-from .km import KMCurve, kaplan_meier
+from .km import kaplan_meier
 
 __all__ = ["rmst", "rmst_curve", "rmst_ij_variance"]
 

@@ -25,8 +25,8 @@ from .._utils import check_alpha, check_choice
 from ..errors import SpecificationError
 from ..results import make_spec
 from ._cox_core import block_scores, information
+from ._km_core import km_curve
 from ._results import CoxResult, PHTestResult
-from .km import km_curve
 
 __all__ = ["proportional_hazards_test", "TRANSFORMS"]
 

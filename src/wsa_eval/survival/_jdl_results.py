@@ -14,6 +14,15 @@ import pandas as pd
 from ..content import Check, Context, Count, Figure, Section, Table, Text, Value, Verdict
 from ..interpret import INCONCLUSIVE, fmt_number
 from ..results import EffectResult, Result, result_dataclass
+from ._report_curves import cif_section, gray_section
+from ._report_groups import (
+    balance_section,
+    match_section,
+    propensity_section,
+    proven_section,
+    weight_section,
+)
+from ._report_models import fine_gray_section
 
 __all__ = [
     "CumulativeIncidenceResult",
@@ -33,7 +42,8 @@ __all__ = [
 # ------------------------------------------------------------------------------------------
 @result_dataclass
 class GrayTestResult(Result):
-    """Gray's K-sample test: ``statistic`` (chi-square, ``df``) and ``p_value``."""
+    """Gray's K-sample test: ``statistic`` (chi-square, ``df``) and ``p_value``; ``counts``:
+    people (``n``) and events of interest (``n_events``) by ``group``."""
 
     statistic: float
     df: int
@@ -41,11 +51,16 @@ class GrayTestResult(Result):
     groups: list = field(default_factory=list)
     rho: float = 0.0
     event_of_interest: Any = 1
+    counts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"event_of_interest": [self.event_of_interest],
                              "statistic": [self.statistic], "df": [self.df],
                              "p_value": [self.p_value], "rho": [self.rho]})
+
+    def report_content(self, context: Context | None = None) -> Section:
+        """The test's reading and the people and events by group (declared counts)."""
+        return gray_section(self, context or Context())
 
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [("Method", self.method), ("Groups", ", ".join(map(str, self.groups))),
@@ -95,6 +110,12 @@ class CumulativeIncidenceResult(Result):
             r["time"] = time
             rows.append(r)
         return pd.DataFrame(rows).reset_index(drop=True)
+
+    def report_content(self, context: Context | None = None) -> Section:
+        """Cumulative incidence by group (sentences withheld with a small group's
+        counts), the curve table with numbers at risk merged until enough people have left,
+        and the curves drawn from it; Gray's test."""
+        return cif_section(self, context or Context())
 
     def _summary_header(self) -> list[tuple[str, Any]]:
         h = [("Method", self.method), ("Event of interest", self.event_of_interest),
@@ -155,6 +176,11 @@ class FineGrayResult(Result):
     def se(self) -> pd.Series:
         return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.params.index)
 
+    def report_content(self, context: Context | None = None) -> Section:
+        """Subdistribution hazard ratios (table, figure, a verdict with one
+        covariate) and the people by outcome (declared counts with their total)."""
+        return fine_gray_section(self, context or Context())
+
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [("Method", self.method), ("Event of interest", self.event_of_interest),
                 ("Observations", self.n_obs), ("Events of interest", self.n_events),
@@ -205,6 +231,11 @@ class ProvenReoffendingResult(Result):
         m = self.measures.set_index("measure")["value"]
         return float(m[name])
 
+    def report_content(self, context: Context | None = None) -> Section:
+        """The cohort's measures with every count declared and every rate withheld
+        with the counts it rests on; records dropped by reason (never person ids)."""
+        return proven_section(self, context or Context())
+
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [("Method", self.method), ("Follow-up (days)", self.follow_up_days),
                 ("Waiting period (days)", self.waiting_days),
@@ -239,18 +270,25 @@ class ProvenReoffendingResult(Result):
 # ------------------------------------------------------------------------------------------
 @result_dataclass
 class PropensityResult(Result):
-    """Fitted propensity scores: ``scores`` (Series aligned to the input rows), ``params``."""
+    """Fitted propensity scores: ``scores`` (Series aligned to the input rows), ``params``;
+    ``treatment_values``: the 0/1 treatment column, aligned to the same rows."""
 
     scores: pd.Series
     params: pd.Series
     treatment: str
     covariates: tuple[str, ...]
     converged: bool = True
+    treatment_values: pd.Series = field(default_factory=lambda: pd.Series(dtype=int))
 
     @property
     def logit(self) -> pd.Series:
         p = self.scores.clip(1e-12, 1 - 1e-12)
         return np.log(p / (1 - p))
+
+    def report_content(self, context: Context | None = None) -> Section:
+        """Scores by group (people per tenth of the score, withheld when small),
+        an overlap check and the model's coefficients."""
+        return propensity_section(self, context or Context())
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"term": self.params.index, "estimate": self.params.to_numpy()})
@@ -279,6 +317,10 @@ class MatchResult(Result):
     def weights(self) -> pd.Series:
         """Matching weights aligned to the input rows (0 for unmatched)."""
         return self.data["match_weight"]
+
+    def report_content(self, context: Context | None = None) -> Section:
+        """People matched and left out in each group (declared counts) and a check."""
+        return match_section(self, context or Context())
 
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [("Method", self.method), ("Caliper (SD of logit PS)", self.caliper),
@@ -313,6 +355,11 @@ class WeightResult(Result):
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"propensity": self.scores, "weight": self.weights})
 
+    def report_content(self, context: Context | None = None) -> Section:
+        """Weights by group (statistics withheld with a small group) and the
+        effective size of the comparison group."""
+        return weight_section(self, context or Context())
+
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [("Method", self.method), ("Estimand", self.estimand), ("Trim", self.trim)] + [
             (f"Effective n ({k})", v) for k, v in self.effective_n.items()]
@@ -331,13 +378,24 @@ class WeightResult(Result):
 
 @result_dataclass
 class BalanceResult(Result):
-    """Standardised mean differences before and after adjustment (``table``)."""
+    """Standardised mean differences before and after adjustment (``table``), and the numbers
+    of people compared (``n_treated``, ``n_comparison``; after adjustment, those with a
+    positive weight: ``n_treated_adjusted``, ``n_comparison_adjusted``)."""
 
     table: pd.DataFrame
     threshold: float = 0.1
+    n_treated: int | None = None
+    n_comparison: int | None = None
+    n_treated_adjusted: int | None = None
+    n_comparison_adjusted: int | None = None
 
     _plot_kinds: ClassVar[dict[str, str]] = {"love": "wsa_eval.plotting.balance:love_plot"}
     _default_plot: ClassVar[str | None] = "love"
+
+    def report_content(self, context: Context | None = None) -> Section:
+        """The balance table (group means and differences withheld with a small
+        group), the people compared, a Love plot and the balance check."""
+        return balance_section(self, context or Context())
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -396,8 +454,10 @@ class ReoffendingEffectsResult(EffectResult):
         k_c = np.where(pct, np.round(eff["comparison_value"].to_numpy(float) / 100 * n_c),
                        np.nan)
         frame = eff.assign(people_treated=k_t, people_comparison=k_c)
-        rests = tuple(Count(float(x)) for x in (*n_t[:1], *n_c[:1], k_t[0], n_t[0] - k_t[0],
-                                                 k_c[0], n_c[0] - k_c[0]))
+        # every measure's groups, and the people with and without a reoffence in them (the
+        # Kaplan-Meier measures count people whose follow-up was cut short too)
+        rests = tuple(Count(float(x)) for x in np.r_[n_t, n_c, k_t, n_t - k_t, k_c, n_c - k_c]
+                      if np.isfinite(x))
         return frame, rests
 
     def report_content(self, context: Context | None = None) -> Section:
@@ -414,8 +474,12 @@ class ReoffendingEffectsResult(EffectResult):
             counts={"n_treated": self.population, "n_comparison": self.population,
                     "people_treated": self.population, "people_comparison": self.population},
             shares={"people_treated": "n_treated", "people_comparison": "n_comparison"},
-            reveals={"treated_value": both, "comparison_value": both, "estimate": both,
-                     "ci_low": both, "ci_high": both, "p_value": both},
+            # a value is withheld with the counts it rests on: the people with and without a
+            # reoffence, and the group itself (a mean of fewer than 5 people describes them)
+            reveals={"treated_value": (*both, "n_treated"),
+                     "comparison_value": (*both, "n_comparison"),
+                     **{c: (*both, "n_treated", "n_comparison")
+                        for c in ("estimate", "ci_low", "ci_high", "p_value")}},
             hidden=both, name="reoffending",
             labels={"term": "Measure", "treated_value": "Supported group",
                     "comparison_value": "Comparison group", "estimate": "Difference",
@@ -429,6 +493,7 @@ class ReoffendingEffectsResult(EffectResult):
         v = Verdict(str(r0["verdict"]), Text(str(v.reason), reveals=rests, fallback=withheld),
                     v.code)
         n_t = Count(float(self.n_treated or 0), self.population)
+        n_c = Count(float(self.n_comparison or 0), self.population)
         small = (self.n_treated or 0) < 60
         checks = [Check("Size of the supported group", "red" if small else "green",
                         Text("{n} " + self.population + " received support with complete "
@@ -447,13 +512,15 @@ class ReoffendingEffectsResult(EffectResult):
             checks=tuple(checks),
             included=(Text("{n} supported " + self.population + " and {m} comparison "
                            + self.population + " with complete follow-up.",
-                           {"n": n_t, "m": Count(float(self.n_comparison or 0))}),),
+                           {"n": n_t, "m": n_c}, reveals=(n_t, n_c),
+                           fallback="The numbers of supported and comparison "
+                                    + self.population + " are withheld (disclosure "
+                                    "control)."),),
             tables=(table,),
             figures=(Figure("Difference between the supported and comparison groups, by "
                             "measure", table, draw_effects, name="reoffending"),),
             spec=dict(self.spec),
-            headline_numbers={"n_treated": n_t,
-                              "n_comparison": Count(float(self.n_comparison or 0)),
+            headline_numbers={"n_treated": n_t, "n_comparison": n_c,
                               "estimate": Value(self.estimate, "num", reveals=rests),
                               "ci_low": Value(self.ci_low, "num", reveals=rests),
                               "ci_high": Value(self.ci_high, "num", reveals=rests)})

@@ -210,7 +210,8 @@ def propensity(data: pd.DataFrame, *, treatment: str, covariates: Sequence[str]
         spec=spec, warnings=tuple(warns),
         scores=pd.Series(ps, index=data.index, name="propensity"),
         params=pd.Series(beta, index=["(intercept)"] + covariates),
-        treatment=treatment, covariates=tuple(covariates), converged=conv)
+        treatment=treatment, covariates=tuple(covariates), converged=conv,
+        treatment_values=pd.Series(z, index=data.index, name=treatment))
 
 
 def _scores(data, treatment, covariates, ps):
@@ -557,5 +558,10 @@ def balance(
     spec = make_spec("balance", dict(treatment=treatment, covariates=covariates,
                                      threshold=threshold, adjusted=w is not None),
                      data_hash=hash_frame(data))
-    return BalanceResult(method="Covariate balance (standardised mean differences)", spec=spec,
-                         warnings=tuple(warns), table=tab, threshold=threshold)
+    kept = None if w is None else w > 0  # people the adjusted means rest on
+    return BalanceResult(
+        method="Covariate balance (standardised mean differences)", spec=spec,
+        warnings=tuple(warns), table=tab, threshold=threshold, n_treated=int(z.sum()),
+        n_comparison=int((z == 0).sum()),
+        n_treated_adjusted=None if kept is None else int((kept & (z == 1)).sum()),
+        n_comparison_adjusted=None if kept is None else int((kept & (z == 0)).sum()))

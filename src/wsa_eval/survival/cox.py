@@ -65,6 +65,7 @@ class CoxFitData:
     time: np.ndarray
     event: np.ndarray
     entry: np.ndarray | None
+    x_mean: np.ndarray | None = None  # column means subtracted from X (X + x_mean = data)
 
 
 def _resolve_inference(inference: str | None, robust: bool | None, cluster: str | None
@@ -344,5 +345,5 @@ def cox(
         concordance=_concordance_value(concordance, sd, st.beta),
         covariates=tuple(names),
         fit_data=CoxFitData(rs=rs, X=sd.X, w=sd.weights, state=st, info=info, time=sd.time,
-                            event=sd.event, entry=sd.entry),
+                            event=sd.event, entry=sd.entry, x_mean=sd.x_mean),
     )

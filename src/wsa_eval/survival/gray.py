@@ -140,7 +140,12 @@ def gray_test(
     t, e = competing_columns(data, duration, event, {"group": group, "strata": strata})
     status = code_events(e, event, event_of_interest, censor_code)
     st = data[strata].to_numpy() if strata is not None else None
-    res = gray_statistic(t, status, data[group].to_numpy(), st, float(rho))
+    labels = data[group].to_numpy()
+    res = gray_statistic(t, status, labels, st, float(rho))
+    counts = pd.DataFrame({"group": res["groups"],
+                           "n": [float((labels == g).sum()) for g in res["groups"]],
+                           "n_events": [float(((labels == g) & (status == 1)).sum())
+                                        for g in res["groups"]]})
     spec = make_spec(
         "gray_test",
         dict(duration=duration, event=event, event_of_interest=event_of_interest, group=group,
@@ -148,6 +153,6 @@ def gray_test(
         data_hash=hash_frame(data),
     )
     return GrayTestResult(method="Gray (1988) K-sample test of cumulative incidence", spec=spec,
-                          event_of_interest=event_of_interest, **res)
+                          event_of_interest=event_of_interest, counts=counts, **res)
 
 

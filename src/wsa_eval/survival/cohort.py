@@ -456,6 +456,47 @@ def proven_reoffending(
         ``n_censored`` (1 when the person is censored: ``1 - event``; the glossary's name,
         formerly ``censored``), ``follow_up_complete``, ``follow_up_days_observed``),
         ``measures`` and ``dropped``.
+
+    Notes
+    -----
+    The definitions are the Ministry of Justice's (see the module docstring). Offence
+    records must cover every person up to ``data_end``; a person with an offence not in the
+    data counts as not reoffending. The time-to-event coding assumes that follow-up cut
+    short by ``data_end`` is unrelated to reoffending (independent censoring).
+
+    References
+    ----------
+    Ministry of Justice (2016-2019). *Proven reoffending statistics: definitions and
+    measurement*; *Guide to proven reoffending statistics*. gov.uk.
+
+    Examples
+    --------
+    Four people (made up): person 1 reoffends twice within the year, person 3's offence is
+    committed after it, person 4's follow-up is cut short by the end of the data:
+
+    >>> import warnings
+    >>> import pandas as pd
+    >>> from wsa_eval.survival import proven_reoffending
+    >>> idx = pd.DataFrame({"person_id": [1, 2, 3, 4], "index_date": pd.to_datetime(
+    ...     ["2019-01-10", "2019-02-01", "2019-03-15", "2020-06-01"])})
+    >>> off = pd.DataFrame({
+    ...     "person_id": [1, 1, 3, 4],
+    ...     "offence_date": pd.to_datetime(["2019-03-01", "2019-11-20", "2020-05-01",
+    ...                                     "2020-07-01"]),
+    ...     "proven_date": pd.to_datetime(["2019-04-02", "2020-05-05", "2020-06-01",
+    ...                                    "2020-09-01"])})
+    >>> with warnings.catch_warnings():  # person 4's follow-up is incomplete
+    ...     warnings.simplefilter("ignore")
+    ...     r = proven_reoffending(idx, off, data_end="2021-03-31")
+    >>> print(r.persons[["person_id", "reoffended", "n_reoffences", "time", "event"]]
+    ...       .to_string(index=False))
+     person_id  reoffended  n_reoffences  time  event
+             1           1             2  50.0      1
+             2           0             0 365.0      0
+             3           0             0 365.0      0
+             4        <NA>          <NA>  30.0      1
+    >>> print(f"{r.measure('proven_reoffending_rate'):.3f}")
+    0.333
     """
     _check_arguments(index_events, person, index_date, errors, follow_up_days, waiting_days,
                      chunksize)

@@ -105,6 +105,50 @@ def kaplan_meier(
         events (or data without any) has a flat curve at 1, as R's ``survfit`` draws it,
         shown by one row at its last follow-up time (with a DataWarning); ``survival_at``,
         ``median``, ``at_risk`` and ``plot`` (curves with numbers at risk under the axis).
+        The table's ``n_censored`` counts the people censored from each event time until
+        the next (the last row: from its time on), so that ``n_at_risk`` falls by
+        ``n_events + n_censored`` from one row to the next; with ``entry``, ``n_entered``
+        counts the people who entered after the previous event time (R's ``survfit`` lists
+        both at every time).
+
+    Notes
+    -----
+    Assumes censoring independent of the time to the event, given the group (people whose
+    follow-up ends early are like those still followed); with ``entry``, that people are
+    at risk only on ``(entry, duration]`` (left truncation). A curve describes a group; a
+    comparison needs :func:`logrank` or :func:`cox`, and a causal reading comparable groups.
+
+    References
+    ----------
+    Kaplan, E. L. & Meier, P. (1958). Nonparametric estimation from incomplete observations.
+    *Journal of the American Statistical Association* 53, 457-481.
+    Greenwood, M. (1926). The natural duration of cancer. *Reports on Public Health and
+    Medical Subjects* 33, HMSO.
+    Therneau, T. M. & Grambsch, P. M. (2000). *Modeling Survival Data*, sec. 2.1. Springer.
+
+    Examples
+    --------
+    Weeks to re-arrest of 432 men released from prison, with (``fin = 1``) or without
+    financial aid (Rossi, Berk & Lenihan 1980):
+
+    >>> from wsa_eval.datasets import load_rossi
+    >>> from wsa_eval.survival import kaplan_meier
+    >>> km = kaplan_meier(load_rossi(), duration="week", event="arrest", group="fin")
+    >>> s = km.survival_at([26, 52])
+    >>> print(s[["group", "time", "n_at_risk", "estimate", "ci_low", "ci_high"]].round(3)
+    ...       .to_string(index=False))
+     group  time  n_at_risk  estimate  ci_low  ci_high
+         0  26.0      187.0     0.852   0.797    0.893
+         0  52.0      154.0     0.694   0.628    0.751
+         1  26.0      194.0     0.898   0.849    0.932
+         1  52.0      168.0     0.778   0.716    0.828
+
+    Fewer than half were re-arrested within the year, so the medians are not reached:
+
+    >>> print(km.median().to_string(index=False))
+     group  median  ci_low  ci_high   n  n_events
+         0     NaN     NaN      NaN 216      66.0
+         1     NaN     NaN      NaN 216      48.0
     """
     alpha = check_alpha(alpha)
     check_choice("conf_type", conf_type, CONF_TYPES)

@@ -12,7 +12,7 @@ from ..errors import SpecificationError
 from . import get_ax
 
 __all__ = ["km_plot", "hazard_ratio_plot", "schoenfeld_plot", "rmst_plot", "draw_curves",
-           "draw_hazard_ratios"]
+           "draw_hazard_ratios", "draw_differences"]
 
 
 def _nice_times(tmax: float, n: int = 6) -> np.ndarray:
@@ -165,26 +165,37 @@ def _finite(x: Any) -> bool:
 
 
 def _runs(rows: Any, start: float) -> list[tuple[Any, ...]]:
-    """The pieces of a step curve that a (merged, suppressed) curve table shows.
+    """The pieces of the curve that a (merged, suppressed) curve table shows, as polylines.
 
-    Each row holds the curve's value at ``time`` (the end of the row's interval, whose
-    events began at ``time_from``). The curve starts at ``(0, start)``; a row whose
-    ``estimate`` is withheld ends the piece at its ``time_from`` (the curve is known until
-    the row's first event) and the next shown row starts a new piece: a gap, never a guess.
+    A row holds the curve's value at ``time``, the last event time of its (merged) interval,
+    whose first event time is ``time_from``: the curve keeps its previous value until
+    ``time_from`` and reaches the row's value at ``time``; in between (a merged interval,
+    whose single steps are not shown) it is drawn as a straight line. The curve starts at
+    ``(0, start)``. A row whose ``estimate`` is withheld ends the piece at its
+    ``time_from`` (the curve is known until the row's first event) and the next shown row
+    starts a new piece: a gap, never a guess. Each piece is ``(x, y, lo, hi,
+    ended_by_gap)``.
     """
     runs: list[tuple[Any, ...]] = []
     x, y, lo, hi = [0.0], [start], [start], [start]
     for r in rows.itertuples(index=False):
         t, est = float(r.time), r.estimate
+        t0 = float(getattr(r, "time_from", t))
         if _finite(est):
             est = float(est)
+            rlo = float(r.ci_low) if _finite(r.ci_low) else est
+            rhi = float(r.ci_high) if _finite(r.ci_high) else est
+            if x:  # the previous value holds until the interval's first event
+                x.append(t0)
+                y.append(y[-1])
+                lo.append(lo[-1])
+                hi.append(hi[-1])
             x.append(t)
             y.append(est)
-            lo.append(float(r.ci_low) if _finite(r.ci_low) else est)
-            hi.append(float(r.ci_high) if _finite(r.ci_high) else est)
+            lo.append(rlo)
+            hi.append(rhi)
         elif x:
-            end = float(getattr(r, "time_from", t))
-            x.append(end)
+            x.append(t0)
             y.append(y[-1])
             lo.append(lo[-1])
             hi.append(hi[-1])
@@ -216,13 +227,14 @@ def draw_curves(ax: Any, frame: Any, *, start: float = 1.0, ylabel: str = "",
                 xlabel: str = "time", percent: bool = False, at_risk: bool = True,
                 group_title: str | None = None, shade_to: float | None = None,
                 bands: bool = True) -> None:
-    """Step curves (Kaplan-Meier or cumulative incidence) from a curve table with columns
+    """Curves (Kaplan-Meier or cumulative incidence) from a curve table with columns
     ``[group,] time_from, time, n_at_risk, estimate, ci_low, ci_high``, as the report's
     disclosure control leaves it: rows merged so that each step rests on enough people,
-    withheld values NaN (gaps). Numbers at risk are written under the axis at the start of
-    shown rows (only values the table shows). ``shade_to``: shade the area under each curve
-    up to this time (the restricted mean survival time); ``bands``: draw the pointwise
-    confidence intervals."""
+    withheld values NaN (gaps); within a merged interval the curve is a straight line from
+    its previous value to its value at the interval's end. Numbers at risk are written under
+    the axis at the start of shown rows (only values the table shows). ``shade_to``: shade
+    the area under each curve up to this time (the restricted mean survival time);
+    ``bands``: draw the pointwise confidence intervals."""
     k = 100.0 if percent else 1.0
     groups = (list(frame.groupby("group", sort=False)) if "group" in frame.columns
               else [(None, frame)])
@@ -234,22 +246,23 @@ def draw_curves(ax: Any, frame: Any, *, start: float = 1.0, ylabel: str = "",
         pieces = _runs(rows, start)
         ended = [p[4] for p in pieces]
         for j, (x, y, lo, hi, *_) in enumerate(pieces):
-            ax.step(x, k * np.asarray(y), where="post", color=color, lw=1.6,
-                    label=label if j == 0 else None)
+            xs, ys = np.asarray(x), k * np.asarray(y)
+            if j == len(pieces) - 1 and not ended[j] and shade_to is not None and (
+                    xs[-1] < shade_to):  # the last value holds up to tau
+                xs, ys = np.append(xs, shade_to), np.append(ys, ys[-1])
+                lo, hi = [*lo, lo[-1]], [*hi, hi[-1]]
+            ax.plot(xs, ys, color=color, lw=1.6, label=label if j == 0 else None)
             if bands:
-                ax.fill_between(x, k * np.asarray(lo), k * np.asarray(hi), step="post",
-                                color=color, alpha=0.15, lw=0)
+                ax.fill_between(xs, k * np.asarray(lo), k * np.asarray(hi), color=color,
+                                alpha=0.15, lw=0)
             if shade_to is not None:
-                xs = np.asarray(x)
                 cut = xs <= shade_to
-                # the last piece stays at its last value up to tau; a piece ended by a gap
-                # stops where the gap begins
-                end = shade_to if j == len(pieces) - 1 and not ended[j] else min(
-                    xs[-1], shade_to)
                 if cut.any():
-                    xx = np.append(xs[cut], end)
-                    yy = np.append(np.asarray(y)[cut], np.asarray(y)[cut][-1])
-                    ax.fill_between(xx, 0, k * yy, step="post", color=color, alpha=0.08,
+                    xc, yc = xs[cut], ys[cut]
+                    if xs[-1] > shade_to:  # the piece runs past tau: stop the area there
+                        xc = np.append(xc, shade_to)
+                        yc = np.append(yc, np.interp(shade_to, xs, ys))
+                    ax.fill_between(xc, 0, yc, color=color, alpha=0.08,
                                     hatch="//" if i % 2 else "\\\\", edgecolor=color, lw=0)
     if shade_to is not None:
         ax.axvline(shade_to, color="0.3", ls=":", lw=1)
@@ -312,3 +325,27 @@ def draw_hazard_ratios(ax: Any, frame: Any, *, ratio: str = "hazard_ratio",
     ax.set_yticklabels([str(t) + ("" if k else " (not shown)")
                         for t, k in zip(frame["term"], ok)])
     ax.set_xlabel(xlabel)
+
+
+def draw_differences(ax: Any, frame: Any, *, unit: str = "percentage points") -> None:
+    """Differences between the supported and comparison groups with their intervals, one
+    row per measure measured in ``unit`` (horizontal, so long names stay readable); a
+    withheld difference (NaN) is named as such, never drawn."""
+    rows = frame[frame["unit"] == unit] if "unit" in frame.columns else frame
+    y = np.arange(len(rows))[::-1]
+    est = rows["estimate"].to_numpy(float)
+    lo = rows["ci_low"].to_numpy(float)
+    hi = rows["ci_high"].to_numpy(float)
+    ok = np.isfinite(est)
+    band = ok & np.isfinite(lo) & np.isfinite(hi)
+    ax.plot(est[ok], y[ok], "o", color="C0")
+    if band.any():
+        ax.errorbar(est[band], y[band], xerr=[est[band] - lo[band], hi[band] - est[band]],
+                    fmt="none", color="C0", capsize=3)
+    ax.axvline(0, color="0.5", ls="--", lw=0.8)
+    names = [str(t).split(" (")[0] + ("" if k else " (not shown)")
+             for t, k in zip(rows["term"], ok)]
+    ax.set_yticks(y)
+    ax.set_yticklabels(names)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_xlabel(f"difference, supported minus comparison ({unit})")

@@ -502,7 +502,7 @@ class ReoffendingEffectsResult(EffectResult):
                                             "indicative only." if small else "."),
                              {"n": n_t}))]
         checks += [Check(f"{self.method}: warning", "amber", w) for w in self.warnings]
-        from ..plotting import draw_effects
+        from ..plotting.survival import draw_differences
 
         return Section(
             title=self.method, verdict=v,
@@ -517,8 +517,10 @@ class ReoffendingEffectsResult(EffectResult):
                                     + self.population + " are withheld (disclosure "
                                     "control)."),),
             tables=(table,),
-            figures=(Figure("Difference between the supported and comparison groups, by "
-                            "measure", table, draw_effects, name="reoffending"),),
+            figures=(Figure("Difference in the proportion with a proven reoffence between the "
+                            "supported and comparison groups (percentage points, "
+                            f"{100 * (1 - self.alpha):.0f}% confidence intervals)", table,
+                            draw_differences, name="reoffending", size=(7.0, 2.6)),),
             spec=dict(self.spec),
             headline_numbers={"n_treated": n_t, "n_comparison": n_c,
                               "estimate": Value(self.estimate, "num", reveals=rests),

@@ -50,10 +50,6 @@ def group_name(group: str | None, level: Any) -> str:
     return "everyone" if group is None else f"{group} = {level}"
 
 
-def _cap(s: str) -> str:
-    return s[:1].upper() + s[1:]
-
-
 def _level(alpha: float) -> str:
     return f"{100 * (1 - alpha):.0f}%"
 
@@ -173,7 +169,7 @@ def _median_sentences(result: Any) -> list[Text]:
     level = _level(result.alpha)
     for row in result.medians.to_dict("records"):
         lev = row.get("group")
-        name = _cap(group_name(result.group, lev))
+        name = "Kaplan-Meier, " + group_name(result.group, lev)
         n, d = Count(float(row["n"])), Count(float(row["n_events"]), "events")
         rest = Count(n.value - d.value)
         if math.isnan(row["median"]):
@@ -215,8 +211,8 @@ def km_section(result: Any, context: Context) -> Section:
     delayed = "n_entered" in frame.columns
     fig = Figure(
         "Kaplan-Meier curves with pointwise " + _level(result.alpha) + " confidence "
-        "intervals, drawn from the table in the appendix (times merged until enough people "
-        "have left follow-up)",
+        "intervals, drawn from the table in the appendix (event times merged until each step "
+        "rests on enough events; a straight line within merged times)",
         table, partial(_draw_survival, group_title=result.group), name="kaplan_meier",
         size=(7.0, 4.8 + 0.3 * groups))
     how = [f"Pointwise {_level(result.alpha)} confidence intervals on the "
@@ -340,7 +336,7 @@ def cif_section(result: Any, context: Context) -> Section:
     counts = dict(((lev if result.group_column else "all"), (n, dd))
                   for lev, n, dd in _group_counts(frame))
     for lev, (n, d) in counts.items():
-        name = _cap(group_name(result.group_column, lev))
+        name = "Cumulative incidence, " + group_name(result.group_column, lev)
         # the curve's value at the end of follow-up is in the figure and the table, where
         # disclosure control can withhold the last steps; a sentence would bypass it
         sentences.append(people_and_events(
@@ -352,8 +348,9 @@ def cif_section(result: Any, context: Context) -> Section:
     total = Count(float(sum(c[0] for c in counts.values())))
     events = Count(float(sum(c[1] for c in counts.values())), "events")
     fig = Figure(f"Cumulative incidence of event {event} with pointwise {level} confidence "
-                 "intervals, drawn from the table in the appendix (times merged until enough "
-                 "people have left follow-up)", table,
+                 "intervals, drawn from the table in the appendix (event times merged until "
+                 "each step rests on enough events; a straight line within merged times)",
+                 table,
                  partial(_draw_cif, event=event, group_title=result.group_column),
                  name="cumulative_incidence",
                  size=(7.0, 4.8 + 0.3 * len(counts)))
@@ -462,10 +459,13 @@ def rmst_section(result: Any, context: Context) -> Section:
                    "zero: the data cannot tell the groups apart.")
             code = "interval_includes_zero"
         section_verdict = Verdict(label, Text(why, reveals=rests,
-                                              fallback=f"The comparison is {WITHHELD}."), code)
+                                              fallback=f"The comparison of restricted mean "
+                                                       f"survival times is {WITHHELD}."),
+                                  code)
         summary.append(Text(why + (" This is not evidence that the groups do not differ."
                                    if label == INCONCLUSIVE else ""),
-                            reveals=rests, fallback=f"The comparison is {WITHHELD}."))
+                            reveals=rests, fallback=f"The comparison of restricted mean "
+                                                    f"survival times is {WITHHELD}."))
     else:
         summary.append(Text(
             f"On average people stayed without the event for {fmt_num(result.estimate)} of "

@@ -66,7 +66,7 @@ def test_issue_case_cif_and_logrank_on_30_people_show_no_small_count(tmp_path):
     for csv in files.tables:
         frame = pd.read_csv(csv, dtype=str)
         for col in frame.columns:
-            if col in ("At risk at the start", "Events", "People", "Events seen"):
+            if col in ("At risk", "Events", "People", "Events seen"):
                 small = frame[col].str.fullmatch(r"[1-4](\.0+)?").fillna(False)
                 assert not small.any(), (csv.name, col, frame[col].tolist())
     md = files.markdown.read_text()

@@ -40,9 +40,9 @@ __all__ = ["km_curve_frame", "curve_table", "km_section", "logrank_section", "ci
 WITHHELD = ("not shown: it rests on too few people or events for the disclosure threshold")
 
 _CURVE_LABELS = {"group": "Group", "time_from": "From time", "time": "To time",
-                 "n_at_risk": "At risk at the start", "n_entered": "Entered",
-                 "n_events": "Events", "n_censored": "Censored",
-                 "estimate": "Estimate", "ci_low": "Lower limit", "ci_high": "Upper limit"}
+                 "n_at_risk": "At risk", "n_entered": "Entered", "n_events": "Events",
+                 "n_censored": "Censored", "estimate": "Estimate", "ci_low": "Lower limit",
+                 "ci_high": "Upper limit"}
 
 
 def group_name(group: str | None, level: Any) -> str:
@@ -203,8 +203,8 @@ def _median_table(result: Any) -> Table:
 def km_section(result: Any, context: Context) -> Section:
     """The report content of a :class:`~wsa_eval.survival.KaplanMeierResult`."""
     frame = km_curve_frame(result)
-    table = curve_table("Kaplan-Meier: proportion without the event", frame,
-                        estimate_label="Proportion without the event")
+    table = curve_table("Kaplan-Meier: proportion without the event (at risk: at the start "
+                        "of each row's times)", frame, estimate_label="Without the event")
     n = Count(float(result.medians["n"].sum()))
     d = Count(float(result.medians["n_events"].sum()), "events")
     groups = len(result.curves)
@@ -474,7 +474,7 @@ def rmst_section(result: Any, context: Context) -> Section:
             fallback=f"The restricted mean survival time is {WITHHELD}."))
     frame = km_curve_frame(km)
     curves = curve_table("Kaplan-Meier curves behind the restricted mean survival time",
-                         frame, estimate_label="Proportion without the event")
+                         frame, estimate_label="Without the event")
     fig = Figure(f"Kaplan-Meier curves with the area up to {fmt_num(result.tau)} shaded (the "
                  "restricted mean survival time), drawn from disclosure-controlled data",
                  curves, partial(_draw_rmst, tau=result.tau, group_title=km.group),

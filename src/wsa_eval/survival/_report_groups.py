@@ -157,7 +157,10 @@ def match_section(result: Any, context: Context) -> Section:
         how_sure=(Text("Greedy nearest-neighbour matching in a random order fixed by the "
                        "recorded seed (Austin 2011)."),),
         checks=(check,) + _warnings(result),
-        included=(Text("Matching: {m} people in the matched sample.", {"m": weighted}),),
+        # the matched sample is the matched supported people plus their matches
+        included=(Text("Matching: {m} people in the matched sample.", {"m": weighted},
+                       reveals=(k, left), fallback="Matching: the size of the matched sample "
+                       "is withheld (disclosure control)."),),
         tables=(table,), spec=dict(result.spec),
         headline_numbers={"n_treated": n, "n_matched_treated": k, "n_unmatched": left})
 

@@ -246,9 +246,9 @@ def reoffending_effects(
             "Need treated and comparison people with complete follow-up (and weight > 0) to "
             "compare reoffending rates.")
     if n_t < min_treated:
-        msg = (f"Only {n_t} treated {population} have complete follow-up; the Justice Data Lab "
-               f"needs at least {min_treated} for a reliable comparison. Treat these results as "
-               "indicative only: the intervals are wide and approximate.")
+        msg = (f"{n_t} treated {population} have complete follow-up, fewer than the "
+               f"{min_treated} the Justice Data Lab needs for a reliable comparison. Treat "
+               "these results as indicative only: the intervals are wide and approximate.")
         warnings.warn(msg, InferenceWarning, stacklevel=2)
         warns.append(msg)
     if weights is None:

@@ -467,20 +467,29 @@ class ReoffendingEffectsResult(EffectResult):
         context = context or Context()
         frame, rests = self._people_behind()
         both = ("people_treated", "people_comparison")
+        own = ("n_treated_own", "n_comparison_own")  # copies withheld only when small
+        frame = frame.assign(n_treated_own=frame["n_treated"],
+                             n_comparison_own=frame["n_comparison"])
         table = Table(
             self.method, frame[["term", "treated_value", "comparison_value", "estimate",
                                 "ci_low", "ci_high", "p_value", "unit", "verdict", "n_treated",
-                                "n_comparison", *both]],
-            counts={"n_treated": self.population, "n_comparison": self.population,
-                    "people_treated": self.population, "people_comparison": self.population},
-            shares={"people_treated": "n_treated", "people_comparison": "n_comparison"},
-            # a value is withheld with the counts it rests on: the people with and without a
-            # reoffence, and the group itself (a mean of fewer than 5 people describes them)
-            reveals={"treated_value": (*both, "n_treated"),
-                     "comparison_value": (*both, "n_comparison"),
-                     **{c: (*both, "n_treated", "n_comparison")
-                        for c in ("estimate", "ci_low", "ci_high", "p_value")}},
-            hidden=both, name="reoffending",
+                                "n_comparison", *both, *own]],
+            counts={c: self.population for c in ("n_treated", "n_comparison", *both, *own)},
+            shares={"people_treated": "n_treated_own",
+                    "people_comparison": "n_comparison_own"},
+            # a value is withheld with the counts it rests on: its group (a mean of fewer
+            # than 5 people describes them) and the people with and without a reoffence in
+            # it; a difference rests on both groups. A group's rate is withheld with the
+            # other group too: everyone is counted elsewhere, and a rate of a group whose
+            # size is withheld can give the size away (42.3% is 11 of 26)
+            reveals={"treated_value": ("people_treated", *own),
+                     "comparison_value": ("people_comparison", *own),
+                     **{c: (*both, *own) for c in ("estimate", "ci_low", "ci_high",
+                                                   "p_value")},
+                     # everyone is counted elsewhere: one small group withholds the other's
+                     # number (not its values)
+                     "n_treated": "n_comparison_own", "n_comparison": "n_treated_own"},
+            hidden=(*both, *own), name="reoffending",
             labels={"term": "Measure", "treated_value": "Supported group",
                     "comparison_value": "Comparison group", "estimate": "Difference",
                     "unit": "Unit", "verdict": "Verdict", "n_treated": "Supported people",
@@ -522,7 +531,8 @@ class ReoffendingEffectsResult(EffectResult):
                             f"{100 * (1 - self.alpha):.0f}% confidence intervals)", table,
                             draw_differences, name="reoffending", size=(7.0, 2.6)),),
             spec=dict(self.spec),
-            headline_numbers={"n_treated": n_t, "n_comparison": n_c,
+            headline_numbers={"n_treated": n_t,
+                              "n_comparison": Value(n_c.value, "int", reveals=(n_t, n_c)),
                               "estimate": Value(self.estimate, "num", reveals=rests),
                               "ci_low": Value(self.ci_low, "num", reveals=rests),
                               "ci_high": Value(self.ci_high, "num", reveals=rests)})

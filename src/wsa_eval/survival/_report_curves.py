@@ -55,14 +55,24 @@ def _level(alpha: float) -> str:
 
 
 def people_and_events(template: str, n: float, d: float, *, what: str,
-                      events: str = "events") -> Text:
+                      events: str = "events", also: tuple[Count, ...] = ()) -> Text:
     """A sentence with ``{n}`` people and ``{d}`` events among them. The people without the
     event (``n - d``) are a count too, found by subtraction: the sentence is withheld when
-    that remainder is small (the small counts themselves read "fewer than 5")."""
+    that remainder is small (the small counts themselves read "fewer than 5"), or when any
+    count in ``also`` is (e.g. another group's, when the total of all groups is shown)."""
     return Text(template, {"n": Count(float(n)), "d": Count(float(d), events)},
-                reveals=(Count(float(n) - float(d)),),
+                reveals=(Count(float(n) - float(d)), *also),
                 fallback=f"{what}: the numbers of people and events are withheld (disclosure "
                          "control).")
+
+
+
+def all_groups(pairs: list[tuple[float, float]]) -> tuple[Count, ...]:
+    """Every group's people, events and people without the event: a group's numbers beside
+    the total of all groups reveal the others' (so one small group withholds them all)."""
+    if len(pairs) < 2:
+        return ()
+    return tuple(Count(float(x)) for n, d in pairs for x in (n, d, n - d))
 
 
 def _warnings(result: Any) -> tuple[Check, ...]:
@@ -119,7 +129,7 @@ def curve_table(title: str, frame: pd.DataFrame, *, noun: str = "people",
     few), its censored people are withheld with them (their sum is the fall in the number at
     risk, which is shown). Each group's events add up to a total shown elsewhere (the
     medians, the log-rank test): hidden copies of the events, one per group, carry the known
-    totals.
+    totals, and the events of all groups add up to the total in the sentences.
     """
     frame = frame.copy()
     group = frame["group"] if "group" in frame.columns else pd.Series(0, index=frame.index)
@@ -144,7 +154,8 @@ def curve_table(title: str, frame: pd.DataFrame, *, noun: str = "people",
             counts[col] = noun
             tied.append(col)
         reveals["n_events"] = tuple(tied)
-        known, hidden = tuple(tied), hidden + tied
+        # each group's total, and the total of all groups (in the sentences)
+        known, hidden = (*tied, "n_events"), hidden + tied
     frame = frame.drop(columns=[c for c in ("n_left",) if c in frame.columns])
     return Table(
         title, frame, counts=counts, reveals=reveals,
@@ -167,6 +178,7 @@ def _group_counts(frame: pd.DataFrame) -> list[tuple[Any, float, float]]:
 def _median_sentences(result: Any) -> list[Text]:
     out = []
     level = _level(result.alpha)
+    others = all_groups(list(zip(result.medians["n"], result.medians["n_events"])))
     for row in result.medians.to_dict("records"):
         lev = row.get("group")
         name = "Kaplan-Meier, " + group_name(result.group, lev)
@@ -175,14 +187,15 @@ def _median_sentences(result: Any) -> list[Text]:
         if math.isnan(row["median"]):
             out.append(people_and_events(
                 f"{name}: {{n}} people, {{d}} events; fewer than half had the event during "
-                "follow-up, so the median time is not reached.", n.value, d.value, what=name))
+                "follow-up, so the median time is not reached.", n.value, d.value, what=name,
+                also=others))
             continue
         out.append(Text(
             f"{name}: {{n}} people, {{d}} events; half had the event by time "
             f"{fmt_num(row['median'])} ({level} interval {fmt_num(row['ci_low'])} to "
             f"{fmt_num(row['ci_high'])}; an undefined limit means the curve's interval does "
             "not reach one half).",
-            {"n": n, "d": d}, reveals=(n, d, rest),
+            {"n": n, "d": d}, reveals=(n, d, rest, *others),
             fallback=f"{name}: the median time is {WITHHELD}."))
     return out
 
@@ -335,6 +348,7 @@ def cif_section(result: Any, context: Context) -> Section:
     sentences = []
     counts = dict(((lev if result.group_column else "all"), (n, dd))
                   for lev, n, dd in _group_counts(frame))
+    others = all_groups(list(counts.values()))
     for lev, (n, d) in counts.items():
         name = "Cumulative incidence, " + group_name(result.group_column, lev)
         # the curve's value at the end of follow-up is in the figure and the table, where
@@ -342,7 +356,7 @@ def cif_section(result: Any, context: Context) -> Section:
         sentences.append(people_and_events(
             f"{name}: {{n}} people, {{d}} of whom had event {event} (allowing for competing "
             "events); the cumulative incidence over follow-up is in the figure.", n, d,
-            what=name))
+            what=name, also=others))
     if result.gray is not None:
         sentences.append(_gray_text(result.gray, event, result.group_column))
     total = Count(float(sum(c[0] for c in counts.values())))

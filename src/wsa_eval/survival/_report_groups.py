@@ -64,16 +64,19 @@ def propensity_section(result: Any, context: Context) -> Section:
         labels={"group": "Group", "n": "People", "mean": "Mean score",
                 "median": "Median score"}, name="propensity_groups")
     bins = _score_bins(s, z)
+    n_t, n_c = Count(float((z == 1).sum())), Count(float((z == 0).sum()))
     t_bins = Table(
         "Propensity scores: people in each tenth of the score", bins,
         counts={"n_treated": "people", "n_comparison": "people"},
         known_total=("n_treated", "n_comparison"),
+        # a column adds up to its group's size, and everyone is counted elsewhere: a small
+        # group withholds the other group's column
+        external={"n_comparison": (n_t,), "n_treated": (n_c,)},
         labels={"bin_low": "Score from", "bin_high": "to", "n_treated": "Received support",
                 "n_comparison": "Comparison"}, name="propensity_bins")
     t_coef = Table("Propensity model: log-odds coefficients", result.to_frame(),
                    labels={"term": "Term", "estimate": "Log-odds coefficient"},
                    name="propensity_model")
-    n_t, n_c = Count(float((z == 1).sum())), Count(float((z == 0).sum()))
     lo_c, hi_c = s[z == 0].min(), s[z == 0].max()
     outside = Count(float(((s[z == 1] < lo_c) | (s[z == 1] > hi_c)).sum()))
     status = "green" if outside.value == 0 else "amber"

@@ -279,8 +279,12 @@ def fine_gray_section(result: Any, context: Context) -> Section:
         how_sure=(Text("Robust (sandwich) standard errors of Fine & Gray, as cmprsk::crr; "
                        "one censoring distribution for everyone."),),
         checks=tuple(checks),
+        # the people by outcome add up to everyone: the events of interest beside the
+        # total reveal the other outcomes
         included=(people_and_events("Fine-Gray model: {n} people, {d} events of interest.",
-                                    n.value, d.value, what="Fine-Gray model"),),
+                                    n.value, d.value, what="Fine-Gray model",
+                                    also=(Count(float(result.n_competing)),
+                                          Count(float(censored)))),),
         tables=(t_eff, t_people), figures=(fig,), spec=dict(result.spec),
         headline_numbers={"n": n, "n_events": d})
 

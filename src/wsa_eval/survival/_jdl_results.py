@@ -210,9 +210,9 @@ class ProvenReoffendingResult(Result):
     """Per-person proven-reoffending measures and the cohort summary.
 
     ``persons``: one row per index event with ``person``, ``index_date``, ``reoffended``
-    (0/1), ``n_reoffences``, ``days_to_first``, ``event``, ``time``, ``censored``,
-    ``follow_up_complete`` (plus any carried columns). ``measures``: the headline measures.
-    ``dropped``: rows removed from the input, with a ``reason``.
+    (0/1), ``n_reoffences``, ``days_to_first``, ``event``, ``time``, ``n_censored``
+    (``1 - event``), ``follow_up_complete`` (plus any carried columns). ``measures``: the
+    headline measures. ``dropped``: rows removed from the input, with a ``reason``.
     """
 
     persons: pd.DataFrame

@@ -417,84 +417,90 @@ def gray_section(result: Any, context: Context) -> Section:
 # ------------------------------------------------------------------------------------------
 # restricted mean survival time
 # ------------------------------------------------------------------------------------------
-def rmst_section(result: Any, context: Context) -> Section:
-    """The report content of a :class:`~wsa_eval.survival.RMSTResult`."""
-    km = result.km
-    grouped = km.group is not None
-    med = km.medians
-    levs = list(km.curves)
-    n = med["n"].to_numpy(float)
-    d = med["n_events"].to_numpy(float)
-    rests = tuple(Count(float(x)) for x in n) + tuple(Count(float(x), "events") for x in d)
+def _rmst_group_table(result: Any, n: np.ndarray, d: np.ndarray) -> Table:
+    """RMST by group beside its people and events (withheld with a small group)."""
     by = result.by_group.copy()
-    by.insert(0 if not grouped else 1, "n", n)
+    grouped = result.km.group is not None
+    by.insert(1 if grouped else 0, "n", n)
     by.insert(by.columns.get_loc("n") + 1, "n_events", d)
     if not grouped:
         by.insert(0, "group", "everyone")
     values = ("rmst", "std_error", "ci_low", "ci_high")
-    t_groups = Table(
+    return Table(
         f"Restricted mean survival time up to {fmt_num(result.tau)}, by group", by,
         counts={"n": "people", "n_events": "events"}, shares={"n_events": "n"},
         reveals={c: ("n", "n_events") for c in values}, known_total=("n", "n_events"),
         labels={"group": "Group", "n": "People", "n_events": "Events",
                 "rmst": "Mean time without the event", "std_error": "Standard error",
                 "ci_low": "Lower limit", "ci_high": "Upper limit"}, name="rmst_groups")
-    tables = [t_groups]
+
+
+def _rmst_comparison(result: Any, rests: tuple[Count, ...]) -> tuple[Table, Verdict, Text]:
+    """The differences and ratios (withheld with any small group), the verdict on the first
+    difference with its reason, and the sentence."""
+    km, level = result.km, _level(result.alpha)
+    levs = list(km.curves)
+    eff = result.effects[["term", "contrast", "estimate", "std_error", "ci_low", "ci_high",
+                          "p_value"]]
+    table = Table(
+        "Restricted mean survival time: differences and ratios between groups", eff,
+        external={c: rests for c in ("estimate", "std_error", "ci_low", "ci_high",
+                                     "p_value")},
+        labels={"term": "Comparison", "contrast": "Contrast", "estimate": "Estimate",
+                "std_error": "Standard error", "ci_low": "Lower limit",
+                "ci_high": "Upper limit", "p_value": "p-value"}, name="rmst_effects")
+    label = verdict(result.estimate, result.ci_low, result.ci_high, result.p_value,
+                    result.alpha)
+    a, b = group_name(km.group, levs[0]), group_name(km.group, levs[1])
+    tau = fmt_num(result.tau)
+    if label != INCONCLUSIVE:
+        why = (f"Over the first {tau} time units, {b} stayed without the event "
+               f"{fmt_num(abs(result.estimate))} time units "
+               f"{'longer' if result.estimate > 0 else 'shorter'} on average than {a} "
+               f"({level} confidence interval {fmt_num(result.ci_low)} to "
+               f"{fmt_num(result.ci_high)}, entirely "
+               f"{'above' if result.estimate > 0 else 'below'} zero; p = "
+               f"{fmt_p(result.p_value)}).")
+        code = "significant"
+    else:
+        why = (f"The difference in mean time without the event over the first {tau} time "
+               f"units ({b} minus {a}) is {fmt_num(result.estimate)}, and its {level} "
+               f"confidence interval runs from {fmt_num(result.ci_low)} to "
+               f"{fmt_num(result.ci_high)}, including zero: the data cannot tell the groups "
+               "apart.")
+        code = "interval_includes_zero"
+    fallback = f"The comparison of restricted mean survival times is {WITHHELD}."
+    sentence = Text(why + (" This is not evidence that the groups do not differ."
+                           if label == INCONCLUSIVE else ""), reveals=rests, fallback=fallback)
+    return table, Verdict(label, Text(why, reveals=rests, fallback=fallback), code), sentence
+
+
+def rmst_section(result: Any, context: Context) -> Section:
+    """The report content of a :class:`~wsa_eval.survival.RMSTResult`."""
+    km = result.km
+    n = km.medians["n"].to_numpy(float)
+    d = km.medians["n_events"].to_numpy(float)
+    rests = tuple(Count(float(x)) for x in n) + tuple(Count(float(x), "events") for x in d)
+    tables = [_rmst_group_table(result, n, d)]
     level = _level(result.alpha)
     section_verdict = None
-    summary: list[Text] = []
-    if grouped and len(levs) >= 2:
-        eff = result.effects[["term", "contrast", "estimate", "std_error", "ci_low",
-                              "ci_high", "p_value"]]
-        tables.append(Table(
-            "Restricted mean survival time: differences and ratios between groups", eff,
-            external={c: rests for c in ("estimate", "std_error", "ci_low", "ci_high",
-                                         "p_value")},
-            labels={"term": "Comparison", "contrast": "Contrast", "estimate": "Estimate",
-                    "std_error": "Standard error", "ci_low": "Lower limit",
-                    "ci_high": "Upper limit", "p_value": "p-value"}, name="rmst_effects"))
-        label = verdict(result.estimate, result.ci_low, result.ci_high, result.p_value,
-                        result.alpha)
-        a, b = group_name(km.group, levs[0]), group_name(km.group, levs[1])
-        longer = "longer" if result.estimate > 0 else "shorter"
-        if label != INCONCLUSIVE:
-            why = (f"Over the first {fmt_num(result.tau)} time units, {b} stayed without the "
-                   f"event {fmt_num(abs(result.estimate))} time units {longer} on average "
-                   f"than {a} ({level} confidence interval {fmt_num(result.ci_low)} to "
-                   f"{fmt_num(result.ci_high)}, entirely "
-                   f"{'above' if result.estimate > 0 else 'below'} zero; p = "
-                   f"{fmt_p(result.p_value)}).")
-            code = "significant"
-        else:
-            why = (f"The difference in mean time without the event over the first "
-                   f"{fmt_num(result.tau)} time units ({b} minus {a}) is "
-                   f"{fmt_num(result.estimate)}, and its {level} confidence interval runs "
-                   f"from {fmt_num(result.ci_low)} to {fmt_num(result.ci_high)}, including "
-                   "zero: the data cannot tell the groups apart.")
-            code = "interval_includes_zero"
-        section_verdict = Verdict(label, Text(why, reveals=rests,
-                                              fallback=f"The comparison of restricted mean "
-                                                       f"survival times is {WITHHELD}."),
-                                  code)
-        summary.append(Text(why + (" This is not evidence that the groups do not differ."
-                                   if label == INCONCLUSIVE else ""),
-                            reveals=rests, fallback=f"The comparison of restricted mean "
-                                                    f"survival times is {WITHHELD}."))
+    if km.group is not None and len(km.curves) >= 2:
+        table, section_verdict, sentence = _rmst_comparison(result, rests)
+        tables.append(table)
     else:
-        summary.append(Text(
+        sentence = Text(
             f"On average people stayed without the event for {fmt_num(result.estimate)} of "
             f"the first {fmt_num(result.tau)} time units ({level} interval "
             f"{fmt_num(result.ci_low)} to {fmt_num(result.ci_high)}).", reveals=rests,
-            fallback=f"The restricted mean survival time is {WITHHELD}."))
-    frame = km_curve_frame(km)
+            fallback=f"The restricted mean survival time is {WITHHELD}.")
     curves = curve_table("Kaplan-Meier curves behind the restricted mean survival time",
-                         frame, estimate_label="Without the event")
+                         km_curve_frame(km), estimate_label="Without the event")
     fig = Figure(f"Kaplan-Meier curves with the area up to {fmt_num(result.tau)} shaded (the "
                  "restricted mean survival time), drawn from disclosure-controlled data",
                  curves, partial(_draw_rmst, tau=result.tau, group_title=km.group),
-                 name="rmst", size=(7.0, 4.8 + 0.3 * len(levs)))
+                 name="rmst", size=(7.0, 4.8 + 0.3 * len(km.curves)))
     return Section(
-        title=result.method, verdict=section_verdict, summary=tuple(summary),
+        title=result.method, verdict=section_verdict, summary=(sentence,),
         cannot_say=(Text("That a difference is caused by the group without comparable "
                          "groups (matching or weighting)."),),
         how_sure=(Text(f"{level} confidence intervals from a Greenwood-type delta-method "

@@ -35,7 +35,9 @@ class KaplanMeierResult(Result):
     ----------
     table : DataFrame
         One row per distinct event time (and group): ``group`` (only with a group), ``time``,
-        ``n_at_risk``, ``n_events``, ``estimate`` (S(t)), ``std_error`` (Greenwood, of S),
+        ``n_at_risk``, ``n_entered`` (only with delayed entry: people entering after the
+        previous event time), ``n_events``, ``n_censored`` (people censored from this event
+        time until the next), ``estimate`` (S(t)), ``std_error`` (Greenwood, of S),
         ``ci_low``, ``ci_high``.
     medians : DataFrame
         Median survival and its interval by group (NaN = not reached), as R ``print.survfit``.

@@ -235,6 +235,9 @@ def km_section(result: Any, context: Context) -> Section:
                    "the number at risk has fallen by at least the disclosure threshold.")
     return Section(
         title=result.method, summary=tuple(_median_sentences(result)),
+        can_say=(Text("How the proportion of people without the event fell over follow-up"
+                      + (f" in each group of {result.group}" if result.group else "")
+                      + " (the figure and the table)."),),
         cannot_say=(Text("That the curves differ because of the scheme: a curve describes a "
                          "group; comparing groups needs a test (logrank) or a model (cox), "
                          "and a causal reading needs comparable groups."),),
@@ -370,6 +373,9 @@ def cif_section(result: Any, context: Context) -> Section:
                  size=(7.0, 4.8 + 0.3 * len(counts)))
     return Section(
         title=result.method, summary=tuple(sentences),
+        can_say=(Text(f"How the proportion of people who had event {event} rose over "
+                      "follow-up, allowing for the competing events that ended follow-up "
+                      "first (the figure and the table)."),),
         cannot_say=(Text("That one minus a Kaplan-Meier curve gives the same answer: with "
                          "competing events it overstates the chance of the event."),),
         how_sure=(Text(f"Pointwise {level} intervals from the variance that R's "
@@ -470,8 +476,12 @@ def _rmst_comparison(result: Any, rests: tuple[Count, ...]) -> tuple[Table, Verd
                "apart.")
         code = "interval_includes_zero"
     fallback = f"The comparison of restricted mean survival times is {WITHHELD}."
-    sentence = Text(why + (" This is not evidence that the groups do not differ."
-                           if label == INCONCLUSIVE else ""), reveals=rests, fallback=fallback)
+    means = "; ".join(f"{group_name(km.group, g)} {fmt_num(v)}" for g, v in
+                      zip(result.by_group["group"], result.by_group["rmst"]))
+    sentence = Text(f"Mean time without the event over the first {tau} time units: {means}."
+                    + (" An inconclusive comparison is not evidence that the groups do not "
+                       "differ." if label == INCONCLUSIVE else ""), reveals=rests,
+                    fallback=fallback)
     return table, Verdict(label, Text(why, reveals=rests, fallback=fallback), code), sentence
 
 
@@ -501,6 +511,9 @@ def rmst_section(result: Any, context: Context) -> Section:
                  name="rmst", size=(7.0, 4.8 + 0.3 * len(km.curves)))
     return Section(
         title=result.method, verdict=section_verdict, summary=(sentence,),
+        can_say=(Text(f"How long people stayed without the event on average over the first "
+                      f"{fmt_num(result.tau)} time units"
+                      + (" in each group" if km.group is not None else "") + "."),),
         cannot_say=(Text("That a difference is caused by the group without comparable "
                          "groups (matching or weighting)."),),
         how_sure=(Text(f"{level} confidence intervals from a Greenwood-type delta-method "

@@ -27,10 +27,6 @@ TODO = {
     "wsa_eval.inference": {"wild_cluster_bootstrap", "wild_bootstrap_twfe",
                            "randomization_inference", "randomization_test", "conley_taber",
                            "multiplier_draws", "sup_t_critical_value"},
-    "wsa_eval.survival": {"kaplan_meier", "logrank", "cox", "proportional_hazards_test",
-                          "rmst", "proven_reoffending", "cumulative_incidence", "gray_test",
-                          "fine_gray", "propensity", "match", "weight", "balance",
-                          "standardized_differences", "reoffending_effects"},
     "wsa_eval.plotting": {"get_ax", "effects_plot", "timing_plot", "event_study_plot",
                           "draw_effects"},
 }

@@ -42,7 +42,7 @@ BETA = np.array([-0.36, 0.2, -0.1, 0.05, 0.0, 0.3, -0.2, 0.1])
 #: contender -> (environment, setting)
 CONTENDERS = {
     "wsa_cox_efron": ("wsa", "cox(ties='efron', concordance=False)"),
-    "wsa_cox_efron_robust": ("wsa", "cox(ties='efron', robust=True, concordance=False)"),
+    "wsa_cox_efron_robust": ("wsa", "cox(ties='efron', inference='robust', concordance=False)"),
     "wsa_cox_breslow": ("wsa", "cox(ties='breslow', concordance=False)"),
     "wsa_cox_efron_default": ("wsa", "cox(ties='efron') with every default (concordance)"),
     "lifelines_cox_efron": ("lifelines", "CoxPHFitter().fit() (Efron; batch_mode=None)"),
@@ -110,7 +110,7 @@ def fit(clock, name: str, folder: str) -> dict:
         with clock:
             r = cox(df, duration="time", event="event", covariates=COVS,
                     ties="breslow" if "breslow" in name else "efron",
-                    robust="robust" in name, **kw)
+                    inference="robust" if "robust" in name else "model", **kw)
         out["coef"] = np.asarray(r.coef, float).tolist()
         out["se"] = r.to_frame()["std_error"].tolist()
         if isinstance(getattr(r, "iterations", None), int):

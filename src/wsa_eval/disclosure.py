@@ -160,46 +160,62 @@ def _count_values(frame: pd.DataFrame, col: str, scale: Any) -> np.ndarray:
     return v * s
 
 
+def _block_starts(vals: np.ndarray, threshold: int) -> np.ndarray:
+    """Row positions where merged blocks start (rule 4).
+
+    A block that starts at row ``s`` closes before row ``i`` when the cumulative count drops
+    by 0 or by at least ``threshold`` from ``vals[s]`` to ``vals[i]``; a last block whose own
+    count (``vals`` at its start) is below the threshold is merged into the one before it,
+    so that no small remainder can be recovered from the others.
+    """
+    starts = [0]
+    s = 0
+    for i in range(1, len(vals)):
+        d = vals[s] - vals[i]
+        if d == 0 or d >= threshold:
+            starts.append(i)
+            s = i
+    if len(starts) > 1 and 0 < vals[starts[-1]] < threshold:
+        starts.pop()
+    return np.asarray(starts, dtype=int)
+
+
 def _merge_sequences(t: Table, frame: pd.DataFrame, threshold: int) -> tuple[pd.DataFrame, int]:
-    """Rule 4: merge rows of cumulative count columns until each step is 0 or >= t."""
-    if not t.sequence:
-        return frame, 0
+    """Rule 4: merge rows of cumulative count columns until each step is 0 or >= t.
+
+    In a merged block the cumulative columns (``sequence``) keep the block's first value,
+    the other count columns are summed and every other column keeps its last value (the
+    state at the end of the block, e.g. a survival estimate).
+    """
     seq = [c for c in t.sequence if c in frame.columns]
-    if not seq:
+    if not seq or frame.empty:
         return frame, 0
     group_cols = [c for c in ("group", "strata", "cause") if c in frame.columns
                   and c not in t.counts]
     add_cols = [c for c in t.counts if c in frame.columns and c not in seq]
-    blocks = []
-    merged = 0
-    groups = frame.groupby(group_cols, sort=False, dropna=False) if group_cols else [
-        (None, frame)]
-    for _, g in groups:
-        g = g.reset_index(drop=True)
-        if g.empty:
-            continue
-        lead = seq[0]
-        vals = pd.to_numeric(g[lead], errors="coerce").to_numpy(dtype=float)
-        start = 0
-        rows = []
-        for i in range(1, len(g) + 1):
-            last = i == len(g)
-            # the block g[start:i] can close at row i-1 when the at-risk count drops by
-            # 0 or >= threshold from the block's start to the next row's start
-            drop = (vals[start] - vals[i]) if not last else None
-            if last or drop == 0 or (drop is not None and drop >= threshold):
-                block = g.iloc[start:i]
-                row = block.iloc[-1].copy()
-                for c in seq:
-                    row[c] = block[c].iloc[0]
-                for c in add_cols:
-                    row[c] = pd.to_numeric(block[c], errors="coerce").sum()
-                rows.append(row)
-                merged += len(block) - 1
-                start = i
-        blocks.append(pd.DataFrame(rows))
-    out = pd.concat(blocks, ignore_index=True) if blocks else frame.iloc[:0]
-    return out[frame.columns], merged
+    frame = frame.reset_index(drop=True)
+    if group_cols:
+        codes = frame.groupby(group_cols, sort=False, dropna=False).ngroup().to_numpy()
+    else:
+        codes = np.zeros(len(frame), dtype=int)
+    lead = pd.to_numeric(frame[seq[0]], errors="coerce").to_numpy(dtype=float)
+    adds = {c: pd.to_numeric(frame[c], errors="coerce").fillna(0).to_numpy(dtype=float)
+            for c in add_cols}
+    firsts, lasts, sums = [], [], {c: [] for c in add_cols}
+    for g in pd.unique(codes):
+        rows = np.flatnonzero(codes == g)
+        local = _block_starts(lead[rows], threshold)
+        firsts.append(rows[local])
+        lasts.append(rows[np.r_[local[1:] - 1, len(rows) - 1]])
+        for c in add_cols:
+            sums[c].append(np.add.reduceat(adds[c][rows], local))
+    first, last = np.concatenate(firsts), np.concatenate(lasts)
+    out = frame.iloc[last].reset_index(drop=True)
+    for c in seq:
+        out[c] = frame[c].to_numpy()[first]
+    for c in add_cols:
+        out[c] = np.concatenate(sums[c])
+    return out[frame.columns], int(len(frame) - len(out))
 
 
 def _primary_mask(t: Table, frame: pd.DataFrame, threshold: int) -> pd.DataFrame:

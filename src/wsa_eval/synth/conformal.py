@@ -45,6 +45,7 @@ import numpy as np
 from .._compat import renamed_arguments
 from .._utils import check_choice, progress_iter, resolve_random_state
 from ..errors import InferenceWarning, SpecificationError
+from ._checks import fitted_problem
 from ._qp import simplex_ls
 
 __all__ = ["conformal_inference", "conformal_p_value"]
@@ -220,7 +221,8 @@ def conformal_inference(result: Any, *, null: Any = 0.0, permutations: str = "mo
     Raises
     ------
     SpecificationError
-        An unknown ``permutations``, ``q <= 0``, or a ``null`` of the wrong length.
+        ``result`` not a :func:`synthetic_control` fit, an unknown ``permutations``,
+        ``q <= 0``, or a ``null`` of the wrong length.
 
     Warns
     -----
@@ -278,9 +280,9 @@ def conformal_inference(result: Any, *, null: Any = 0.0, permutations: str = "mo
     check_choice("permutations", permutations, ("moving_block", "iid"))
     if not (q > 0):
         raise SpecificationError(f"q must be positive, not {q!r}.")
+    prob = fitted_problem(result, "conformal_inference")
     alpha = result.alpha if alpha is None else alpha
     rng, seed = resolve_random_state(random_state)
-    prob = result.problem
     times = prob.times
     post = times >= prob.start
     y1 = prob.Y[prob.treated].astype(float)

@@ -36,6 +36,7 @@ import pandas as pd
 
 from .._utils import check_choice, progress_iter
 from ..errors import EstimationError, SpecificationError
+from ._checks import fitted_problem
 from .adh import _fit
 
 __all__ = ["placebo_in_space", "placebo_in_time", "leave_one_out", "rank_p_value"]
@@ -213,7 +214,8 @@ def placebo_in_space(result: Any, *, prune: float | None = None,
     Raises
     ------
     SpecificationError
-        ``prune`` below 1, an unknown ``alternative`` or a bad ``n_jobs``.
+        ``result`` not a :func:`synthetic_control` fit, ``prune`` below 1, an unknown
+        ``alternative`` or a bad ``n_jobs``.
     EstimationError
         Pruning left no placebo unit.
 
@@ -270,7 +272,7 @@ def placebo_in_space(result: Any, *, prune: float | None = None,
     check_choice("alternative", alternative, ("two-sided", "less", "greater"))
     if prune is not None and not (np.isfinite(prune) and prune >= 1):
         raise SpecificationError(f"prune must be a number >= 1 (e.g. 2, 5 or 20), not {prune!r}.")
-    prob = result.problem
+    prob = fitted_problem(result, "placebo_in_space")
     if n_starts is not None:
         from dataclasses import replace
 
@@ -363,7 +365,8 @@ def placebo_in_time(result: Any, *, starts: Any = None, progress: bool | None = 
     Raises
     ------
     SpecificationError
-        A fake start that is not a pre-period date after the first period.
+        ``result`` not a :func:`synthetic_control` fit, or a fake start that is not a
+        pre-period date after the first period.
     EstimationError
         A pre-period too short to leave two fitting periods before a fake start.
 
@@ -402,7 +405,7 @@ def placebo_in_time(result: Any, *, starts: Any = None, progress: bool | None = 
            1980       0.84     -3.37   5.74         12.44
            1985       0.86     -6.13   7.72         12.44
     """
-    prob = result.problem
+    prob = fitted_problem(result, "placebo_in_time")
     times = prob.times
     pre_times = [t for t in times if t < prob.start]
     if starts is None:
@@ -466,6 +469,8 @@ def leave_one_out(result: Any, *, progress: bool | None = None, min_weight: floa
 
     Raises
     ------
+    SpecificationError
+        ``result`` not a :func:`synthetic_control` fit.
     EstimationError
         Fewer than three donors (two must remain after dropping one).
 
@@ -506,7 +511,7 @@ def leave_one_out(result: Any, *, progress: bool | None = None, min_weight: floa
     New Hampshire    0.05    -19.78
          Colorado    0.01    -19.60
     """
-    prob = result.problem
+    prob = fitted_problem(result, "leave_one_out")
     w = result.weights
     drop = [u for u in w.index if w[u] > min_weight]
     if len(prob.donors) - 1 < 2:

@@ -27,6 +27,7 @@ from scipy import stats
 from ._frozen import freeze, reader_copy
 from ._version import __version__
 from .content import Check, Context, Figure, Section, Table, Text, Value, text
+from .errors import SpecificationError
 
 __all__ = [
     "TIDY_COLUMNS",
@@ -578,6 +579,12 @@ def compare(results: Mapping[str, EffectResult] | Sequence[EffectResult]) -> pd.
         statistic, p_value, ci_low, ci_high`` of its headline, and ``inference`` (how its
         uncertainty was measured, in words).
 
+    Raises
+    ------
+    SpecificationError
+        No result given, or an object without a headline effect (such as a
+        decomposition or a test result).
+
     See Also
     --------
     wsa_eval.synth.sdid, wsa_eval.synth.sc, wsa_eval.synth.did : three estimators meant to
@@ -615,9 +622,16 @@ def compare(results: Mapping[str, EffectResult] | Sequence[EffectResult]) -> pd.
        SC   -19.620
       DiD   -27.349
     """
-    items = results.items() if isinstance(results, Mapping) else [(r.method, r) for r in results]
+    items = list(results.items()) if isinstance(results, Mapping) else [
+        (getattr(r, "method", None), r) for r in results]
+    if not items:
+        raise SpecificationError("compare() needs at least one result.")
     rows = []
     for name, r in items:
+        if not callable(getattr(r, "headline_frame", None)):
+            raise SpecificationError(
+                f"compare() stacks headline effects, and {type(r).__name__} has none: pass "
+                "estimators' results (e.g. sdid, twfe, callaway_santanna).")
         row = r.headline_frame()
         row.insert(0, "model", name)
         row["inference"] = r.inference

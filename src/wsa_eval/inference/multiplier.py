@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._utils import as_generator, check_choice, progress_iter
+from .._utils import as_generator, check_alpha, check_choice, progress_iter
 from ..errors import SpecificationError
 
 __all__ = [
@@ -165,7 +165,8 @@ def multiplier_draws(
     Raises
     ------
     SpecificationError
-        ``reps`` not a whole number >= 2, or an unknown ``weights``.
+        ``reps`` not a whole number >= 2, an unknown ``weights``, or ``cluster`` not one
+        whole-number code per row of ``psi``.
 
     See Also
     --------
@@ -209,6 +210,14 @@ def multiplier_draws(
     psi = np.asarray(psi, dtype=float)
     if psi.ndim == 1:
         psi = psi[:, None]
+    if cluster is not None:
+        cluster = np.asarray(cluster)
+        if cluster.shape != (psi.shape[0],) or cluster.dtype.kind not in "iu" or (
+                cluster.size and cluster.min() < 0):
+            raise SpecificationError(
+                f"cluster must hold one whole-number code (0, 1, ...) per row of psi "
+                f"({psi.shape[0]} rows), not an array of shape {cluster.shape} and type "
+                f"{cluster.dtype}.")
     n = psi.shape[0] if n is None else int(n)
     s = cluster_sums(psi, cluster)
     rng = as_generator(random_state)
@@ -277,6 +286,11 @@ def sup_t_critical_value(draws: np.ndarray, se: np.ndarray, alpha: float) -> flo
         estimates at once with probability about ``1 - alpha``. NaN when no column has a
         usable standard error (columns with a missing one are left out).
 
+    Raises
+    ------
+    SpecificationError
+        ``se`` not one value per column of ``draws``, or ``alpha`` not between 0 and 1.
+
     See Also
     --------
     multiplier_draws : the draws.
@@ -305,10 +319,14 @@ def sup_t_critical_value(draws: np.ndarray, se: np.ndarray, alpha: float) -> flo
     >>> print(f"{c:.2f}")
     2.24
     """
+    alpha = check_alpha(alpha)
     d = np.asarray(draws, dtype=float)
     if d.ndim == 1:
         d = d[:, None]
-    se = np.asarray(se, dtype=float)
+    se = np.atleast_1d(np.asarray(se, dtype=float))
+    if se.shape != (d.shape[1],):
+        raise SpecificationError(f"se must have one value per column of draws ({d.shape[1]}), "
+                                 f"not {se.size}.")
     ok = np.isfinite(se)
     if not ok.any():
         return math.nan

@@ -183,7 +183,9 @@ def randomization_test(
     Raises
     ------
     SpecificationError
-        ``post`` all True or all False, or an unknown ``statistic`` or ``alternative``.
+        ``Y`` not 2-D, ``post`` of the wrong length or all True or all False,
+        ``treated_idx`` not distinct row numbers of ``Y``, or an unknown ``statistic`` or
+        ``alternative``.
     EstimationError
         Fewer than two comparison units, or a statistic that is not finite for the actual
         assignment.
@@ -228,7 +230,12 @@ def randomization_test(
     """
     Y = np.asarray(Y, dtype=float)
     post = np.asarray(post, dtype=bool)
-    treated_idx = np.atleast_1d(np.asarray(treated_idx, dtype=np.intp))
+    if Y.ndim != 2:
+        raise SpecificationError(f"Y must be a units x periods matrix (2-D), not {Y.ndim}-D.")
+    if post.shape != (Y.shape[1],):
+        raise SpecificationError(f"post must have one value per period (column of Y): "
+                                 f"{Y.shape[1]} values, not {post.size}.")
+    treated_idx = _treated_rows(treated_idx, Y.shape[0])
     N = Y.shape[0]
     if N - len(treated_idx) < 2:
         raise EstimationError(
@@ -287,6 +294,25 @@ def randomization_test(
     return {"estimate": est, "p_value": p, "ci_low": lo, "ci_high": hi, "stats": stats,
             "Z": Z, "enumerated": enumerated, "min_p_value": 1.0 / n_assign,
             "n_assignments": n_assign, "nonfinite": nonfinite}
+
+
+def _treated_rows(treated_idx: Any, n_units: int) -> np.ndarray:
+    """Row positions of the treated units: whole numbers in ``-n..n-1`` (negative ones
+    count from the end, as in numpy), none repeated."""
+    raw = np.atleast_1d(np.asarray(treated_idx))
+    if raw.size == 0 or raw.ndim != 1 or raw.dtype.kind not in "iuf" or not (
+            np.isfinite(raw).all() and (raw == np.round(raw)).all()):
+        raise SpecificationError(f"treated_idx must be the row number(s) of the treated "
+                                 f"unit(s) in Y, not {treated_idx!r}.")
+    rows = raw.astype(np.intp)
+    bad = rows[(rows < -n_units) | (rows >= n_units)]
+    if bad.size:
+        raise SpecificationError(f"treated_idx {format_examples(bad.tolist(), quote=False)} "
+                                 f"is outside the {n_units} rows of Y.")
+    rows = rows % n_units
+    if len(np.unique(rows)) < len(rows):
+        raise SpecificationError(f"treated_idx names a row twice: {rows.tolist()}.")
+    return rows
 
 
 def _warn_nonfinite(Z: np.ndarray, rows: np.ndarray, labels: Any) -> None:

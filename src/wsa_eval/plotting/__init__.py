@@ -15,6 +15,27 @@ from ..errors import WsaEvalError
 __all__ = ["get_ax", "effects_plot", "timing_plot", "event_study_plot", "draw_effects"]
 
 
+_EFFECT_COLUMNS = ("estimate", "ci_low", "ci_high")
+
+
+def _check_columns(frame: Any, func: str, what: str) -> None:
+    missing = [c for c in _EFFECT_COLUMNS if c not in getattr(frame, "columns", ())]
+    if missing:
+        raise WsaEvalError(f"{func}() needs {what} with the columns "
+                           f"{', '.join(_EFFECT_COLUMNS)}; {', '.join(missing)} missing.")
+
+
+def _effects(result: Any, func: str) -> Any:
+    """The tidy effects table of a result, or an error saying what the plot needs."""
+    if not callable(getattr(result, "to_frame", None)):
+        raise WsaEvalError(f"{func}() draws a wsa_eval result (one with to_frame()), not "
+                           f"{type(result).__name__}.")
+    eff = result.to_frame()
+    _check_columns(eff, func, f"a result whose to_frame() is a tidy effects table "
+                              f"({type(result).__name__} is not)")
+    return eff
+
+
 def get_ax(ax: Any = None, figsize: tuple[float, float] = (7.0, 4.2)) -> Any:
     """Return ``ax``, or a new Axes on a new figure when ``ax`` is None.
 
@@ -91,7 +112,8 @@ def effects_plot(result: Any, ax: Any = None, *, label: str | None = None,
     Raises
     ------
     WsaEvalError
-        The result has no effects to plot (or matplotlib is not installed).
+        ``result`` is not a result with a tidy effects table, or it has no effects to plot
+        (or matplotlib is not installed).
 
     See Also
     --------
@@ -115,8 +137,8 @@ def effects_plot(result: Any, ax: Any = None, *, label: str | None = None,
     ('event time', 'effect estimate')
     >>> plt.close(ax.figure)
     """
+    eff = _effects(result, "effects_plot")
     ax = get_ax(ax)
-    eff = result.to_frame()
     if eff.shape[0] == 0:
         raise WsaEvalError("This result has no effects to plot.")
     if x is None:
@@ -159,8 +181,8 @@ def timing_plot(report: Any, ax: Any = None, *, max_units: int = 60) -> Any:
     Raises
     ------
     WsaEvalError
-        No treatment timing was given to ``validate_panel`` (or matplotlib is not
-        installed).
+        ``report`` has no treatment timing (not a ``validate_panel`` report, or no timing
+        was given to it), or matplotlib is not installed.
 
     Notes
     -----
@@ -183,8 +205,9 @@ def timing_plot(report: Any, ax: Any = None, *, max_units: int = 60) -> Any:
     ('Treatment timing (shaded = treated)', 50)
     >>> plt.close(ax.figure)
     """
-    import numpy as np
-
+    if not (hasattr(report, "cohorts") and hasattr(report, "times")):
+        raise WsaEvalError(f"timing_plot() needs validate_panel(...)'s report (treatment timing "
+                           f"by unit), not {type(report).__name__}.")
     ax = get_ax(ax, figsize=(7.0, max(2.5, min(len(report.cohorts), max_units) * 0.18)))
     if len(report.cohorts) == 0:
         raise WsaEvalError("No treatment timing was given, so there is nothing to plot.")
@@ -232,7 +255,8 @@ def event_study_plot(results: Any, ax: Any = None, *, labels: Any = None,
     Raises
     ------
     WsaEvalError
-        A result without an ``event_time`` column (or matplotlib not installed).
+        An object that is not a result with a tidy effects table, a result without an
+        ``event_time`` column, or matplotlib not installed.
 
     See Also
     --------
@@ -269,15 +293,15 @@ def event_study_plot(results: Any, ax: Any = None, *, labels: Any = None,
     ['TWFE', 'Sun & Abraham', "Callaway & Sant'Anna"]
     >>> plt.close(ax.figure)
     """
-    ax = get_ax(ax)
     many = isinstance(results, (list, tuple))
     results = list(results) if many else [results]
+    frames = [_effects(r, "event_study_plot") for r in results]
+    ax = get_ax(ax)
     labels = list(labels) if labels is not None else [r.method for r in results]
     width = 0.5
     offsets = [0.0] if len(results) == 1 else [
         -width / 2 + width * i / (len(results) - 1) for i in range(len(results))]
-    for i, (res, lab) in enumerate(zip(results, labels)):
-        eff = res.to_frame()
+    for i, (res, eff, lab) in enumerate(zip(results, frames, labels)):
         if "event_time" not in eff.columns:
             raise WsaEvalError(f"{type(res).__name__} has no event_time column to plot.")
         x = eff["event_time"].to_numpy(dtype=float) + offsets[i]
@@ -312,6 +336,11 @@ def draw_effects(ax: Any, frame: Any) -> None:
     -------
     None
 
+    Raises
+    ------
+    WsaEvalError
+        ``frame`` lacks ``estimate``, ``ci_low`` or ``ci_high``.
+
     See Also
     --------
     effects_plot : the same picture from a result.
@@ -339,6 +368,7 @@ def draw_effects(ax: Any, frame: Any) -> None:
     ['interval unbounded']
     >>> plt.close(fig)
     """
+    _check_columns(frame, "draw_effects", "a tidy effects frame")
     x = next((c for c in ("event_time", "time", "term") if c in frame.columns), None)
     xs = frame[x] if x is not None else range(len(frame))
     numeric = getattr(xs, "dtype", np.dtype(object)).kind in "iuf"

@@ -173,10 +173,10 @@ def did2x2(
     ColumnError
         A named column is not in ``data``.
     PanelError
-        A treated label is not in the ``unit`` column, or rows repeat a unit and period.
+        A treated label is not in the ``unit`` column, rows repeat a unit and period, or
+        every unit is treated (nothing to compare with).
     EstimationError
-        ``start`` leaves no period before or after it, every unit is treated, or the
-        regressors are collinear.
+        ``start`` leaves no period before or after it, or the regressors are collinear.
 
     See Also
     --------

@@ -477,8 +477,9 @@ def randomization_inference(
     Warns
     -----
     InferenceWarning
-        Reassignments with a statistic that is not finite (left out, named), or an
-        unbounded interval.
+        Too few comparison units to reach ``alpha`` (the smallest possible p-value is
+        above it), reassignments with a statistic that is not finite (left out, named), or
+        an unbounded interval.
 
     See Also
     --------

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from wsa_eval import TIDY_COLUMNS, EffectResult, compare
+from wsa_eval.errors import SpecificationError
 from wsa_eval.interpret import INCONCLUSIVE, INCREASE, REDUCTION, verdict
 from wsa_eval.results import make_spec, tidy_frame
 
@@ -86,3 +87,10 @@ def test_compare_stacks_headlines():
     assert set(TIDY_COLUMNS) <= set(out.columns)
     np.testing.assert_allclose(out["estimate"], [-0.3, -0.1])
     assert isinstance(out, pd.DataFrame)
+
+
+@pytest.mark.parametrize("bad", [[], {}, [object()], {"a": make_result(), "b": 1}])
+def test_compare_refuses_no_result_or_one_without_a_headline(bad):
+    # was pandas' "No objects to concatenate" or a bare AttributeError
+    with pytest.raises(SpecificationError, match="compare"):
+        compare(bad)

@@ -27,6 +27,7 @@ from scipy import stats
 from ._frozen import freeze, reader_copy
 from ._version import __version__
 from .content import Check, Context, Figure, Section, Table, Text, Value, text
+from .errors import SpecificationError
 
 __all__ = [
     "TIDY_COLUMNS",
@@ -565,11 +566,72 @@ class EffectResult(Result):
 def compare(results: Mapping[str, EffectResult] | Sequence[EffectResult]) -> pd.DataFrame:
     """Stack the headline effects of several results into one tidy table (a ``model`` column).
 
-    Pass a mapping ``{"name": result}`` to name the rows, or a sequence to use each method.
+    Parameters
+    ----------
+    results : mapping or sequence of results
+        A mapping ``{"name": result}`` names the rows; with a sequence each row is named by
+        the result's ``method``.
+
+    Returns
+    -------
+    DataFrame
+        One row per result: ``model``, the tidy columns ``term, estimate, std_error,
+        statistic, p_value, ci_low, ci_high`` of its headline, and ``inference`` (how its
+        uncertainty was measured, in words).
+
+    Raises
+    ------
+    SpecificationError
+        No result given, or an object without a headline effect (such as a
+        decomposition or a test result).
+
+    See Also
+    --------
+    wsa_eval.synth.sdid, wsa_eval.synth.sc, wsa_eval.synth.did : three estimators meant to
+        be compared this way.
+
+    Notes
+    -----
+    The rows are only comparable when the results estimate the same quantity on the same
+    data; ``inference`` shows when their uncertainty was measured in different ways. This
+    is the side-by-side table of Arkhangelsky et al. ([1]_, Table 1).
+
+    References
+    ----------
+    .. [1] Arkhangelsky, D., Athey, S., Hirshberg, D. A., Imbens, G. W. and Wager, S.
+       (2021). Synthetic difference-in-differences. *American Economic Review* 111(12),
+       4088-4118.
+
+    Examples
+    --------
+    Proposition 99 by synthetic difference-in-differences, synthetic control and
+    difference-in-differences: the -15.6, -19.6 and -27.3 of Arkhangelsky et al.
+    (2021, Table 1):
+
+    >>> from wsa_eval import compare
+    >>> from wsa_eval.datasets import load_prop99
+    >>> from wsa_eval.synth import did, sc, sdid
+    >>> prop99 = load_prop99()
+    >>> kw = dict(outcome="cigsale", unit="state", time="year", treated="California",
+    ...           start=1989, inference=None)
+    >>> tab = compare({"SDID": sdid(prop99, **kw), "SC": sc(prop99, **kw),
+    ...                "DiD": did(prop99, **kw)})
+    >>> print(tab[["model", "estimate"]].round(3).to_string(index=False))
+    model  estimate
+     SDID   -15.604
+       SC   -19.620
+      DiD   -27.349
     """
-    items = results.items() if isinstance(results, Mapping) else [(r.method, r) for r in results]
+    items = list(results.items()) if isinstance(results, Mapping) else [
+        (getattr(r, "method", None), r) for r in results]
+    if not items:
+        raise SpecificationError("compare() needs at least one result.")
     rows = []
     for name, r in items:
+        if not callable(getattr(r, "headline_frame", None)):
+            raise SpecificationError(
+                f"compare() stacks headline effects, and {type(r).__name__} has none: pass "
+                "estimators' results (e.g. sdid, twfe, callaway_santanna).")
         row = r.headline_frame()
         row.insert(0, "model", name)
         row["inference"] = r.inference

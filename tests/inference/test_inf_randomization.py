@@ -173,6 +173,33 @@ def test_bad_input():
         conley_taber(df, treated="A00", start={"A00": 2018}, **kw)
 
 
+@pytest.mark.parametrize("idx, match", [
+    ([9], "outside the 6 rows"), ([0, 0], "names a row twice"), ([0.5], "row number"),
+    ([], "row number"), ([True], "row number")])
+def test_randomization_test_refuses_bad_treated_rows(idx, match):
+    # were an IndexError, or (repeated or fractional rows) a silently wrong assignment
+    Y = np.arange(24.0).reshape(6, 4)
+    post = np.array([False, False, True, True])
+    with pytest.raises(SpecificationError, match=match):
+        randomization_test(Y, post, idx)
+
+
+def test_randomization_test_refuses_arrays_of_the_wrong_shape():
+    Y = np.arange(24.0).reshape(6, 4)
+    with pytest.raises(SpecificationError, match="one value per period"):
+        randomization_test(Y, np.array([False, True]), [0])
+    with pytest.raises(SpecificationError, match="2-D"):
+        randomization_test(Y[0], np.array([False, False, True, True]), [0])
+
+
+def test_randomization_test_negative_row_counts_from_the_end():
+    Y = np.random.default_rng(4).normal(size=(6, 4))
+    post = np.array([False, False, True, True])
+    a = randomization_test(Y, post, [-1], ci=False)
+    b = randomization_test(Y, post, [5], ci=False)
+    assert a["estimate"] == b["estimate"] and a["p_value"] == b["p_value"]
+
+
 def test_conley_taber_coverage_and_formula():
     # Coverage by simulation: exchangeable errors, J = 39 controls -> the interval is
     # [est - max W, est - min W], nominal coverage 1 - 2/40 = 0.95. 300 panels, 3 MC se ~ 0.04.

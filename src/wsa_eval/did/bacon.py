@@ -200,25 +200,79 @@ def bacon_decomposition(
     Parameters
     ----------
     data : DataFrame
-        Balanced long panel (never modified).
+        Balanced long panel, one row per unit and period (never modified).
     outcome, unit, time : str
-        Column names.
-    treatment, first_treated : str
-        A 0/1 treatment column, or each unit's first treated period (0/NaN = never).
-    treated, start
+        Column names. ``time`` must be numeric (e.g. the year).
+    treatment, first_treated : str, optional
+        A 0/1 treatment column, or each unit's first treated period (0 or NaN for never
+        treated).
+    treated, start : optional
         Alternatively, the treated unit label(s) and their first treated period (a value,
         or a dict unit -> period).
     tol : float
         The decomposition must reproduce the TWFE coefficient to this (relative) tolerance;
-        otherwise an :class:`EstimationError` is raised (it would mean a bug).
+        otherwise an :class:`~wsa_eval.errors.EstimationError` is raised (it would mean a
+        bug).
 
     Returns
     -------
     BaconResult
-        ``.to_frame()`` has one row per 2x2 comparison (``type``, ``treated_cohort``,
-        ``control_cohort``, ``estimate``, ``weight``); ``.plot()`` draws estimate against
-        weight by type. Units treated from the first observed period are kept as the
-        "always treated" comparison group (``control_cohort`` is then the first period).
+        ``estimate`` is the TWFE coefficient; ``.to_frame()`` has one row per 2x2
+        comparison (``type``, ``treated_cohort``, ``control_cohort``, ``estimate``,
+        ``weight``), ``by_type`` the weight and average estimate of each type; ``.plot()``
+        draws estimate against weight by type. Units treated from the first observed
+        period are kept as the "always treated" comparison group (``control_cohort`` is
+        then the first period).
+
+    Raises
+    ------
+    ColumnError
+        A named column is not in ``data``.
+    PanelError
+        The panel is not balanced or fails another check.
+    EstimationError
+        Only one timing group (nothing to decompose), or a treatment that does not vary
+        once unit and period effects are removed.
+
+    See Also
+    --------
+    twfe : the estimate being decomposed.
+
+    Notes
+    -----
+    With staggered adoption in a balanced panel and no covariates or weights, the static
+    TWFE coefficient equals a weighted average of every 2x2 DiD between timing groups
+    (Theorem 1 of [1]_): each cohort against the never treated ("Treated vs Untreated"),
+    earlier against later cohorts before the later ones start ("Earlier vs Later
+    Treated"), and later against earlier cohorts after the earlier ones started ("Later vs
+    Earlier Treated"). The last kind uses treated units as controls and is biased when
+    effects change over time. Type labels follow R ``bacondecomp``.
+
+    The decomposition itself assumes only a balanced panel, a binary treatment that never
+    switches off, and no covariates or weights.
+
+    References
+    ----------
+    .. [1] Goodman-Bacon, A. (2021). Difference-in-differences with variation in
+       treatment timing. *Journal of Econometrics* 225(2), 254-277.
+
+    Examples
+    --------
+    The castle-doctrine example of Goodman-Bacon (2021) and R ``bacondecomp``: the TWFE
+    estimate 0.0818 is mostly (weight 0.908) treated states against never-treated ones:
+
+    >>> from wsa_eval.datasets import load_castle
+    >>> from wsa_eval.did import bacon_decomposition
+    >>> castle = load_castle()
+    >>> b = bacon_decomposition(castle, outcome="l_homicide", unit="state", time="year",
+    ...                         treatment="post")
+    >>> print(f"{b.estimate:.4f}")
+    0.0818
+    >>> print(b.by_type.round(4).to_string(index=False))
+                        type  weight  avg_estimate  n_comparisons
+    Earlier vs Later Treated  0.0598       -0.0055             10
+    Later vs Earlier Treated  0.0319        0.0703             10
+        Treated vs Untreated  0.9083        0.0880              5
     """
     treatment, treated = D.timing_arguments("bacon_decomposition", data, unit, treatment, treated,
                                             start)

@@ -183,22 +183,29 @@ def honest_did(
     result : event-study result or tuple
         A result whose effects table has ``event_time`` and ``estimate`` (negative event
         times = pre-periods; the reference period omitted) and a ``vcov`` aligned with its
-        rows; or ``(betahat, sigma, num_pre, num_post)`` with pre-periods first.
+        rows (:func:`event_study`, :func:`sun_abraham`, ...); or ``(betahat, sigma,
+        num_pre, num_post)`` with pre-periods first.
     method : {"relative_magnitudes", "smoothness"}
+        The restriction on how far trends may diverge after the start (see Notes).
     M : sequence of float, optional
         Grid of Mbar (default 0, 0.5, ..., 2) or of M (default: 10 values from 0 to an upper
         bound for the largest pre-period second difference).
     l_vec : array, optional
-        Weights on the post-period effects (default: the first post period).
+        Weights on the post-period effects defining the target (default: the first post
+        period).
     alpha : float
+        One minus the confidence level (default 0.05).
+    num_pre, num_post : int, optional
+        Numbers of pre- and post-period coefficients, needed only with the tuple input.
     grid_points, grid_width
         Relative magnitudes: theta grid of ``grid_points`` points over ``estimate +/-
         grid_width * sd(estimate)``; boundaries are then refined by bisection.
-    reps, random_state
-        Draws for the least-favourable critical value of the hybrid test (the R package
-        uses 1000; more draws make the interval endpoints less noisy), and their seed
-        (None: a seed is drawn and recorded in ``spec["seed"]``). ``sims`` is the old name
-        of ``reps``.
+    reps : int
+        Draws for the least-favourable critical value of the hybrid test (relative
+        magnitudes; the R package uses 1000, more draws make the interval endpoints less
+        noisy). ``sims`` is the old name.
+    random_state : int, Generator or None
+        Seed of those draws (None: a seed is drawn and recorded in ``spec["seed"]``).
     breakdown : {"grid", "refine"}
         The breakdown value is the largest M on the grid whose interval excludes zero
         ("grid", as the R package reports it), or that value refined by bisection between
@@ -207,6 +214,88 @@ def honest_did(
     Returns
     -------
     HonestResult
+        ``to_frame()`` gives one robust interval per value of M (``M``, ``ci_low``,
+        ``ci_high``); ``original`` the estimate and interval under exact parallel trends;
+        ``breakdown`` the largest M at which the interval still excludes zero (NaN when
+        even M = 0 does not).
+
+    Raises
+    ------
+    SpecificationError
+        A result without ``event_time`` or ``vcov``, inputs of inconsistent sizes, no
+        pre- or no post-period coefficient, a negative M, an ``l_vec`` of the wrong length
+        or all zeros, or an unknown ``method``.
+    EstimationError
+        Estimates or covariance that are not finite.
+
+    Warns
+    -----
+    InferenceWarning
+        A confidence set that is empty, reaches the edge of the search grid or is not an
+        interval, or a grid on which every M excludes zero.
+    ConvergenceWarning
+        The optimiser of a fixed-length interval stopped without converging.
+
+    See Also
+    --------
+    pretrend_test : the joint test of the pre-period coefficients.
+
+    Notes
+    -----
+    Instead of assuming parallel trends exactly, the difference in trends ``delta`` is
+    only restricted ([1]_). ``"relative_magnitudes"``: each post-period change in
+    ``delta`` is at most ``Mbar`` times the largest pre-period change; the confidence sets
+    invert the conditional-least-favourable hybrid test ([2]_). ``"smoothness"``: the
+    slope of ``delta`` changes by at most ``M`` between consecutive periods (``M = 0``
+    allows linear trends only); the intervals are fixed-length confidence intervals
+    ([3]_).
+
+    Assumptions: the event-study coefficients are approximately normal with known
+    covariance, so there must be enough clusters behind that covariance. With one treated
+    area the covariance itself is unreliable: read the results as a sensitivity check, not
+    as exact inference. Results agree with the R package ``HonestDiD``; the differences
+    (our own seeded draws, an exact folded-normal quantile, boundaries refined by
+    bisection) are listed in the module notes.
+
+    References
+    ----------
+    .. [1] Rambachan, A. and Roth, J. (2023). A more credible approach to parallel
+       trends. *Review of Economic Studies* 90(5), 2555-2591.
+    .. [2] Andrews, I., Roth, J. and Pakes, A. (2023). Inference for linear conditional
+       moment inequalities. *Review of Economic Studies* 90(6), 2763-2791.
+    .. [3] Armstrong, T. B. and Kolesar, M. (2018). Optimal inference in a class of
+       regression models. *Econometrica* 86(2), 655-683.
+
+    Examples
+    --------
+    The castle-doctrine event study: the effect in the first year of the law is
+    significant under exact parallel trends, but not once post-period violations half as
+    large as the largest pre-period one are allowed, so the breakdown value is 0:
+
+    >>> from wsa_eval.datasets import load_castle
+    >>> from wsa_eval.did import event_study, honest_did
+    >>> castle = load_castle()
+    >>> first = castle.loc[castle["post"] == 1].groupby("state")["year"].min()
+    >>> castle["first_year"] = castle["state"].map(first).fillna(0).astype(int)
+    >>> es = event_study(castle, outcome="l_homicide", unit="state", time="year",
+    ...                  first_treated="first_year", leads=3, lags=2)
+    >>> h = honest_did(es, method="relative_magnitudes", M=[0, 0.5, 1], reps=1000,
+    ...                random_state=1)
+    >>> for m, lo, hi in h.to_frame()[["M", "ci_low", "ci_high"]].itertuples(index=False):
+    ...     print(f"Mbar = {m:.1f}: [{lo:.3f}, {hi:.3f}]")
+    Mbar = 0.0: [0.007, 0.178]
+    Mbar = 0.5: [-0.007, 0.222]
+    Mbar = 1.0: [-0.045, 0.281]
+    >>> h.breakdown
+    0.0
+
+    Smoothness restrictions need no random draws:
+
+    >>> h = honest_did(es, method="smoothness", M=[0.01, 0.02])
+    >>> print(h.to_frame()[["M", "ci_low", "ci_high"]].round(3).to_string(index=False))
+       M  ci_low  ci_high
+    0.01  -0.007    0.138
+    0.02  -0.021    0.158
     """
     check_choice("method", method, ("relative_magnitudes", "smoothness"))
     alpha = check_alpha(alpha)

@@ -126,6 +126,62 @@ def pretrend_test(
     Returns
     -------
     PretrendTest
+        ``statistic`` (chi-squared), ``df``, ``p_value``, the ``terms`` tested and their
+        ``estimates``; ``f_statistic`` and ``f_p_value`` when ``df_resid`` is given.
+
+    Raises
+    ------
+    SpecificationError
+        A result without ``event_time`` or covariance, arrays without ``vcov`` or
+        ``pre_terms``, terms not among the estimates, no pre-period coefficient, or a
+        covariance of the wrong shape or not symmetric.
+    EstimationError
+        Estimates or covariance not finite, or a singular covariance (for example when the
+        reference period is among ``pre_terms``).
+
+    See Also
+    --------
+    honest_did : how the conclusion changes when parallel trends fails by a bounded
+        amount.
+
+    Notes
+    -----
+    Under parallel trends and no anticipation every pre-period coefficient of an event
+    study is zero. The statistic ``b' V^{-1} b`` of the ``k`` pre-period coefficients ``b``
+    with covariance ``V`` is asymptotically chi-squared with ``k`` degrees of freedom
+    (it assumes approximately normal estimates with a well-estimated covariance, i.e.
+    enough clusters). Passing the test is weak evidence: pre-trend tests often have little
+    power, and analysing only the samples that pass them distorts later inference
+    ([1]_).
+
+    References
+    ----------
+    .. [1] Roth, J. (2022). Pretest with caution: event-study estimates after testing for
+       parallel trends. *American Economic Review: Insights* 4(3), 305-322.
+
+    Examples
+    --------
+    The three pre-period coefficients of the castle-doctrine event study:
+
+    >>> from wsa_eval.datasets import load_castle
+    >>> from wsa_eval.did import event_study, pretrend_test
+    >>> castle = load_castle()
+    >>> first = castle.loc[castle["post"] == 1].groupby("state")["year"].min()
+    >>> castle["first_year"] = castle["state"].map(first).fillna(0).astype(int)
+    >>> es = event_study(castle, outcome="l_homicide", unit="state", time="year",
+    ...                  first_treated="first_year", leads=4, lags=4)
+    >>> t = pretrend_test(es)
+    >>> print(f"chi2({t.df}) = {t.statistic:.3f}, p = {t.p_value:.3f}")
+    chi2(3) = 3.843, p = 0.279
+    >>> print(", ".join(str(e) for e in t.terms))  # the event times tested
+    -4, -3, -2
+
+    The same test from plain arrays, naming the pre-period positions:
+
+    >>> b = es.to_frame()["estimate"].to_numpy()
+    >>> t2 = pretrend_test(b, es.vcov.to_numpy(), pre_terms=[0, 1, 2])
+    >>> print(f"{t2.statistic:.3f}")
+    3.843
     """
     if hasattr(estimates, "effects") or hasattr(estimates, "event_time"):
         if isinstance(estimates, pd.DataFrame):

@@ -353,20 +353,113 @@ def callaway_santanna(
     reps : int
         Bootstrap draws (default 1,000).
     bootstrap_weights : {"mammen", "rademacher"}
+        Multiplier weights of the bootstrap (Mammen's two-point weights by default, as R
+        ``did``).
     alpha : float
-        1 - confidence level.
+        One minus the confidence level (default 0.05); also sets the level of the
+        simultaneous bands.
     random_state : int, Generator or None
-        Seed of the bootstrap (recorded in ``spec["seed"]``).
+        Seed of the bootstrap (None: a seed is drawn; the seed used is recorded in
+        ``spec["seed"]``).
     progress : bool or None
         Progress bar for the bootstrap.
     bootstrap : bool or int
-        Old spelling of ``inference``/``reps`` (False, True or a number of draws).
+        Old spelling of ``inference``/``reps`` (False, True or a number of draws); a
+        FutureWarning names the new one.
 
     Returns
     -------
     CallawaySantAnnaResult
-        ``att_gt`` (one row per cell), headline ``estimate`` = simple aggregation, and
-        ``aggregate("simple" | "group" | "dynamic" | "calendar", ...)``.
+        ``att_gt`` (one row per cohort and period), headline ``estimate`` = the simple
+        aggregation, and ``aggregate("simple" | "group" | "dynamic" | "calendar", ...)``
+        for the other summaries of R ``did::aggte``.
+
+    Raises
+    ------
+    SpecificationError
+        An option outside its allowed values (``control_group``, ``method``,
+        ``base_period``, ``inference``, ``reps``, ``alpha``...).
+    ColumnError
+        A named column is not in ``data``.
+    PanelError
+        The panel fails a check: duplicated unit-periods, a panel that is not balanced
+        with ``panel=True``, missing outcomes, no never-treated units with
+        ``control_group="never_treated"``...
+
+    Warns
+    -----
+    DataWarning
+        Rows or cohorts that cannot be used (e.g. units treated from the first period),
+        and the comparison-group changes described above.
+
+    See Also
+    --------
+    sun_abraham, imputation : other estimators robust to heterogeneous effects.
+    honest_did : sensitivity of an event study to violations of parallel trends.
+
+    Notes
+    -----
+    Each group-time effect ATT(g, t) -- the average effect in period ``t`` on the units
+    first treated in period ``g`` -- is a 2x2 comparison of cohort ``g`` with its
+    comparison group between a base period and ``t`` ([1]_); with covariates the
+    comparison is doubly robust ([2]_). The cells are then averaged with weights given by
+    the cohort sizes. Numbers match the R package ``did`` (``att_gt`` and ``aggte``).
+
+    Assumptions: staggered adoption (once treated, always treated); no anticipation
+    beyond ``anticipation`` periods; parallel trends, conditional on the covariates if
+    given, between each cohort and its comparison group; overlap (no cohort unit with a
+    propensity score near one). Standard errors are clustered by unit (or ``cluster``)
+    and need many clusters: with one or a few treated areas use :mod:`wsa_eval.inference`.
+
+    References
+    ----------
+    .. [1] Callaway, B. and Sant'Anna, P. H. C. (2021). Difference-in-differences with
+       multiple time periods. *Journal of Econometrics* 225(2), 200-230.
+    .. [2] Sant'Anna, P. H. C. and Zhao, J. (2020). Doubly robust
+       difference-in-differences estimators. *Journal of Econometrics* 219(1), 101-122.
+
+    Examples
+    --------
+    The minimum-wage example of Callaway & Sant'Anna (2021): log teen employment in 500
+    US counties, cohorts first treated in 2004, 2006 and 2007 (0 = never treated). The
+    overall ATT is the -0.0400 of R ``did``:
+
+    >>> from wsa_eval.datasets import load_mpdta
+    >>> from wsa_eval.did import callaway_santanna
+    >>> mpdta = load_mpdta()
+    >>> r = callaway_santanna(mpdta, outcome="lemp", unit="countyreal", time="year",
+    ...                       first_treated="first.treat")
+    >>> print(f"ATT {r.estimate:.4f} (SE {r.se:.4f})")
+    ATT -0.0400 (SE 0.0120)
+    >>> len(r.att_gt)  # one ATT(g, t) per cohort and period
+    12
+
+    The event-study aggregation; its overall effect (mean over event times 0-3) is the
+    -0.0772 of ``aggte(type = "dynamic")``:
+
+    >>> dyn = r.aggregate("dynamic")
+    >>> print(f"{dyn.estimate:.4f}")
+    -0.0772
+    >>> tab = dyn.to_frame()[["event_time", "estimate", "std_error"]]
+    >>> print(tab.round(4).to_string(index=False))
+     event_time  estimate  std_error
+           -3.0    0.0305     0.0150
+           -2.0   -0.0006     0.0133
+           -1.0   -0.0245     0.0142
+            0.0   -0.0199     0.0118
+            1.0   -0.0510     0.0169
+            2.0   -0.1373     0.0364
+            3.0   -0.1008     0.0344
+
+    The multiplier bootstrap, seeded, adds simultaneous (sup-t) bands:
+
+    >>> rb = callaway_santanna(mpdta, outcome="lemp", unit="countyreal", time="year",
+    ...                        first_treated="first.treat", inference="bootstrap",
+    ...                        reps=999, random_state=2014)
+    >>> print(f"ATT {rb.estimate:.4f} (bootstrap SE {rb.se:.4f}), seed {rb.spec['seed']}")
+    ATT -0.0400 (bootstrap SE 0.0123), seed 2014
+    >>> "cband_low" in rb.aggregate("dynamic").to_frame().columns
+    True
     """
     if bootstrap is not None:
         inference, reps = _old_bootstrap("callaway_santanna", bootstrap,

@@ -92,25 +92,31 @@ def sun_abraham(
     Parameters
     ----------
     data : DataFrame
-        Long panel (never modified).
+        Long panel, one row per unit and period (never modified).
     outcome, unit, time : str
-        Column names.
-    first_treated, treatment : str
-        Each unit's first treated period (0/NaN = never), or a 0/1 treatment column.
-    treated, start
+        Column names. ``time`` must be numeric (e.g. the year).
+    first_treated, treatment : str, optional
+        Each unit's first treated period (0 or NaN for never treated), or a 0/1 treatment
+        column.
+    treated, start : optional
         Alternatively, the treated unit label(s) and their first treated period.
     control_group : {"never_treated", "last_cohort"}
-        The control cohort (see the module docstring). ``control`` is its old name.
+        The comparison cohort: the units never treated (default), or the last cohort to be
+        treated, with the periods from its start dropped. ``control`` is the old name.
     reference : int
         The omitted relative period (default -1).
     leads, lags : int, optional
         Report event times from ``-leads`` to ``lags`` only (the regression always uses all
-        relative periods: binning would reintroduce contamination).
-    weights, cluster, covariates, alpha
-        Analytic weights, cluster variable (default ``unit``), controls, 1 - confidence.
+        relative periods: binning would bring back the contamination this estimator
+        removes).
+    weights, cluster, covariates : optional
+        Analytic weights, cluster variable (default ``unit``) and time-varying controls.
     share_variance : bool
-        Add the variance from estimating the cohort shares (default True; see the module
-        docstring).
+        Add the variance from estimating the cohort shares (default True, as the authors'
+        Stata command ``eventstudyinteract``); False treats the shares as known, as R
+        ``fixest::sunab`` does.
+    alpha : float
+        One minus the confidence level (default 0.05).
 
     Returns
     -------
@@ -118,6 +124,69 @@ def sun_abraham(
         ``effects`` by ``event_time`` with ``vcov``; the headline ``estimate`` is the average
         of the post-period CATT(g, l) cells weighted by their sizes (the ATT);
         ``cohort_effects`` lists every cell with its weight.
+
+    Raises
+    ------
+    SpecificationError
+        ``reference``, ``leads`` or ``lags`` not allowed values, no event time inside the
+        window, or the timing given in more than one way.
+    ColumnError
+        A named column is not in ``data``.
+    PanelError
+        The panel fails a check (duplicated unit-periods, missing outcomes, ...), or there
+        are no never-treated units for ``control_group="never_treated"``.
+    EstimationError
+        Fewer than two treated cohorts with ``control_group="last_cohort"``, or no treated
+        observation away from the reference period.
+
+    See Also
+    --------
+    event_study : the binned TWFE event study this estimator repairs.
+    callaway_santanna, imputation : other estimators robust to heterogeneous effects.
+
+    Notes
+    -----
+    Step 1 regresses the outcome on unit and period fixed effects and a full set of
+    cohort x relative-period interactions; their coefficients estimate the cohort-specific
+    effects ``CATT(g, l)``. Step 2 averages them at each relative period ``l`` with the
+    cohorts' sample shares ([1]_).
+
+    Assumptions: parallel trends between each treated cohort and the comparison cohort, no
+    anticipation, treatment that stays on once started. Unlike the binned TWFE event
+    study, the estimates are not contaminated by effects at other relative periods when
+    effects differ across cohorts. Cluster-robust standard errors need many treated
+    clusters.
+
+    References
+    ----------
+    .. [1] Sun, L. and Abraham, S. (2021). Estimating dynamic treatment effects in event
+       studies with heterogeneous treatment effects. *Journal of Econometrics* 225(2),
+       175-199.
+
+    Examples
+    --------
+    The minimum-wage example of Callaway & Sant'Anna (2021): log teen employment in 500
+    US counties, 2003-2007, with cohorts first treated in 2004, 2006 and 2007. With
+    never-treated controls the headline ATT is the -0.0400 that R ``did`` reports as the
+    simple aggregate:
+
+    >>> from wsa_eval.datasets import load_mpdta
+    >>> from wsa_eval.did import sun_abraham
+    >>> mpdta = load_mpdta()
+    >>> r = sun_abraham(mpdta, outcome="lemp", unit="countyreal", time="year",
+    ...                 first_treated="first.treat")
+    >>> print(f"ATT {r.estimate:.4f} (SE {r.se:.4f})")
+    ATT -0.0400 (SE 0.0120)
+    >>> tab = r.to_frame()[["event_time", "estimate", "std_error"]]
+    >>> print(tab.round(4).to_string(index=False))
+     event_time  estimate  std_error
+             -4    0.0033     0.0246
+             -3    0.0250     0.0182
+             -2    0.0245     0.0143
+              0   -0.0199     0.0119
+              1   -0.0510     0.0170
+              2   -0.1373     0.0366
+              3   -0.1008     0.0345
     """
     alpha = check_alpha(alpha)
     check_choice("control_group", control_group, ("never_treated", "last_cohort"))

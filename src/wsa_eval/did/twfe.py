@@ -136,14 +136,99 @@ def did2x2(
     cluster: str | None = None,
     alpha: float = 0.05,
 ) -> TWFEResult:
-    """The canonical 2x2 difference-in-differences.
+    """The canonical 2x2 difference-in-differences: two groups, before and after ``start``.
 
-    Periods ``>= start`` are "after", earlier ones "before"; the treated group is given by
-    ``treated`` (unit label or list of labels) or ``treatment`` (a 0/1 column, constant
-    within unit). Every period is used: the estimate is the interaction coefficient of
-    ``Y ~ treated + post + treated:post`` (OLS, or WLS with ``weights``, on statsmodels),
-    i.e. the change in the treated group's mean outcome minus the change in the comparison
-    group's. Standard errors are clustered by unit (or ``cluster``), CR1.
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel, one row per unit and period (never modified). It need not be balanced.
+    outcome, unit, time : str
+        Column names. ``time`` must be numeric (e.g. the year).
+    start : number
+        The first "after" period: periods ``>= start`` are after, earlier ones before.
+    treated : label or list of labels, optional
+        The treated unit(s), e.g. ``"Greater Manchester"``. Give this or ``treatment``.
+    treatment : str, optional
+        Alternatively, the name of a 0/1 column marking the treated group; it must be the
+        same in every row of a unit.
+    weights : str, optional
+        Column of analytic weights (weighted least squares).
+    cluster : str, optional
+        Cluster variable for the standard errors (default: ``unit``).
+    alpha : float
+        One minus the confidence level (default 0.05).
+
+    Returns
+    -------
+    TWFEResult
+        ``estimate`` is the ``treated:post`` interaction; ``effects`` lists all four
+        coefficients (``intercept``, ``treated``, ``post``, ``treated:post``) and ``vcov``
+        their covariance.
+
+    Raises
+    ------
+    SpecificationError
+        Both or neither of ``treated`` and ``treatment`` given, or a ``treatment`` column
+        that is not 0/1 or varies within a unit.
+    ColumnError
+        A named column is not in ``data``.
+    PanelError
+        A treated label is not in the ``unit`` column, rows repeat a unit and period, or
+        every unit is treated (nothing to compare with).
+    EstimationError
+        ``start`` leaves no period before or after it, or the regressors are collinear.
+
+    See Also
+    --------
+    twfe : the same comparison with unit and period fixed effects, for staggered timing.
+    bacon_decomposition : the 2x2 comparisons hidden inside a staggered TWFE estimate.
+
+    Notes
+    -----
+    Every period is used: the estimate is the interaction coefficient of the regression
+    ``Y ~ treated + post + treated:post`` (OLS, or WLS with ``weights``, fitted with
+    statsmodels), which equals the change in the treated group's mean outcome minus the
+    change in the comparison group's mean. Standard errors are cluster-robust (CR1, the
+    Stata small-sample factor), clustered by unit unless ``cluster`` is given.
+
+    Assumptions: parallel trends (without the scheme both groups' means would have changed
+    by the same amount) and no anticipation before ``start``. Cluster-robust standard
+    errors need many treated clusters; with one or a few treated areas an
+    :class:`~wsa_eval.errors.InferenceWarning` says so, and the functions of
+    :mod:`wsa_eval.inference` give valid p-values ([1]_).
+
+    References
+    ----------
+    .. [1] Conley, T. G. and Taber, C. R. (2011). Inference with "difference in
+       differences" with a small number of policy changes. *Review of Economics and
+       Statistics* 93(1), 113-125.
+
+    Examples
+    --------
+    The states of the castle-doctrine data (Cheng & Hoekstra 2013) whose law took effect
+    in 2006, against the states that never passed one:
+
+    >>> from wsa_eval.datasets import load_castle
+    >>> from wsa_eval.did import did2x2
+    >>> castle = load_castle()
+    >>> first = castle.loc[castle["post"] == 1].groupby("state")["year"].min()
+    >>> castle["first_year"] = castle["state"].map(first).fillna(0).astype(int)
+    >>> sub = castle[castle["first_year"].isin([0, 2006])]
+    >>> laws_2006 = sorted(sub.loc[sub["first_year"] == 2006, "state"].unique())
+    >>> len(laws_2006)
+    13
+    >>> r = did2x2(sub, outcome="l_homicide", unit="state", time="year",
+    ...            treated=laws_2006, start=2006)
+    >>> print(f"{r.estimate:.4f} (SE {r.se:.4f})")
+    0.0682 (SE 0.0842)
+
+    The same comparison with the treated group given as a 0/1 column:
+
+    >>> sub = sub.assign(law_2006=(sub["first_year"] == 2006).astype(int))
+    >>> r2 = did2x2(sub, outcome="l_homicide", unit="state", time="year",
+    ...             treatment="law_2006", start=2006)
+    >>> print(f"{r2.estimate:.4f}")
+    0.0682
     """
     require_frame(data)
     alpha = check_alpha(alpha)
@@ -240,12 +325,16 @@ def twfe(
     data : DataFrame
         Long panel, one row per unit and period (never modified).
     outcome, unit, time : str
-        Column names.
-    treatment, first_treated : str
-        Treatment as a 0/1 column, or each unit's first treated period (0/NaN = never).
-    treated, start
-        Alternatively, the treated unit label(s) and their first treated period (a value,
-        or a dict unit -> period), e.g. ``treated="Greater Manchester", start=2014``.
+        Column names. ``time`` must be numeric (e.g. the year).
+    treatment : str, optional
+        Name of a 0/1 column: 1 in the unit-periods under treatment.
+    first_treated : str, optional
+        Alternatively, a column with each unit's first treated period (0 or NaN for units
+        never treated).
+    treated, start : optional
+        Alternatively, the treated unit label(s) and their first treated period (one
+        value, or a dict unit -> period), e.g. ``treated="Greater Manchester",
+        start=2014``.
     weights : str, optional
         Analytic (regression) weights, e.g. population.
     cluster : str, optional
@@ -253,7 +342,7 @@ def twfe(
     covariates : list of str, optional
         Time-varying controls.
     alpha : float
-        1 - confidence level.
+        One minus the confidence level (default 0.05).
 
     Returns
     -------
@@ -261,9 +350,78 @@ def twfe(
         ``estimate`` is the coefficient on the treatment dummy; ``effects`` lists every
         coefficient (treatment first, then covariates); ``vcov`` their covariance.
 
+    Raises
+    ------
+    SpecificationError
+        The treatment is given in more than one way (or in none), or an argument has a
+        value the method does not allow.
+    ColumnError
+        A named column is not in ``data``.
+    PanelError
+        The panel fails a check: rows repeating a unit and period, missing outcomes,
+        treated labels not in the data, a treatment that switches off.
+    EstimationError
+        The regressors are collinear (the message names them).
+
+    See Also
+    --------
+    event_study : the dynamic version, one coefficient per event time.
+    bacon_decomposition : which 2x2 comparisons make up this estimate.
+    sun_abraham, imputation, callaway_santanna : estimators robust to effects that vary
+        across cohorts and over time.
+
+    Notes
+    -----
+    The model is ``Y_it = alpha_i + lambda_t + beta D_it (+ X_it gamma) + e_it``, fitted
+    with linearmodels' ``PanelOLS`` (unit and period effects absorbed); standard errors
+    are cluster-robust (CR1).
+
+    Assumptions: parallel trends in untreated outcomes, no anticipation, and treatment
+    that stays on once started. With staggered timing and effects that change over time or
+    differ across cohorts, ``beta`` is a weighted average of 2x2 comparisons some of which
+    use already-treated units as controls, and can even have the wrong sign ([1]_); prefer
+    the robust estimators listed above there. Cluster-robust standard errors need many
+    treated clusters; with one or a few treated areas use :mod:`wsa_eval.inference`.
+
     Units treated from the first observed period stay in the regression (as in R
-    ``fixest`` and Stata ``reghdfe``): their dummy never changes, so they act as an "always
-    treated" comparison group (see :func:`~wsa_eval.did.bacon.bacon_decomposition`).
+    ``fixest`` and Stata ``reghdfe``): their dummy never changes, so they act as an
+    "always treated" comparison group.
+
+    References
+    ----------
+    .. [1] Goodman-Bacon, A. (2021). Difference-in-differences with variation in
+       treatment timing. *Journal of Econometrics* 225(2), 254-277.
+
+    Examples
+    --------
+    The castle-doctrine panel of Cheng & Hoekstra (2013): 50 US states, 2000-2010,
+    21 of them passing a law between 2005 and 2009. Goodman-Bacon (2021) reports the
+    TWFE estimate 0.0818 on the log homicide rate:
+
+    >>> from wsa_eval.datasets import load_castle
+    >>> from wsa_eval.did import twfe
+    >>> castle = load_castle()
+    >>> r = twfe(castle, outcome="l_homicide", unit="state", time="year",
+    ...          treatment="post")
+    >>> print(f"{r.estimate:.4f} (SE {r.se:.4f}), {r.n_treated} of {r.n_units} states")
+    0.0818 (SE 0.0589), 21 of 50 states
+
+    The same timing given as each state's first treated year (0 = never):
+
+    >>> first = castle.loc[castle["post"] == 1].groupby("state")["year"].min()
+    >>> castle["first_year"] = castle["state"].map(first).fillna(0).astype(int)
+    >>> r = twfe(castle, outcome="l_homicide", unit="state", time="year",
+    ...          first_treated="first_year")
+    >>> print(f"{r.estimate:.4f}")
+    0.0818
+
+    Weighted by population:
+
+    >>> r = twfe(castle, outcome="l_homicide", unit="state", time="year",
+    ...          treatment="post", weights="popwt")
+    >>> print(r.to_frame().round(4).to_string(index=False))
+       term  estimate  std_error  statistic  p_value  ci_low  ci_high
+    treated    0.0594     0.0276     2.1562   0.0311  0.0054   0.1135
     """
     alpha = check_alpha(alpha)
     treatment, treated = D.timing_arguments("twfe", data, unit, treatment, treated,
@@ -353,16 +511,28 @@ def event_study(
 
     Parameters
     ----------
+    data : DataFrame
+        Long panel, one row per unit and period (never modified).
+    outcome, unit, time : str
+        Column names. ``time`` must be numeric (e.g. the year).
+    first_treated, treatment, treated, start : optional
+        The treatment timing, given one way: a column of first treated periods (0 or NaN
+        for never treated), a 0/1 ``treatment`` column, or unit label(s) ``treated`` with
+        their first treated period ``start``. As in :func:`twfe`.
     leads, lags : int, optional
         Event times from ``-leads`` to ``lags`` get their own coefficient (default: every
         observed event time). With ``bin_endpoints=True`` (default) event times before
         ``-leads`` are pooled into ``-leads`` and those after ``lags`` into ``lags``; with
         False, treated rows outside the window are dropped (with a warning).
+    bin_endpoints : bool
+        Pool the end points (default True) or drop the rows outside the window.
     reference : int
         The omitted event time (default -1, the period before treatment).
-    first_treated, treatment, treated, start, weights, cluster, covariates, alpha
-        As in :func:`twfe`. Units treated from the first observed period have no
-        pre-period and are dropped (with a warning).
+    weights, cluster, covariates : optional
+        Analytic weights, cluster variable (default ``unit``) and time-varying controls,
+        as in :func:`twfe`.
+    alpha : float
+        One minus the confidence level (default 0.05).
 
     Returns
     -------
@@ -371,6 +541,74 @@ def event_study(
         headline ``estimate`` is the simple average of the post-period (event time >= 0)
         coefficients; ``diagnostics['pretrend_wald']`` is the joint chi-squared test that
         all pre-period coefficients are zero.
+
+    Raises
+    ------
+    SpecificationError
+        ``leads``/``lags`` not whole numbers >= 0, ``reference`` not negative or outside
+        the window, or the timing given in more than one way.
+    ColumnError
+        A named column is not in ``data``.
+    PanelError
+        The panel fails a check (duplicated unit-periods, missing outcomes, ...).
+    EstimationError
+        No treated observation at some event time of the window (narrow ``leads``/``lags``).
+
+    Warns
+    -----
+    DataWarning
+        Units treated from the first observed period (no pre-period) are dropped, and so
+        are treated rows outside the window when ``bin_endpoints=False``.
+
+    See Also
+    --------
+    sun_abraham, imputation, callaway_santanna : event studies that stay valid when
+        effects differ across cohorts.
+    pretrend_test, honest_did : what the pre-period coefficients say about parallel trends.
+
+    Notes
+    -----
+    The model is ``Y_it = alpha_i + lambda_t + sum_{e != ref} beta_e 1{t - G_i = e} +
+    e_it`` with the end points binned, as recommended by Schmidheiny & Siegloch
+    ([1]_). Assumptions: parallel trends, no anticipation, treatment that stays on.
+    With staggered adoption and effects that differ across cohorts each ``beta_e`` can be
+    contaminated by effects at other event times ([2]_); the estimators under See Also
+    avoid this.
+
+    References
+    ----------
+    .. [1] Schmidheiny, K. and Siegloch, S. (2023). On event studies and
+       distributed-lags in two-way fixed effects models: identification, equivalence, and
+       generalization. *Journal of Applied Econometrics* 38(5), 695-713.
+    .. [2] Sun, L. and Abraham, S. (2021). Estimating dynamic treatment effects in event
+       studies with heterogeneous treatment effects. *Journal of Econometrics* 225(2),
+       175-199.
+
+    Examples
+    --------
+    Castle-doctrine laws (Cheng & Hoekstra 2013), four years either side of each state's
+    first treated year, with the end points binned:
+
+    >>> from wsa_eval.datasets import load_castle
+    >>> from wsa_eval.did import event_study
+    >>> castle = load_castle()
+    >>> first = castle.loc[castle["post"] == 1].groupby("state")["year"].min()
+    >>> castle["first_year"] = castle["state"].map(first).fillna(0).astype(int)
+    >>> es = event_study(castle, outcome="l_homicide", unit="state", time="year",
+    ...                  first_treated="first_year", leads=4, lags=4)
+    >>> tab = es.to_frame()[["event_time", "estimate", "std_error"]]
+    >>> print(tab.round(3).to_string(index=False))
+     event_time  estimate  std_error
+             -4    -0.004      0.051
+             -3     0.053      0.045
+             -2     0.058      0.050
+              0     0.092      0.043
+              1     0.105      0.052
+              2     0.111      0.067
+              3     0.103      0.067
+              4     0.073      0.059
+    >>> print(f"{es.diagnostics['pretrend_wald']['p_value']:.3f}")  # pre-periods jointly 0
+    0.279
     """
     alpha = check_alpha(alpha)
     for nm, v in (("leads", leads), ("lags", lags)):

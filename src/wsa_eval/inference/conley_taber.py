@@ -129,7 +129,7 @@ def conley_taber(
     start : number
         First treated period.
     alpha : float
-        1 - coverage of the interval.
+        One minus the coverage of the interval (default 0.05).
     exclude : label or list, optional
         Units to leave out of the comparison pool.
     reps, random_state
@@ -139,6 +139,63 @@ def conley_taber(
     Returns
     -------
     ConleyTaberResult
+        ``estimate`` (the DiD), ``ci_low``/``ci_high`` (infinite when there are too few
+        comparison units for the level asked), a ``p_value`` from the same distribution,
+        and ``W`` (the simulated estimation errors).
+
+    Raises
+    ------
+    SpecificationError
+        No ``treated``, treated labels not in the data or also excluded, or a ``start``
+        with no period before or after it.
+    ColumnError
+        A named column is not in ``data``.
+    PanelError
+        The panel is not balanced, repeats a unit and period, or has missing outcomes.
+
+    Warns
+    -----
+    InferenceWarning
+        Too few comparison units for a bounded interval at this level, or few enough that
+        the interval rests on a handful of them.
+
+    See Also
+    --------
+    randomization_inference : a permutation test across areas.
+
+    Notes
+    -----
+    With a few treated groups and many controls, the DiD estimate converges to the true
+    effect plus a term ``W`` that depends only on the treated groups' errors (for one
+    treated group, the change in its mean error from before to after ``start``). Its
+    distribution is estimated from the same change in the controls' residuals of a
+    two-way fixed effects fit ([1]_), and the interval is read off its quantiles (order
+    statistics, so that coverage is at least ``1 - alpha``).
+
+    Assumptions: errors independent across groups and identically distributed (in
+    particular the treated area's error variance is like the controls': areas of very
+    different sizes break this); adoption unrelated to the errors; a constant effect; many
+    controls. With ``J`` controls the interval is unbounded when ``J`` is below about
+    ``2 / alpha - 1``.
+
+    References
+    ----------
+    .. [1] Conley, T. G. and Taber, C. R. (2011). Inference with "difference in
+       differences" with a small number of policy changes. *Review of Economics and
+       Statistics* 93(1), 113-125.
+
+    Examples
+    --------
+    Proposition 99 with 38 comparison states: too few for a 95% interval (it is unbounded,
+    with a warning), enough for a 90% one:
+
+    >>> from wsa_eval.datasets import load_prop99
+    >>> from wsa_eval.inference import conley_taber
+    >>> prop99 = load_prop99()
+    >>> r = conley_taber(prop99, outcome="cigsale", unit="state", time="year",
+    ...                  treated="California", start=1989, alpha=0.1)
+    >>> print(f"{r.estimate:.3f}, 90% CI [{r.ci_low:.2f}, {r.ci_high:.2f}]")
+    -27.349, 90% CI [-53.41, 33.41]
     """
     alpha = check_alpha(alpha)
     args = dict(outcome=outcome, unit=unit, time=time, treated=treated,

@@ -142,18 +142,100 @@ def randomization_test(
     progress: bool | None = None,
     labels: Any = None,
 ) -> dict[str, Any]:
-    """Pure-array core: ``Y`` (units x periods), ``post`` (periods, bool), treated rows.
+    """Randomization test on arrays: ``Y`` (units x periods), ``post``, treated rows.
 
-    ``statistic`` is "did", "t" or a callable ``f(Y, treated_mask, post_mask) -> float``.
-    Returns a dict with ``estimate``, ``p_value``, ``ci_low``, ``ci_high``, ``stats``
-    (first = observed), ``Z`` (assignments), ``enumerated``, ``min_p_value`` and
-    ``nonfinite`` (rows of ``Z`` whose statistic is not finite). Those reassignments are
-    left out of the p-value with an :class:`InferenceWarning` naming them (by ``labels``,
-    the units' names, when given; else by row number).
+    The core of :func:`randomization_inference`, for data already in matrix form.
+
+    Parameters
+    ----------
+    Y : array (N, T)
+        Outcomes, one row per unit and one column per period (balanced, finite).
+    post : array of bool (T,)
+        True in the treated periods.
+    treated_idx : int or sequence of int
+        Row(s) of ``Y`` of the treated unit(s).
+    statistic : {"did", "t"} or callable
+        The DiD estimate, its cluster-robust t-statistic, or a callable
+        ``f(Y, treated_mask, post_mask) -> float``.
+    alternative : {"two-sided", "less", "greater"}
+        Direction of the test ("less": evidence of a reduction).
+    reps : int
+        All reassignments are used when there are at most ``reps + 1``; otherwise ``reps``
+        random ones. ``max_draws`` is the old name.
+    alpha : float
+        One minus the confidence level of the interval (default 0.05).
+    ci : bool
+        Compute the interval (test inversion under a constant additive effect).
+    random_state : int, Generator or None
+        Seed of the random reassignments (used only when they are drawn).
+    progress : bool or None
+        Progress bar for a callable ``statistic``.
+    labels : sequence, optional
+        The units' names, used in warnings.
+
+    Returns
+    -------
+    dict
+        ``estimate``, ``p_value``, ``ci_low``, ``ci_high``, ``stats`` (first = observed),
+        ``Z`` (the assignments, one row each), ``enumerated``, ``min_p_value``,
+        ``n_assignments`` and ``nonfinite`` (rows of ``Z`` whose statistic is not finite).
+
+    Raises
+    ------
+    SpecificationError
+        ``Y`` not 2-D, ``post`` of the wrong length or all True or all False,
+        ``treated_idx`` not distinct row numbers of ``Y``, or an unknown ``statistic`` or
+        ``alternative``.
+    EstimationError
+        Fewer than two comparison units, or a statistic that is not finite for the actual
+        assignment.
+
+    Warns
+    -----
+    InferenceWarning
+        Reassignments whose statistic is not finite are left out of the p-value, named by
+        ``labels`` when given (else by row number).
+
+    See Also
+    --------
+    randomization_inference : the same test from a long panel, returning a result.
+
+    Notes
+    -----
+    See :func:`randomization_inference` for the method and its assumptions ([1]_).
+
+    References
+    ----------
+    .. [1] MacKinnon, J. G. and Webb, M. D. (2020). Randomization inference for
+       difference-in-differences with few treated clusters. *Journal of Econometrics*
+       218(2), 435-450.
+
+    Examples
+    --------
+    Six units observed in four periods, the first unit treated in the last two. With one
+    treated unit there are six assignments, so the smallest p-value is 1/6 and a 95%
+    interval cannot be bounded:
+
+    >>> import numpy as np
+    >>> from wsa_eval.inference import randomization_test
+    >>> Y = np.array([[10, 11, 12, 9], [20, 21, 22, 23], [15, 15, 16, 17],
+    ...               [12, 13, 13, 14], [30, 31, 30, 32], [8, 9, 10, 10]], dtype=float)
+    >>> post = np.array([False, False, True, True])
+    >>> out = randomization_test(Y, post, treated_idx=0)
+    >>> print(f"{out['estimate']:.2f}, p = {out['p_value']:.3f}, "
+    ...       f"{out['n_assignments']} assignments")
+    -1.30, p = 0.167, 6 assignments
+    >>> out["ci_low"], out["ci_high"]
+    (-inf, inf)
     """
     Y = np.asarray(Y, dtype=float)
     post = np.asarray(post, dtype=bool)
-    treated_idx = np.atleast_1d(np.asarray(treated_idx, dtype=np.intp))
+    if Y.ndim != 2:
+        raise SpecificationError(f"Y must be a units x periods matrix (2-D), not {Y.ndim}-D.")
+    if post.shape != (Y.shape[1],):
+        raise SpecificationError(f"post must have one value per period (column of Y): "
+                                 f"{Y.shape[1]} values, not {post.size}.")
+    treated_idx = _treated_rows(treated_idx, Y.shape[0])
     N = Y.shape[0]
     if N - len(treated_idx) < 2:
         raise EstimationError(
@@ -212,6 +294,25 @@ def randomization_test(
     return {"estimate": est, "p_value": p, "ci_low": lo, "ci_high": hi, "stats": stats,
             "Z": Z, "enumerated": enumerated, "min_p_value": 1.0 / n_assign,
             "n_assignments": n_assign, "nonfinite": nonfinite}
+
+
+def _treated_rows(treated_idx: Any, n_units: int) -> np.ndarray:
+    """Row positions of the treated units: whole numbers in ``-n..n-1`` (negative ones
+    count from the end, as in numpy), none repeated."""
+    raw = np.atleast_1d(np.asarray(treated_idx))
+    if raw.size == 0 or raw.ndim != 1 or raw.dtype.kind not in "iuf" or not (
+            np.isfinite(raw).all() and (raw == np.round(raw)).all()):
+        raise SpecificationError(f"treated_idx must be the row number(s) of the treated "
+                                 f"unit(s) in Y, not {treated_idx!r}.")
+    rows = raw.astype(np.intp)
+    bad = rows[(rows < -n_units) | (rows >= n_units)]
+    if bad.size:
+        raise SpecificationError(f"treated_idx {format_examples(bad.tolist(), quote=False)} "
+                                 f"is outside the {n_units} rows of Y.")
+    rows = rows % n_units
+    if len(np.unique(rows)) < len(rows):
+        raise SpecificationError(f"treated_idx names a row twice: {rows.tolist()}.")
+    return rows
 
 
 def _warn_nonfinite(Z: np.ndarray, rows: np.ndarray, labels: Any) -> None:
@@ -346,12 +447,97 @@ def randomization_inference(
         constant additive effect).
     ci : bool
         Compute the interval.
-    random_state, progress
-        Seed or Generator (used only for random draws); progress bar for callables.
+    random_state : int, Generator or None
+        Seed of the random reassignments (used only when they are drawn; the seed used
+        is recorded in ``spec["seed"]``).
+    progress : bool or None
+        Progress bar for a callable ``statistic``.
 
     Returns
     -------
     RandomizationResult
+        ``estimate`` (the DiD), ``p_value``, ``ci_low``/``ci_high`` (NaN when ``ci`` is
+        False; infinite when the test cannot reject any value), ``min_p_value`` (the
+        smallest p-value this design can give) and ``placebo`` (the statistic of every
+        reassignment, the actual one first).
+
+    Raises
+    ------
+    SpecificationError
+        No ``treated``, treated labels not in the data or also excluded, a ``start`` with
+        no period before or after it, or an unknown ``statistic`` or ``alternative``.
+    ColumnError
+        A named column is not in ``data``.
+    PanelError
+        The panel is not balanced, repeats a unit and period, or has missing outcomes.
+    EstimationError
+        Fewer than two comparison units, or a statistic that is not finite for the actual
+        assignment.
+
+    Warns
+    -----
+    InferenceWarning
+        Too few comparison units to reach ``alpha`` (the smallest possible p-value is
+        above it), reassignments with a statistic that is not finite (left out, named), or
+        an unbounded interval.
+
+    See Also
+    --------
+    conley_taber : an interval from the comparison units' residuals.
+    wsa_eval.synth.placebo_in_space : the placebo test for a synthetic control.
+
+    Notes
+    -----
+    The treatment is reassigned, with the same start, to every other set of the same
+    number of units (all sets when there are at most ``reps + 1``, otherwise ``reps``
+    random ones), and the statistic recomputed; the p-value is the share of reassignments,
+    the actual one included, at least as extreme as the observed one ([1]_). With one
+    treated unit and ``J`` comparison units it is a multiple of ``1 / (J + 1)``, which is
+    also the smallest p-value the method can give. The interval inverts the test under a
+    constant additive effect.
+
+    Assumptions: under the null of no effect, the scheme is as good as randomly assigned
+    among the areas in the pool (exchangeability). Areas much noisier than the treated
+    one (small areas) make the ``"did"`` statistic unreliable; the ``"t"`` statistic is
+    then preferred ([1]_).
+
+    References
+    ----------
+    .. [1] MacKinnon, J. G. and Webb, M. D. (2020). Randomization inference for
+       difference-in-differences with few treated clusters. *Journal of Econometrics*
+       218(2), 435-450.
+
+    Examples
+    --------
+    Women sentenced to immediate custody in the 42 police force areas, 2010-2022: Greater
+    Manchester's Whole System Approach from 2014, compared with the 26 areas without a
+    scheme of their own (the other scheme areas are excluded). Every one of the 27
+    possible assignments is used, so no random draws are made:
+
+    >>> from wsa_eval.datasets import load_pfa_custody, load_wsa_start_dates, treated_areas
+    >>> from wsa_eval.inference import randomization_inference
+    >>> custody = load_pfa_custody("A")
+    >>> schemes = treated_areas(load_wsa_start_dates(), min_strength="medium", before=2021)
+    >>> others = [a for a in schemes if a != "Greater Manchester"]
+    >>> r = randomization_inference(custody, outcome="immediate_custody", unit="pfa",
+    ...                             time="year", treated="Greater Manchester", start=2014,
+    ...                             exclude=others)
+    >>> print(f"{r.estimate:.1f} women a year, p = {r.p_value:.3f} "
+    ...       f"(smallest possible {r.min_p_value:.3f})")
+    -129.0 women a year, p = 0.074 (smallest possible 0.037)
+    >>> print(r.placebo.sort_values("statistic").head(2).round(1).to_string(index=False))
+              assigned  statistic  actual
+         West Midlands     -134.7   False
+    Greater Manchester     -129.0    True
+
+    A larger area (West Midlands) shows a change as large, so the p-value is 2/27. The
+    t-statistic version weighs each area's change by its own noise:
+
+    >>> rt = randomization_inference(custody, outcome="immediate_custody", unit="pfa",
+    ...                              time="year", treated="Greater Manchester",
+    ...                              start=2014, exclude=others, statistic="t", ci=False)
+    >>> print(f"p = {rt.p_value:.3f}")
+    p = 0.074
     """
     args = dict(outcome=outcome, unit=unit, time=time, treated=treated,
                 start=start, statistic=statistic if isinstance(statistic, str) else "callable",

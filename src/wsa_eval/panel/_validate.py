@@ -203,6 +203,25 @@ def validate_panel(
         A named column is missing.
     PanelError
         Any check fails with an error; ``exc.problems`` lists them all.
+
+    Examples
+    --------
+    The shipped police-force-area panel (edition A), with Greater Manchester's WSA from 2014:
+
+    >>> import wsa_eval as we
+    >>> df = we.datasets.load_pfa_custody()
+    >>> df = df[df["edition"] == "A"]
+    >>> checks = we.validate_panel(df, unit="pfa", time="year", outcome="immediate_custody",
+    ...                            treated="Greater Manchester", start=2014)
+    >>> checks.outcome_is_count
+    True
+
+    A misspelt column is named, with the nearest match:
+
+    >>> we.validate_panel(df, unit="pfa", time="year", outcome="custody")
+    Traceback (most recent call last):
+    ...
+    wsa_eval.errors.ColumnError: Column 'custody' (outcome=) is not in the data. Did you mean 'custody_lt_6m'? ...
     """
     treatment, treated = _timing_arguments(data, unit, treatment, treated, treated_units)
     spec = _arguments(data, unit=unit, time=time, outcome=outcome, first_treated=first_treated,

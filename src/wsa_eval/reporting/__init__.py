@@ -126,6 +126,47 @@ def report(results: Any, out: str | Path, *, scheme: str = "the scheme",
     -------
     ReportFiles
         The paths written (``html``, ``markdown``, ``json``, ``figures``, ``tables``).
+
+    Raises
+    ------
+    SpecificationError
+        No result given, or an object that is not a wsa_eval result (it has no
+        ``report_content()``).
+
+    See Also
+    --------
+    wsa_eval.check_claim : the claim check, whose report leads with its verdict.
+
+    Notes
+    -----
+    Each result describes its own content (a verdict with its reason, tables, figures,
+    checks); this function assembles it, applies disclosure control once
+    (:mod:`wsa_eval.disclosure`) and writes every file from the same controlled content,
+    so the HTML page, the Markdown, the figures, the CSV tables and ``results.json``
+    cannot disagree. Figures are drawn from the suppressed tables, never from the raw
+    result. The estimators' assumptions are stated in the report in plain words; they are
+    those of each result's method (see its function).
+
+    Examples
+    --------
+    A report of the castle-doctrine TWFE estimate, written into a temporary folder:
+
+    >>> import json, shutil, tempfile
+    >>> from wsa_eval import report
+    >>> from wsa_eval.datasets import load_castle
+    >>> from wsa_eval.did import twfe
+    >>> r = twfe(load_castle(), outcome="l_homicide", unit="state", time="year",
+    ...          treatment="post")
+    >>> out = tempfile.mkdtemp()
+    >>> files = report(r, out, scheme="castle-doctrine laws",
+    ...                outcome_label="log homicide rate")
+    >>> sorted(p.name for p in files.html.parent.iterdir())
+    ['figures', 'report.html', 'report.md', 'results.json', 'tables']
+    >>> [p.name for p in files.figures], [p.name for p in files.tables]
+    (['figure_01_effects.png'], ['table_01_effects.csv'])
+    >>> json.loads(files.json.read_text())["verdict"]["label"]
+    'inconclusive: not enough evidence either way'
+    >>> shutil.rmtree(out)
     """
     safe = build(results, scheme=scheme, outcome_label=outcome_label,
                  outcome_is_count=outcome_is_count, threshold=threshold, title=title,

@@ -592,6 +592,92 @@ def synthetic_control(
         With ``weights``, ``v_weights``, ``effects`` (gap by period), ``pre_rmspe``,
         ``balance``; call ``.placebo()``, ``.conformal()``, ``.placebo_in_time()`` or
         ``.leave_one_out()`` for inference and robustness checks.
+
+    Raises
+    ------
+    SpecificationError
+        Predictors, donors, ``exclude``, ``v``, ``pre_period`` or ``penalty`` that cannot be
+        used (unknown units or periods, a predictor given twice or not numeric, ...).
+    ColumnError
+        A named column is not in ``data``.
+    PanelError
+        The panel is not balanced or repeats a unit and period, the treated unit is not in
+        the data, or ``start`` leaves no pre- or post-period (or too few pre-periods).
+    EstimationError
+        Too few donors left, a predictor missing everywhere, or an outcome constant over the
+        pre-period.
+
+    Warns
+    -----
+    ConvergenceWarning
+        The best starts of the V search disagree, the search stopped on its budget, or the
+        donor weights are not unique.
+
+    See Also
+    --------
+    placebo_in_space, placebo_in_time, leave_one_out, conformal_inference : inference and
+        robustness checks on the result.
+    augmented, sc, sdid : synthetic controls with outcome models or time weights.
+
+    Notes
+    -----
+    The synthetic control is the convex combination of donors whose predictors best
+    reproduce the treated unit's; the predictor weights ``V`` are chosen to minimise the
+    pre-period mean squared error of the outcome (the nested optimisation of R and Stata
+    ``synth``) ([1]_, [2]_). The effect in a post-period is the gap between the treated
+    unit and its synthetic control. The penalised estimator of [3]_ favours donors close
+    to the treated unit.
+
+    Assumptions: the treated unit's untreated outcome follows (approximately) the same
+    linear factor structure as the donors' and lies inside their convex hull; donors are
+    not affected by the scheme (remove areas with their own schemes with ``exclude``); no
+    anticipation before ``start``; a long pre-period with a close fit (check
+    ``pre_rmspe`` and ``balance``). There is no standard error: inference is by placebos
+    (:func:`placebo_in_space`) or conformal inference (:func:`conformal_inference`).
+
+    References
+    ----------
+    .. [1] Abadie, A. and Gardeazabal, J. (2003). The economic costs of conflict: a case
+       study of the Basque Country. *American Economic Review* 93(1), 113-132.
+    .. [2] Abadie, A., Diamond, A. and Hainmueller, J. (2010). Synthetic control methods
+       for comparative case studies: estimating the effect of California's tobacco control
+       program. *Journal of the American Statistical Association* 105(490), 493-505.
+    .. [3] Abadie, A. and L'Hour, J. (2021). A penalized synthetic control estimator for
+       disaggregated data. *Journal of the American Statistical Association* 116(536),
+       1817-1834.
+
+    Examples
+    --------
+    California's Proposition 99 with the predictors of Abadie, Diamond & Hainmueller
+    (2010). The donor weights are those of their Table 2 (Colorado 0.164, Connecticut
+    0.069, Montana 0.199, Nevada 0.234, Utah 0.334) to within 0.005:
+
+    >>> from wsa_eval.datasets import load_prop99
+    >>> from wsa_eval.synth import synthetic_control
+    >>> prop99 = load_prop99()
+    >>> fit = synthetic_control(
+    ...     prop99, outcome="cigsale", unit="state", time="year", treated="California",
+    ...     start=1989, predictors=["lnincome", "age15to24", "retprice", "beer"],
+    ...     predictor_periods=range(1980, 1989),
+    ...     special_predictors=[("cigsale", [1988]), ("cigsale", [1980]),
+    ...                         ("cigsale", [1975])],
+    ...     random_state=0)
+    >>> w = fit.weights[fit.weights > 0.01].sort_index()
+    >>> print(w.round(3).to_string())
+    donor
+    Colorado       0.160
+    Connecticut    0.068
+    Montana        0.202
+    Nevada         0.236
+    Utah           0.335
+
+    The gap by 2000 is the "about 26 packs" of the paper; ``estimate`` averages the gaps
+    over 1989-2000:
+
+    >>> gap = fit.effects.set_index("time")["estimate"]
+    >>> print(f"2000: {gap[2000]:.1f}, mean {fit.estimate:.1f}, pre-period RMSPE "
+    ...       f"{fit.pre_rmspe:.2f}")
+    2000: -25.7, mean -19.0, pre-period RMSPE 1.75
     """
     from ._results import SyntheticControlResult, build_result
 

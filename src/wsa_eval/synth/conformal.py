@@ -45,6 +45,7 @@ import numpy as np
 from .._compat import renamed_arguments
 from .._utils import check_choice, progress_iter, resolve_random_state
 from ..errors import InferenceWarning, SpecificationError
+from ._checks import fitted_problem
 from ._qp import simplex_ls
 
 __all__ = ["conformal_inference", "conformal_p_value"]
@@ -183,6 +184,7 @@ def conformal_inference(result: Any, *, null: Any = 0.0, permutations: str = "mo
     Parameters
     ----------
     result : SyntheticControlResult
+        A fit of :func:`synthetic_control`.
     null : float or sequence
         Hypothesised effect in each post period (default 0: no effect).
     permutations : {"moving_block", "iid"}
@@ -194,11 +196,17 @@ def conformal_inference(result: Any, *, null: Any = 0.0, permutations: str = "mo
         Random permutations for ``permutations="iid"`` (formerly ``n_permutations``).
     n_grid : int
         Grid points for test inversion (the grid is widened automatically when its ends
-        are accepted).
+        are accepted); interval limits are grid points, so they are known to within one
+        grid step.
     per_period : bool
         Also invert the test period by period (pre-period plus that period).
+    alpha : float, optional
+        One minus the confidence level (default: the ``alpha`` of ``result``).
     random_state : int, Generator or None
-        Seeds the i.i.d. permutations (the seed used is recorded in ``spec["seed"]``).
+        Seeds the i.i.d. permutations (None: a seed is drawn; the seed used is recorded in
+        ``spec["conformal"]["seed"]``).
+    progress : bool, optional
+        Progress bar for the per-period intervals.
 
     Returns
     -------
@@ -207,16 +215,74 @@ def conformal_inference(result: Any, *, null: Any = 0.0, permutations: str = "mo
         ``effects`` (its gaps), ``p_value`` (the test of ``null``), ``ci_low``/``ci_high``
         (the confidence set for a constant post-period effect; NaN when the set is empty),
         per-period p-values and intervals in ``effects`` and ``conformal_table`` (with
-        ``ci_status``: "bounded", "unbounded" or "empty").
+        ``ci_status``: "bounded", "unbounded" or "empty"). The nested-V estimate of
+        ``result`` is kept in ``diagnostics["conformal"]["adh_estimate"]``.
+
+    Raises
+    ------
+    SpecificationError
+        ``result`` not a :func:`synthetic_control` fit, an unknown ``permutations``,
+        ``q <= 0``, or a ``null`` of the wrong length.
+
+    Warns
+    -----
+    InferenceWarning
+        Intervals that are unbounded (too few pre-periods for the level asked) or empty
+        (no constant effect is accepted: the model fits the pre-period poorly).
+
+    See Also
+    --------
+    placebo_in_space : inference across units instead of across time.
+
+    Notes
+    -----
+    Under a hypothesised effect path the treated unit's untreated outcome is known in
+    every period; the synthetic control is refitted on all periods with that null
+    imposed, and the test statistic on the post-period residuals is compared with its
+    values under permutations of time ([1]_). Confidence sets invert the test over a grid,
+    for a constant effect over the post-period and, with ``per_period``, period by period.
+
+    Assumptions: residuals that are exchangeable over time (``"iid"``, exact) or stationary
+    and weakly dependent (``"moving_block"``, approximate); a model that fits the
+    pre-period. With moving blocks over ``T0`` pre-periods the smallest per-period p-value
+    is ``1 / (T0 + 1)``, so a short pre-period gives unbounded intervals (the result says
+    so rather than pretending).
+
+    References
+    ----------
+    .. [1] Chernozhukov, V., Wuthrich, K. and Zhu, Y. (2021). An exact and robust
+       conformal inference method for counterfactual and synthetic controls. *Journal of
+       the American Statistical Association* 116(536), 1849-1864.
+
+    Examples
+    --------
+    California after Proposition 99, with moving-block permutations of the 31 years:
+
+    >>> from wsa_eval.datasets import load_prop99
+    >>> from wsa_eval.synth import conformal_inference, synthetic_control
+    >>> prop99 = load_prop99()
+    >>> fit = synthetic_control(prop99, outcome="cigsale", unit="state", time="year",
+    ...                         treated="California", start=1989, random_state=0)
+    >>> c = conformal_inference(fit, per_period=False)
+    >>> print(f"{c.estimate:.2f}, p = {c.p_value:.3f}, 95% CI [{c.ci_low:.1f}, "
+    ...       f"{c.ci_high:.1f}]")
+    -19.51, p = 0.097, 95% CI [-125.3, 6.9]
+
+    Random i.i.d. permutations (exact if the residuals are exchangeable), seeded:
+
+    >>> c = conformal_inference(fit, permutations="iid", reps=199, random_state=1,
+    ...                         per_period=False)
+    >>> print(f"p = {c.p_value:.3f}, 95% CI [{c.ci_low:.1f}, {c.ci_high:.1f}]")
+    p = 0.005, 95% CI [-84.1, -21.0]
     """
     import pandas as pd
 
     check_choice("permutations", permutations, ("moving_block", "iid"))
     if not (q > 0):
         raise SpecificationError(f"q must be positive, not {q!r}.")
+    prob = fitted_problem(result, "conformal_inference")
     alpha = result.alpha if alpha is None else alpha
     rng, seed = resolve_random_state(random_state)
-    prob = result.problem
     times = prob.times
     post = times >= prob.start
     y1 = prob.Y[prob.treated].astype(float)

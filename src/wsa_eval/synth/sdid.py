@@ -269,7 +269,8 @@ _DOC_ARGS = """
     alpha : float
         1 - confidence level of the normal-approximation interval.
     random_state : int, Generator or None
-        Seed for the placebo / bootstrap draws.
+        Seed for the placebo / bootstrap draws (None: a seed is drawn; the seed used is
+        recorded in ``spec["seed"]``).
     progress : bool or None
         Show a progress bar for the replications.
     zeta : float, optional
@@ -300,12 +301,55 @@ def sdid(
 ) -> SDIDResult:
     """Synthetic difference-in-differences estimate of the effect on the treated.
 
+    .. shared sections: Parameters, Returns, Raises, Warns (_DOC_ARGS)
+
+    See Also
+    --------
+    sc, did : the synthetic control and difference-in-differences special cases.
+    wsa_eval.compare : the three side by side.
+
+    Notes
+    -----
     Unit weights (with an intercept and ridge penalty ``zeta^2 * T_pre``) make the weighted
     comparison units' pre-period path parallel to the treated mean; time weights (with an
     intercept and a tiny penalty) pick pre-periods that resemble the post-period; the
-    estimate is the doubly weighted difference-in-differences (Arkhangelsky et al. 2021,
-    Algorithm 1). Matches R ``synthdid::synthdid_estimate`` (California Proposition 99:
-    -15.604).
+    estimate is the doubly weighted difference-in-differences (Algorithm 1 of [1]_). The
+    weights are computed as in R ``synthdid``, so estimates agree with it to rounding.
+    With staggered adoption each cohort is estimated against the never-treated units and
+    the cohort estimates are averaged with weights proportional to their treated
+    unit-periods ([2]_).
+
+    Assumptions: a balanced panel; treatment that stays on once started; comparison units
+    never treated and unaffected by the scheme (no spill-overs); an outcome that follows,
+    approximately, a low-rank factor model plus noise. The placebo standard error
+    (``inference="placebo"``, the only one valid with one treated unit) also assumes that
+    the treated unit's noise is like the comparison units'.
+
+    References
+    ----------
+    .. [1] Arkhangelsky, D., Athey, S., Hirshberg, D. A., Imbens, G. W. and Wager, S.
+       (2021). Synthetic difference-in-differences. *American Economic Review* 111(12),
+       4088-4118.
+    .. [2] Clarke, D., Pailanir, D., Athey, S. and Imbens, G. (2023). Synthetic
+       difference-in-differences estimation. IZA Discussion Paper 15907.
+
+    Examples
+    --------
+    California's Proposition 99 (1989), cigarette sales per capita, 38 comparison states.
+    The estimate is the -15.604 of R ``synthdid_estimate``; the standard error uses all 38
+    placebos, each comparison state treated in turn (so no random draws). The weights
+    solver stops at its iteration cap here (R synthdid's cap), and a ConvergenceWarning
+    says so:
+
+    >>> from wsa_eval.datasets import load_prop99
+    >>> from wsa_eval.synth import sdid
+    >>> prop99 = load_prop99()
+    >>> r = sdid(prop99, outcome="cigsale", unit="state", time="year",
+    ...          treated="California", start=1989, inference="placebo")
+    >>> print(f"{r.estimate:.3f} (placebo SE {r.se:.3f})")
+    -15.604 (placebo SE 9.371)
+    >>> r.unit_weights.sort_values(ascending=False).head(3).round(3).to_dict()
+    {'Nevada': 0.124, 'New Hampshire': 0.105, 'Connecticut': 0.078}
     """
     args = dict(outcome=outcome, unit=unit, time=time, treated=treated, start=start,
                 first_treated=first_treated, inference=inference, reps=reps, alpha=alpha,
@@ -335,10 +379,43 @@ def sc(
 ) -> SDIDResult:
     """Synthetic control computed by the SDID machinery (R ``synthdid::sc_estimate``).
 
+    .. shared sections: Parameters, Returns, Raises, Warns (_DOC_ARGS)
+
+    See Also
+    --------
+    sdid, did : the other two estimators of the same family.
+    synthetic_control : the classic synthetic control with predictors and nested weights.
+
+    Notes
+    -----
     Unit weights without an intercept and with a very small ridge penalty
     (``zeta = 1e-6 * noise level``), no time weights: the estimate is the mean post-period
-    gap between the treated and the synthetic control (California: -19.620). For the
-    classic nested-V synthetic control with predictors see ``wsa_eval.synth.adh``.
+    gap between the treated unit(s) and the synthetic control, as in the comparison of
+    [1]_. The weights fit the pre-period outcomes only (no predictors).
+
+    Assumptions: a balanced panel; comparison units untreated and unaffected; the treated
+    unit's untreated outcome close to a convex combination of the comparison units' (a
+    close pre-period fit, which the result's ``effects`` show).
+
+    References
+    ----------
+    .. [1] Arkhangelsky, D., Athey, S., Hirshberg, D. A., Imbens, G. W. and Wager, S.
+       (2021). Synthetic difference-in-differences. *American Economic Review* 111(12),
+       4088-4118.
+
+    Examples
+    --------
+    Proposition 99: the -19.620 of R ``sc_estimate`` (no standard error asked for here):
+
+    >>> from wsa_eval.datasets import load_prop99
+    >>> from wsa_eval.synth import sc
+    >>> prop99 = load_prop99()
+    >>> r = sc(prop99, outcome="cigsale", unit="state", time="year",
+    ...        treated="California", start=1989, inference=None)
+    >>> print(f"{r.estimate:.3f}")
+    -19.620
+    >>> print(f"{r.n_effective_donors:.1f} effective comparison states")
+    3.8 effective comparison states
     """
     args = dict(outcome=outcome, unit=unit, time=time, treated=treated, start=start,
                 first_treated=first_treated, inference=inference, reps=reps, alpha=alpha,
@@ -368,7 +445,42 @@ def did(
 ) -> SDIDResult:
     """Plain difference-in-differences in the SDID form (R ``synthdid::did_estimate``).
 
-    Uniform unit and time weights (``zeta`` is ignored). California: -27.349.
+    .. shared sections: Parameters, Returns, Raises, Warns (_DOC_ARGS)
+
+    See Also
+    --------
+    sdid, sc : the other two estimators of the same family.
+    wsa_eval.did.twfe : the regression form, with cluster-robust standard errors.
+
+    Notes
+    -----
+    Uniform unit and time weights (``zeta`` is ignored): the estimate is the post-minus-pre
+    change of the treated unit(s) minus that of the average comparison unit, which in a
+    balanced panel with a common start equals the two-way fixed effects coefficient. It
+    is the baseline of [1]_.
+
+    Assumptions: a balanced panel, parallel trends between the treated unit(s) and the
+    average comparison unit, no anticipation, comparison units unaffected. With one
+    treated area use the placebo standard error (the default), not cluster-robust ones.
+
+    References
+    ----------
+    .. [1] Arkhangelsky, D., Athey, S., Hirshberg, D. A., Imbens, G. W. and Wager, S.
+       (2021). Synthetic difference-in-differences. *American Economic Review* 111(12),
+       4088-4118.
+
+    Examples
+    --------
+    Proposition 99: the -27.349 of R ``did_estimate``, with the placebo standard error from
+    all 38 comparison states:
+
+    >>> from wsa_eval.datasets import load_prop99
+    >>> from wsa_eval.synth import did
+    >>> prop99 = load_prop99()
+    >>> r = did(prop99, outcome="cigsale", unit="state", time="year",
+    ...         treated="California", start=1989)
+    >>> print(f"{r.estimate:.3f} (placebo SE {r.se:.3f}), p = {r.p_value:.3f}")
+    -27.349 (placebo SE 17.287), p = 0.114
     """
     args = dict(outcome=outcome, unit=unit, time=time, treated=treated, start=start,
                 first_treated=first_treated, inference=inference, reps=reps, alpha=alpha,
@@ -378,9 +490,43 @@ def did(
                      inference, reps, alpha, random_state, progress, zeta, exclude, args)
 
 
-for _f in (sdid, sc, did):
-    _f.__doc__ = (_f.__doc__ or "") + _DOC_ARGS + """
+_DOC_RETURNS = """
     Returns
     -------
     SDIDResult
-    """
+        ``estimate`` (average effect on the treated over the post-period), ``se``,
+        ``ci_low``/``ci_high`` (normal approximation) and ``p_value``; ``effects`` (the gap
+        by period, with the treated and synthetic paths), ``unit_weights``,
+        ``time_weights``, ``replications`` and ``cohorts``.
+
+    Raises
+    ------
+    SpecificationError
+        ``inference``, ``reps``, ``zeta`` or ``alpha`` outside their allowed values, or the
+        treatment timing given in more than one way (or in none).
+    ColumnError
+        A named column is not in ``data``.
+    PanelError
+        The panel is not balanced, repeats a unit and period, has missing outcomes, or the
+        treated labels or ``start`` do not fit the data.
+    EstimationError
+        ``inference="bootstrap"`` or ``"jackknife"`` with one treated unit, or too few
+        comparison units.
+
+    Warns
+    -----
+    InferenceWarning
+        Few comparison units for the placebo standard error, or fewer placebo draws
+        (``reps``) than placebos.
+    ConvergenceWarning
+        The Frank-Wolfe solver stopped at its iteration cap (10,000 iterations, R
+        synthdid's cap; it happens on Proposition 99): the weights may not be fully
+        converged.
+"""
+
+#: the line of each docstring replaced by the shared Parameters, Returns, Raises and Warns
+_SHARED = "    .. shared sections: Parameters, Returns, Raises, Warns (_DOC_ARGS)\n"
+
+for _f in (sdid, sc, did):
+    if _f.__doc__:  # None under python -OO
+        _f.__doc__ = _f.__doc__.replace(_SHARED, _DOC_ARGS.lstrip("\n") + _DOC_RETURNS)

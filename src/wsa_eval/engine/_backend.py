@@ -152,6 +152,12 @@ class DuckDBBackend:
     def handle(self, name: str) -> Any:
         return self.run(f"SELECT * FROM {quote(name)}")
 
+    def view(self, sql: str, what: str) -> tuple[str, Any]:
+        """A temporary view of a query (DuckDB dialect); ``(name, relation)``."""
+        name = fresh_name(what)
+        self.run(f"CREATE TEMP VIEW {quote(name)} AS {sql}")
+        return name, self.handle(name)
+
     def native_view(self, select_sql: str, what: str) -> str:
         """A temporary view of a query in this backend's own dialect."""
         name = fresh_name(what)
@@ -165,12 +171,14 @@ class DuckDBBackend:
         return name
 
     def register_frame(self, frame: pd.DataFrame) -> str:
-        if self.anchor is not None:
-            raise SpecificationError(
-                "Give the pandas data as a path or as a relation of the same DuckDB "
-                "connection as the other input.")
         name = fresh_name("src")
-        self.con.register(name, frame)
+        if self.anchor is None:
+            self.con.register(name, frame)
+            return name
+        # on a caller's connection: copied into a temporary table (DuckDB finds the frame
+        # by its Python name, ``wsa_frame``)
+        wsa_frame = frame  # noqa: F841 - read by DuckDB's replacement scan
+        self.run(f"CREATE TEMP TABLE {quote(name)} AS SELECT * FROM wsa_frame")
         return name
 
     def register_path(self, path: str, kind: str) -> str:
@@ -202,6 +210,17 @@ class DuckDBBackend:
             f = DATE_FORMATS[fmt][0]
             return f"(CAST(TRY_STRPTIME({c}, '{f}') AS DATE) - DATE '1970-01-01')"
         return f"CAST({c} AS BIGINT)"  # day numbers already
+
+    def date_value(self, col: str, kind: str, fmt: int | None = None) -> str:
+        """SQL for the column as a DATE (NULL when missing or unreadable)."""
+        c = quote(col)
+        if kind == "date":
+            return f"CAST({c} AS DATE)"
+        if kind == "timestamp":
+            return f"CAST(CAST({c} AS TIMESTAMP) AS DATE)"
+        if kind == "string":
+            return f"CAST(TRY_STRPTIME({c}, '{DATE_FORMATS[fmt][0]}') AS DATE)"
+        return f"(DATE '1970-01-01' + CAST({c} AS INTEGER))"
 
     def parses(self, col: str, fmt: int) -> str:
         return f"TRY_STRPTIME({quote(col)}, '{DATE_FORMATS[fmt][0]}') IS NOT NULL"
@@ -253,6 +272,12 @@ class SparkBackend:
     def handle(self, name: str) -> Any:
         return self.session.table(name)
 
+    def view(self, sql: str, what: str) -> tuple[str, Any]:
+        name = fresh_name(what)
+        df = self.run(sql)
+        df.createOrReplaceTempView(name)
+        return name, df
+
     def native_view(self, select_sql: str, what: str) -> str:
         name = fresh_name(what)
         self.native(select_sql).createOrReplaceTempView(name)
@@ -286,6 +311,14 @@ class SparkBackend:
             f = DATE_FORMATS[fmt][1]
             return f"DATEDIFF(TO_DATE(TRY_TO_TIMESTAMP({c}, '{f}')), DATE'1970-01-01')"
         return f"CAST({c} AS BIGINT)"
+
+    def date_value(self, col: str, kind: str, fmt: int | None = None) -> str:
+        c = self.nq(col)
+        if kind in ("date", "timestamp"):
+            return f"CAST({c} AS DATE)"
+        if kind == "string":
+            return f"TO_DATE(TRY_TO_TIMESTAMP({c}, '{DATE_FORMATS[fmt][1]}'))"
+        return f"DATE_ADD(DATE'1970-01-01', CAST({c} AS INT))"
 
     def parses(self, col: str, fmt: int) -> str:
         c = self.nq(col)

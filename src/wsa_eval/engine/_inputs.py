@@ -208,18 +208,20 @@ def _mixed_formats(src: Source, col: str, arg: str, values: list[str],
         "which of two readings of a date is meant.")
 
 
-def date_reader(src: Source, col: str, arg: str) -> tuple[str, str]:
-    """``(SQL for the day number of the column, kind)``; kind is ``"date"`` (dates,
-    timestamps or text dates in one recognised format) or ``"day"`` (whole day numbers)."""
+def date_reader(src: Source, col: str, arg: str, as_date: bool = False) -> tuple[str, str]:
+    """``(SQL for the day number of the column, kind)`` in the backend's own dialect; kind is
+    ``"date"`` (dates, timestamps or text dates in one recognised format) or ``"day"`` (whole
+    day numbers). ``as_date``: SQL for a DATE value instead of the day number."""
     k = src.kind(col)
     b = src.backend
+    make = b.date_value if as_date else b.day_number
     if k in ("date", "timestamp"):
-        return b.day_number(col, k), "date"
+        return make(col, k), "date"
     if k == "integer":
-        return b.day_number(col, "integer"), "day"
+        return make(col, "integer"), "day"
     if k == "string":
         fmt = _text_date_format(src, col, arg)
-        return b.day_number(col, "string", fmt), "date"
+        return make(col, "string", fmt), "date"
     raise ColumnError(
         f"{arg}={col!r} in {src.label} must hold dates (a date or timestamp type, text dates "
         f"such as '2019-03-01', or whole day numbers), but it has type {src.types[col]}.")

@@ -153,7 +153,8 @@ def build_cohort(
             ("miss_id", "have a missing person id", f"{P} IS NULL"),
             ("bad_day", "have a missing or unreadable index date",
              f"{P} IS NOT NULL AND __wsa_day IS NULL"),
-            ("late", "have an index date after data_end", f"{P} IS NOT NULL AND __wsa_day > {end}")):
+            ("late", "have an index date after data_end",
+             f"{P} IS NOT NULL AND __wsa_day > {end}")):
         if c[key]:
             drops.append({"table": "index_events", "reason": reason, "rows": c[key],
                           "sql": f"SELECT {P} FROM {q(ie_t)} WHERE {cond}"})
@@ -218,8 +219,10 @@ def build_cohort(
              f"unmatched = 1 AND __p IN (SELECT i.__p FROM {gone})"),
             ("unknown", "have a person id with no index event",
              f"unmatched = 1 AND (__p IS NULL OR __p NOT IN (SELECT i.__p FROM {gone}))"),
-            ("bad_od", "have a missing or unreadable offence date", "unmatched = 0 AND n_bad_od > 0"),
-            ("bad_pv", "have a missing or unreadable proven date", "unmatched = 0 AND n_bad_pv > 0"),
+            ("bad_od", "have a missing or unreadable offence date",
+             "unmatched = 0 AND n_bad_od > 0"),
+            ("bad_pv", "have a missing or unreadable proven date",
+             "unmatched = 0 AND n_bad_pv > 0"),
             ("before", "are proven before the offence was committed",
              "unmatched = 0 AND n_before > 0")):
         if oc[key]:

@@ -335,6 +335,12 @@ def match(
         ``data`` (a copy with ``propensity`` and ``match_weight``: 1 for matched treated,
         the ATT weight for matched comparison people, 0 otherwise), ``unmatched`` treated.
     """
+    from ..engine import is_engine_input
+    if is_engine_input(data):
+        raise SpecificationError(
+            "match() pairs people by propensity score and needs them in memory (a pandas "
+            "DataFrame). On the engine use exact_match(...) (exact or coarsened exact "
+            "matching), or fetch the rows first (e.g. relation.df()).")
     require_frame(data)
     z = _treatment_vector(data, treatment)
     if not isinstance(ratio, (int, np.integer)) or ratio < 1:

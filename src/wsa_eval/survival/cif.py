@@ -37,8 +37,12 @@ __all__ = ["cumulative_incidence", "aalen_johansen", "cif_limits", "CONF_TYPES"]
 CONF_TYPES = ("log-log", "plain")
 
 
-def aalen_johansen(time: np.ndarray, status: np.ndarray) -> tuple[np.ndarray, ...]:
+def aalen_johansen(time: np.ndarray, status: np.ndarray, weights: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, ...]:
     """CIF of cause 1 from ``time`` and ``status`` (0 censored, 1 cause, 2 competing).
+
+    ``weights``: frequency weights (a row of weight 2 counts as two people; the engine's
+    counts by time and cause enter this way and give the person-level answer).
 
     Returns ``(times, estimate, variance, n_at_risk, n_events)`` at the distinct times of
     cause 1, the variance as computed by Gray's ``cinc`` routine in cmprsk (delta method,
@@ -48,10 +52,12 @@ def aalen_johansen(time: np.ndarray, status: np.ndarray) -> tuple[np.ndarray, ..
     if not np.any(status > 0):
         return (np.zeros(0),) * 5
     # the all-cause Kaplan-Meier curve: its event times, numbers at risk and survival
-    km = km_curve(time, status > 0)
+    km = km_curve(time, status > 0, weights)
     tu, rs, nd, surv = km.time, km.n_at_risk, km.n_events, km.surv
     pos = np.searchsorted(tu, time[status > 0])
-    d1 = np.bincount(pos, weights=(status[status > 0] == 1), minlength=tu.shape[0])
+    one = status[status > 0] == 1
+    d1 = np.bincount(pos, weights=one if weights is None else one * weights[status > 0],
+                     minlength=tu.shape[0])
     d2 = nd - d1
     fk = np.concatenate(([1.0], surv[:-1]))  # before each time
     F = np.cumsum(fk * d1 / rs)
@@ -141,6 +147,13 @@ def cumulative_incidence(
         warn_renamed("cumulative_incidence", "ci", "conf_type ('linear' is now 'plain')")
         conf_type = {"linear": "plain"}.get(ci, ci)
     check_choice("conf_type", conf_type, CONF_TYPES)
+    from ..engine import is_engine_input
+    if is_engine_input(data):  # a path, DuckDB, ibis or Spark table: the engine counts
+        from ._engine_paths import cumulative_incidence_engine
+        return cumulative_incidence_engine(data, duration=duration, event=event,
+                                           event_of_interest=event_of_interest, group=group,
+                                           censor_code=censor_code, alpha=alpha,
+                                           conf_type=conf_type)
     t, e = competing_columns(data, duration, event, {"group": group})
     status = code_events(e, event, event_of_interest, censor_code)
     labels = data[group].to_numpy() if group is not None else np.zeros(len(t), dtype=int)

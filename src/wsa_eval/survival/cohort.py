@@ -231,6 +231,16 @@ def proven_reoffending(
         ``censored``, ``follow_up_complete``, ``follow_up_days_observed``), ``measures`` and
         ``dropped``.
     """
+    from ..engine import is_engine_input
+    if is_engine_input(index_events) or (is_engine_input(offences) and not (
+            isinstance(index_events, pd.DataFrame) and isinstance(offences, (str, os.PathLike))
+            and str(offences).lower().endswith((".csv", ".csv.gz")))):
+        from ._engine_results import cohort_engine  # the engine builds the cohort in SQL
+        return cohort_engine(index_events, offences, person=person, index_date=index_date,
+                             offence_date=offence_date, proven_date=proven_date,
+                             data_end=data_end, follow_up_days=follow_up_days,
+                             waiting_days=waiting_days, include_index_day=include_index_day,
+                             errors=errors)
     check_choice("errors", errors, ("drop", "raise"))
     require_frame(index_events, "index_events")
     require_columns(index_events, {"person": person, "index_date": index_date})

@@ -278,6 +278,13 @@ def cox(
         ``vcov``, ``naive_vcov`` (model-based), ``loglik``, ``tests`` (likelihood-ratio,
         Wald, score), ``concordance``.
     """
+    from ..engine import is_engine_input
+    if is_engine_input(data):  # a path, DuckDB, ibis or Spark table: the engine counts
+        from ._engine_cox import cox_engine
+        return cox_engine(data, duration=duration, event=event, covariates=covariates,
+                          treatment=treatment, ties=ties, inference=inference, cluster=cluster,
+                          strata=strata, weights=weights, entry=entry, alpha=alpha,
+                          concordance=concordance, robust=robust)
     alpha = check_alpha(alpha)
     check_choice("ties", ties, ("efron", "breslow"))
     inference = _resolve_inference(inference, robust, cluster)

@@ -22,13 +22,14 @@ from ._jdl_results import GrayTestResult
 __all__ = ["gray_test", "gray_statistic"]
 
 
-def _gray_stratum(y: np.ndarray, m: np.ndarray, g: np.ndarray, ng: int, rho: float):
+def _gray_stratum(y: np.ndarray, m: np.ndarray, g: np.ndarray, ng: int, rho: float,
+                  w: np.ndarray | None = None):
     ng1 = ng - 1
     tu, inv = np.unique(y, return_inverse=True)
     T = tu.size
     d = np.zeros((3, T, ng))
-    np.add.at(d, (m, inv, g), 1.0)
-    rs = np.bincount(g, minlength=ng).astype(float)
+    np.add.at(d, (m, inv, g), 1.0 if w is None else w)
+    rs = np.bincount(g, weights=w, minlength=ng).astype(float)
     s = np.zeros(ng1)
     v = np.zeros((ng1, ng1))
     f1m = np.zeros(ng)
@@ -85,8 +86,11 @@ def _gray_stratum(y: np.ndarray, m: np.ndarray, g: np.ndarray, ng: int, rho: flo
 
 
 def gray_statistic(t: np.ndarray, status: np.ndarray, labels: np.ndarray,
-                   strata: np.ndarray | None, rho: float) -> dict:
-    """Gray's statistic summed over strata: ``{statistic, df, p_value, groups, rho}``."""
+                   strata: np.ndarray | None, rho: float,
+                   weights: np.ndarray | None = None) -> dict:
+    """Gray's statistic summed over strata: ``{statistic, df, p_value, groups, rho}``.
+
+    ``weights``: frequency weights (counts of people per row, as the engine sends them)."""
     groups = pd.unique(labels)
     try:
         groups = np.sort(groups)
@@ -102,7 +106,8 @@ def gray_statistic(t: np.ndarray, status: np.ndarray, labels: np.ndarray,
     for st in pd.unique(strata):
         m = strata == st
         order = np.argsort(t[m], kind="stable")
-        s, v = _gray_stratum(t[m][order], status[m][order], gcode[m][order], ng, rho)
+        s, v = _gray_stratum(t[m][order], status[m][order], gcode[m][order], ng, rho,
+                             None if weights is None else weights[m][order])
         S += s
         V += v
     if np.linalg.matrix_rank(V) < ng - 1:
@@ -133,6 +138,12 @@ def gray_test(
     freedom; ``rho`` sets the weight ``(1 - F(t-))^rho`` (0, the default, as in cmprsk).
     ``strata`` gives a stratified test (scores and variances summed over strata).
     """
+    from ..engine import is_engine_input
+    if is_engine_input(data):  # a path, DuckDB, ibis or Spark table: the engine counts
+        from ._engine_paths import gray_test_engine
+        return gray_test_engine(data, duration=duration, event=event,
+                                event_of_interest=event_of_interest, group=group,
+                                strata=strata, rho=rho, censor_code=censor_code)
     if group is None:
         raise SpecificationError("gray_test needs group=... (the column defining the groups).")
     if not np.isfinite(rho):

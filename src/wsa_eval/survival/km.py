@@ -318,6 +318,12 @@ def kaplan_meier(
         shown by one row at its last follow-up time (with a DataWarning); ``survival_at``,
         ``median``, ``at_risk`` and ``plot`` (curves with numbers at risk under the axis).
     """
+    from ..engine import is_engine_input
+    if is_engine_input(data):  # a path, DuckDB, ibis or Spark table: the engine counts
+        from ._engine_paths import kaplan_meier_engine
+        return kaplan_meier_engine(data, duration=duration, event=event, group=group,
+                                   weights=weights, entry=entry, alpha=alpha,
+                                   conf_type=conf_type)
     alpha = check_alpha(alpha)
     check_choice("conf_type", conf_type, CONF_TYPES)
     sd = prepare_survival(data, duration=duration, event=event, group=group, weights=weights,

@@ -100,6 +100,11 @@ def logrank(
         ``statistic`` (chi-squared), ``df``, ``p_value``; ``to_frame()`` has ``group``, ``n``,
         ``observed``, ``expected``, ``(O-E)^2/E``, ``(O-E)^2/V`` as R prints them.
     """
+    from ..engine import is_engine_input
+    if is_engine_input(data):  # a path, DuckDB, ibis or Spark table: the engine counts
+        from ._engine_paths import logrank_engine
+        return logrank_engine(data, duration=duration, event=event, group=group,
+                              strata=strata, weights=weights, alpha=alpha)
     if group is None:
         raise SpecificationError("logrank needs a group column to compare.")
     sd = prepare_survival(data, duration=duration, event=event, group=group, strata=strata,

@@ -20,6 +20,8 @@ chains based on censored observations. *Scandinavian Journal of Statistics* 5, 1
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -27,7 +29,8 @@ from scipy import stats
 from .._compat import warn_renamed
 from .._utils import check_alpha, check_choice, hash_frame
 from ..results import make_spec
-from ._competing_data import code_events, competing_columns
+from ._competing_data import code_events, competing_cells, competing_columns
+from ._engine_common import engine_args
 from ._jdl_results import CumulativeIncidenceResult
 from .gray import gray_statistic
 from .km import km_curve
@@ -149,7 +152,6 @@ def cumulative_incidence(
     check_choice("conf_type", conf_type, CONF_TYPES)
     from ..engine import is_engine_input
     if is_engine_input(data):  # a path, DuckDB, ibis or Spark table: the engine counts
-        from ._engine_paths import cumulative_incidence_engine
         return cumulative_incidence_engine(data, duration=duration, event=event,
                                            event_of_interest=event_of_interest, group=group,
                                            censor_code=censor_code, alpha=alpha,
@@ -204,3 +206,52 @@ def cumulative_incidence(
     )
 
 
+# ------------------------------------------------------------------------------------------
+# engine inputs (see wsa_eval.survival._engine_common)
+# ------------------------------------------------------------------------------------------
+def cumulative_incidence_engine(data: Any, *, duration: str, event: str,
+                                event_of_interest: int = 1, group: str | None = None,
+                                censor_code: int = 0, alpha: float = 0.05,
+                                conf_type: str = "log-log") -> CumulativeIncidenceResult:
+    """:func:`~wsa_eval.survival.cif.cumulative_incidence` from the engine's counts."""
+    alpha = check_alpha(alpha)
+    check_choice("conf_type", conf_type, CONF_TYPES)
+    col, cells, status = competing_cells(data, duration, event,
+                                          [group] if group is not None else [],
+                                          {group: "group"}, event_of_interest, censor_code)
+    t = cells["time"].to_numpy(dtype=float)
+    freq = cells["n"].to_numpy(dtype=float)
+    labels = cells[group].to_numpy() if group is not None else np.zeros(len(t), dtype=int)
+    groups = pd.unique(labels)
+    try:
+        groups = np.sort(groups)
+    except TypeError:
+        pass
+    frames = []
+    for g in groups:
+        m = labels == g
+        tt, F, var, nr, ne = aalen_johansen(t[m], status[m], freq[m])
+        se = np.sqrt(var)
+        lo, hi = cif_limits(F, se, alpha, conf_type)
+        frames.append(pd.DataFrame({
+            "group": g if group is not None else "all",
+            "time": np.concatenate(([0.0], tt)),
+            "estimate": np.concatenate(([0.0], F)),
+            "std_error": np.concatenate(([0.0], se)),
+            "ci_low": np.concatenate(([0.0], lo)),
+            "ci_high": np.concatenate(([0.0], hi)),
+            "n_at_risk": np.concatenate(([float(freq[m].sum())], nr)),
+            "n_events": np.concatenate(([0.0], ne))}))
+    test = None
+    if group is not None and len(groups) > 1:
+        test = gray_statistic(t, status, labels, None, 0.0, weights=freq)
+    spec = make_spec(
+        "cumulative_incidence",
+        dict(duration=duration, event=event, event_of_interest=event_of_interest, group=group,
+             censor_code=censor_code, alpha=alpha, conf_type=conf_type, **engine_args(col)),
+        data_hash=hash_frame(cells))
+    return CumulativeIncidenceResult(
+        method="Aalen-Johansen cumulative incidence (Aalen & Johansen 1978; cmprsk variance)",
+        spec=spec, table=pd.concat(frames, ignore_index=True), gray=test,
+        event_of_interest=event_of_interest, alpha=alpha, group_column=group,
+        time_column=duration)

@@ -9,6 +9,8 @@ incidence of a competing risk. *Annals of Statistics* 16, 1141-1154.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -16,7 +18,8 @@ from scipy import stats
 from .._utils import hash_frame
 from ..errors import EstimationError, SpecificationError
 from ..results import make_spec
-from ._competing_data import code_events, competing_columns
+from ._competing_data import code_events, competing_cells, competing_columns
+from ._engine_common import engine_args
 from ._jdl_results import GrayTestResult
 
 __all__ = ["gray_test", "gray_statistic"]
@@ -140,7 +143,6 @@ def gray_test(
     """
     from ..engine import is_engine_input
     if is_engine_input(data):  # a path, DuckDB, ibis or Spark table: the engine counts
-        from ._engine_paths import gray_test_engine
         return gray_test_engine(data, duration=duration, event=event,
                                 event_of_interest=event_of_interest, group=group,
                                 strata=strata, rho=rho, censor_code=censor_code)
@@ -162,3 +164,29 @@ def gray_test(
                           event_of_interest=event_of_interest, **res)
 
 
+# ------------------------------------------------------------------------------------------
+# engine inputs (see wsa_eval.survival._engine_common)
+# ------------------------------------------------------------------------------------------
+def gray_test_engine(data: Any, *, duration: str, event: str, event_of_interest: int = 1,
+                     group: str, strata: str | None = None, rho: float = 0.0,
+                     censor_code: int = 0) -> GrayTestResult:
+    """:func:`~wsa_eval.survival.gray.gray_test` from the engine's counts."""
+    if group is None:
+        raise SpecificationError("gray_test needs group=... (the column defining the groups).")
+    if not np.isfinite(rho):
+        raise SpecificationError("rho must be a finite number (0 is the usual choice).")
+    by = [group] + ([strata] if strata is not None else [])
+    col, cells, status = competing_cells(data, duration, event, by,
+                                          {group: "group", strata: "strata"},
+                                          event_of_interest, censor_code)
+    st = cells[strata].to_numpy() if strata is not None else None
+    res = gray_statistic(cells["time"].to_numpy(dtype=float), status,
+                         cells[group].to_numpy(), st, float(rho),
+                         weights=cells["n"].to_numpy(dtype=float))
+    spec = make_spec(
+        "gray_test",
+        dict(duration=duration, event=event, event_of_interest=event_of_interest, group=group,
+             strata=strata, rho=rho, censor_code=censor_code, **engine_args(col)),
+        data_hash=hash_frame(cells))
+    return GrayTestResult(method="Gray (1988) K-sample test of cumulative incidence", spec=spec,
+                          event_of_interest=event_of_interest, **res)

@@ -177,8 +177,9 @@ class DuckDBBackend:
             return name
         # on a caller's connection: copied into a temporary table (DuckDB finds the frame
         # by its Python name, ``wsa_frame``)
-        wsa_frame = frame  # noqa: F841 - read by DuckDB's replacement scan
-        self.run(f"CREATE TEMP TABLE {quote(name)} AS SELECT * FROM wsa_frame")
+        wsa_frame = frame  # noqa: F841 - read by DuckDB's replacement scan (this frame)
+        self.anchor.query(self._anchor_name,
+                          f"CREATE TEMP TABLE {quote(name)} AS SELECT * FROM wsa_frame")
         return name
 
     def register_path(self, path: str, kind: str) -> str:

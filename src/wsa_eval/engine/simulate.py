@@ -101,7 +101,8 @@ def _people_chunk(rng: np.random.Generator, first_id: int, n: int, share_female:
 
 
 def _offences_chunk(rng: np.random.Generator, p: dict[str, np.ndarray], base_rate: float,
-                    log_hr_programme: float, end: int) -> dict[str, np.ndarray]:
+                    log_hr_programme: float, end: int, per_person: float | None
+                    ) -> dict[str, np.ndarray]:
     b = TRUE_LOG_HR
     eta = (b["female"] * p["female"] + log_hr_programme * p["programme"]
            + b["age_band"] * p["band"] + b["prior_band"] * p["prior"]
@@ -110,8 +111,12 @@ def _offences_chunk(rng: np.random.Generator, p: dict[str, np.ndarray], base_rat
     rate_day = base_rate * np.exp(eta) / 365.25
     span = (end - p["index_day"]).astype(float)
     n_after = rng.poisson(rate_day * span)
-    n_before = np.array([0, 1, 3, 10])[p["prior"]] + rng.poisson(
-        np.array([0.0, 0.5, 2.0, 6.0])[p["prior"]])
+    base = np.array([0, 1, 3, 10])[p["prior"]]
+    extra = np.array([0.0, 0.5, 2.0, 6.0])[p["prior"]]
+    if per_person is not None:  # scale the earlier offences to reach the mean asked for
+        need = per_person - float(np.mean(rate_day * span)) - float(base.mean())
+        extra = extra * max(need, 0.0) / float(extra.mean())
+    n_before = base + rng.poisson(extra)
     n_before = np.where(p["prior"] == 0, 0, n_before)
     who_a = np.repeat(np.arange(len(span)), n_after)
     who_b = np.repeat(np.arange(len(span)), n_before)
@@ -185,6 +190,7 @@ def simulate_linked_data(
     index_start: str = "2016-01-01",
     index_end: str = "2020-06-30",
     data_end: str = "2021-06-30",
+    offences_per_person: float | None = None,
     chunk_people: int = 1_000_000,
     random_state: int | np.random.Generator | None = None,
 ) -> LinkedData:
@@ -205,6 +211,9 @@ def simulate_linked_data(
         levels; log hazard ratio of the programme.
     index_start, index_end, data_end : str
         Range of index dates and the extract date.
+    offences_per_person : float, optional
+        Mean offence rows per person (earlier offences are scaled to reach it; default about
+        5.5). ``n_people=10_000_000, offences_per_person=10`` gives about 100M rows.
     chunk_people : int
         People generated (and written) at a time.
     random_state : int, Generator or None
@@ -232,7 +241,7 @@ def simulate_linked_data(
         n = min(chunk_people, n_people - k * chunk_people)
         g = np.random.default_rng(ss)
         p = _people_chunk(g, first, n, share_female, lo, hi, pfa_p, region)
-        o = _offences_chunk(g, p, base_rate, log_hr_programme, end)
+        o = _offences_chunk(g, p, base_rate, log_hr_programme, end, offences_per_person)
         pf, of = _people_frame(p), _offence_frame(o)
         n_off += len(of)
         if out is None:

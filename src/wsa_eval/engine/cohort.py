@@ -8,19 +8,21 @@ follow-up and waiting period are not complete by ``data_end`` are censored at
 ``min(follow_up_days, days to data_end - waiting_days)`` and counted only if the offence is
 proven by ``data_end``; the binary and frequency measures leave them out.
 
-How it runs (three statements, one pass over the offence rows):
+How it runs (one pass over the offence rows):
 
-1. ``base``: the index events with day numbers, impossible rows removed (missing id, missing
-   or unreadable date, index date after ``data_end``) and one row per person (the earliest;
-   ties broken by the other columns, so the choice does not depend on row order), with the
-   completeness flag and the censoring day.
+1. ``base``: each person's index day, completeness flag and censoring day (four columns),
+   from the index events with the impossible rows removed (missing id, missing or
+   unreadable date, index date after ``data_end``) and one row per person: the earliest;
+   ties are broken by the other columns, so the choice does not depend on row order (the
+   window that picks it runs only when someone has several rows).
 2. ``agg``: the offences left-joined to ``base`` on the person id and grouped by person:
    the number of proven reoffences, the first day, and the counts of impossible rows (an
-   unknown person, a missing date, proven before committed). Only four columns of ``base``
-   are joined.
-3. ``persons``: ``base`` left-joined to ``agg``, with the output columns of the pandas
-   builder (``reoffended``, ``n_reoffences``, ``days_to_first``, ``event``, ``time``,
-   ``censored``, ``follow_up_complete``, ``follow_up_days_observed``), ordered by person.
+   unknown person, a missing date, proven before committed).
+3. ``persons``: a *view* of the kept index events left-joined to ``agg``, with the output
+   columns of the pandas builder (``reoffended``, ``n_reoffences``, ``days_to_first``,
+   ``event``, ``time``, ``censored``, ``follow_up_complete``, ``follow_up_days_observed``).
+   Being a view, it reads only the columns a later step asks for (Kaplan-Meier by group
+   reads three); it is in no particular order (sort when fetching).
 
 Everything stays in the engine; only the measures and the counts of dropped rows come back.
 """
@@ -140,114 +142,31 @@ def build_cohort(
     off_t = b.native_view(f"SELECT {nq(person)} AS __p, {od_day} AS __od, {pv_day} AS __pv "
                           f"FROM {nq(off.view)}", "off")
     drops: list[dict[str, Any]] = []
-
-    # ---- 1. index events ------------------------------------------------------------------
-    c = _counts(b, f"""
-        SELECT COUNT(*) AS n_in,
-          SUM(CASE WHEN {P} IS NULL THEN 1 ELSE 0 END) AS miss_id,
-          SUM(CASE WHEN {P} IS NOT NULL AND __wsa_day IS NULL THEN 1 ELSE 0 END) AS bad_day,
-          SUM(CASE WHEN {P} IS NOT NULL AND __wsa_day > {end} THEN 1 ELSE 0 END) AS late
-        FROM {q(ie_t)}""")
-    ok = f"{P} IS NOT NULL AND __wsa_day IS NOT NULL AND __wsa_day <= {end}"
-    for key, reason, cond in (
-            ("miss_id", "have a missing person id", f"{P} IS NULL"),
-            ("bad_day", "have a missing or unreadable index date",
-             f"{P} IS NOT NULL AND __wsa_day IS NULL"),
-            ("late", "have an index date after data_end",
-             f"{P} IS NOT NULL AND __wsa_day > {end}")):
-        if c[key]:
-            drops.append({"table": "index_events", "reason": reason, "rows": c[key],
-                          "sql": f"SELECT {P} FROM {q(ie_t)} WHERE {cond}"})
-    carried = [col for col in ie.types if col != person]
-    tie = ", ".join(q(col) for col in carried)
-    complete = f"({end} - __wsa_day >= {F + W})"
-    base_name, _ = b.materialise(f"""
-        SELECT {', '.join([P] + [q(col) for col in carried])}, __wsa_day AS __base,
-          {complete} AS __complete,
-          CASE WHEN {complete} THEN {F}
-               ELSE LEAST(GREATEST({end} - __wsa_day - {W}, 0), {F}) END AS __cens
-        FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY {P} ORDER BY __wsa_day
-                                            {', ' + tie if tie else ''}) AS __rn
-              FROM {q(ie_t)} WHERE {ok}) AS s
-        WHERE __rn = 1""", "base")
-    n = _counts(b, f"SELECT COUNT(*) AS n FROM {q(base_name)}")["n"]
-    valid = c["n_in"] - c["miss_id"] - c["bad_day"] - c["late"]
-    if valid - n:
-        drops.append({"table": "index_events", "reason":
-                      "repeat a person already in the cohort (the earliest index event is kept)",
-                      "rows": valid - n,
-                      "sql": f"SELECT {P} FROM {q(ie_t)} WHERE {ok} GROUP BY {P} "
-                             "HAVING COUNT(*) > 1"})
-    if n == 0:
-        raise DataFormatError("No usable index events remain after dropping impossible rows.")
+    rows, base_name, n = _index_step(b, ie_t, P, end, F, W, [c for c in ie.types if c != person],
+                                     drops)
     if errors == "raise" and drops:
         _raise(b, drops)
-
-    # ---- 2. offences, one pass --------------------------------------------------------------
-    d = "(o.__od - b.__base)"
-    hit = (f"(b.__base IS NOT NULL AND o.__od IS NOT NULL AND o.__pv IS NOT NULL "
-           f"AND o.__pv >= o.__od AND {d} >= {lo} AND {d} <= {F} "
-           f"AND o.__pv - b.__base <= {F + W} "
-           f"AND (b.__complete OR ({d} <= b.__cens AND o.__pv <= {end})))")
-    agg_name, _ = b.materialise(f"""
-        SELECT o.__p AS __p,
-          MAX(CASE WHEN b.__base IS NULL THEN 1 ELSE 0 END) AS unmatched,
-          COUNT(*) AS n_rows,
-          SUM(CASE WHEN o.__od IS NULL THEN 1 ELSE 0 END) AS n_bad_od,
-          SUM(CASE WHEN o.__od IS NOT NULL AND o.__pv IS NULL THEN 1 ELSE 0 END) AS n_bad_pv,
-          SUM(CASE WHEN o.__od IS NOT NULL AND o.__pv IS NOT NULL AND o.__pv < o.__od
-                   THEN 1 ELSE 0 END) AS n_before,
-          SUM(CASE WHEN {hit} THEN 1 ELSE 0 END) AS n_hit,
-          MIN(CASE WHEN {hit} THEN {d} END) AS first_day
-        FROM {q(off_t)} AS o
-        LEFT JOIN (SELECT {P} AS __p, __base, __complete, __cens FROM {q(base_name)}) AS b
-          ON o.__p = b.__p
-        GROUP BY o.__p""", "agg")
-    gone = (f"(SELECT DISTINCT {P} AS __p FROM {q(ie_t)} WHERE {P} IS NOT NULL) AS i "
-            f"WHERE i.__p NOT IN (SELECT {P} FROM {q(base_name)})")
-    oc = _counts(b, f"""
-        SELECT SUM(n_rows) AS n_off,
-          SUM(CASE WHEN unmatched = 1 AND g.__p IS NOT NULL THEN n_rows ELSE 0 END) AS was,
-          SUM(CASE WHEN unmatched = 1 AND g.__p IS NULL THEN n_rows ELSE 0 END) AS unknown,
-          SUM(CASE WHEN unmatched = 0 THEN n_bad_od ELSE 0 END) AS bad_od,
-          SUM(CASE WHEN unmatched = 0 THEN n_bad_pv ELSE 0 END) AS bad_pv,
-          SUM(CASE WHEN unmatched = 0 THEN n_before ELSE 0 END) AS before
-        FROM {q(agg_name)} AS a
-        LEFT JOIN (SELECT i.__p FROM {gone}) AS g ON a.__p = g.__p""")
-    for key, reason, cond in (
-            ("was", "belong to a person whose index event was dropped",
-             f"unmatched = 1 AND __p IN (SELECT i.__p FROM {gone})"),
-            ("unknown", "have a person id with no index event",
-             f"unmatched = 1 AND (__p IS NULL OR __p NOT IN (SELECT i.__p FROM {gone}))"),
-            ("bad_od", "have a missing or unreadable offence date",
-             "unmatched = 0 AND n_bad_od > 0"),
-            ("bad_pv", "have a missing or unreadable proven date",
-             "unmatched = 0 AND n_bad_pv > 0"),
-            ("before", "are proven before the offence was committed",
-             "unmatched = 0 AND n_before > 0")):
-        if oc[key]:
-            drops.append({"table": "offences", "reason": reason, "rows": oc[key],
-                          "sql": f"SELECT __p FROM {q(agg_name)} WHERE {cond}"})
+    agg_name, oc = _offence_step(b, off_t, base_name, P, end, F, W, lo, ie_t, drops)
     if errors == "raise" and drops:
         _raise(b, drops)
-
-    # ---- 3. persons ---------------------------------------------------------------------------
+    complete = f"({end} - s.__wsa_day >= {F + W})"
+    cens = f"LEAST(GREATEST({end} - s.__wsa_day - {W}, 0), {F})"
     nh = "COALESCE(a.n_hit, 0)"
-    persons_name, persons = b.materialise(f"""
+    persons_name, persons = b.view(f"""
         SELECT {', '.join('s.' + q(col) for col in ie.types)},
-          CASE WHEN s.__complete THEN (CASE WHEN {nh} > 0 THEN 1 ELSE 0 END) END
+          CASE WHEN {complete} THEN (CASE WHEN {nh} > 0 THEN 1 ELSE 0 END) END
             AS reoffended,
-          CASE WHEN s.__complete THEN {nh} END AS n_reoffences,
+          CASE WHEN {complete} THEN {nh} END AS n_reoffences,
           CAST(a.first_day AS DOUBLE) AS days_to_first,
           CASE WHEN {nh} > 0 THEN 1 ELSE 0 END AS event,
-          CAST(COALESCE(a.first_day, s.__cens) AS DOUBLE) AS time,
+          CAST(COALESCE(a.first_day, CASE WHEN {complete} THEN {F} ELSE {cens} END) AS DOUBLE)
+            AS time,
           CASE WHEN {nh} > 0 THEN 0 ELSE 1 END AS censored,
-          s.__complete AS follow_up_complete,
-          s.__cens AS follow_up_days_observed
-        FROM {q(base_name)} AS s
+          {complete} AS follow_up_complete,
+          CASE WHEN {complete} THEN {F} ELSE {cens} END AS follow_up_days_observed
+        FROM {rows} AS s
         LEFT JOIN (SELECT __p, n_hit, first_day FROM {q(agg_name)} WHERE unmatched = 0) AS a
-          ON s.{P} = a.__p
-        ORDER BY s.{P}""", "persons")
+          ON s.{P} = a.__p""", "persons")
     m = _counts(b, f"""
         SELECT COUNT(*) AS n,
           SUM(CASE WHEN follow_up_complete THEN 1 ELSE 0 END) AS n_c,
@@ -284,6 +203,108 @@ def build_cohort(
     return EngineCohort(backend=b, table=persons_name, persons=persons, measures=measures,
                         dropped=dropped, n_people=m["n"], n_incomplete=m["n"] - n_c,
                         offence_rows_read=oc["n_off"], offence_rows_dropped=n_off_drop)
+
+
+def _index_step(b: Any, ie_t: str, P: str, end: int, F: int, W: int, carried: list[str],
+                drops: list[dict[str, Any]]) -> tuple[str, str, int]:
+    """Index events: count the impossible rows, keep one row per person (the earliest; a
+    window only when someone has several), and store each person's day numbers.
+
+    Returns ``(SQL source of the kept rows, name of the key table, number of people)``."""
+    ok = f"{P} IS NOT NULL AND __wsa_day IS NOT NULL AND __wsa_day <= {end}"
+    c = _counts(b, f"""
+        SELECT COUNT(*) AS n_in,
+          SUM(CASE WHEN {P} IS NULL THEN 1 ELSE 0 END) AS miss_id,
+          SUM(CASE WHEN {P} IS NOT NULL AND __wsa_day IS NULL THEN 1 ELSE 0 END) AS bad_day,
+          SUM(CASE WHEN {P} IS NOT NULL AND __wsa_day > {end} THEN 1 ELSE 0 END) AS late,
+          COUNT(DISTINCT CASE WHEN {ok} THEN {P} END) AS n
+        FROM {q(ie_t)}""")
+    for key, reason, cond in (
+            ("miss_id", "have a missing person id", f"{P} IS NULL"),
+            ("bad_day", "have a missing or unreadable index date",
+             f"{P} IS NOT NULL AND __wsa_day IS NULL"),
+            ("late", "have an index date after data_end",
+             f"{P} IS NOT NULL AND __wsa_day > {end}")):
+        if c[key]:
+            drops.append({"table": "index_events", "reason": reason, "rows": c[key],
+                          "sql": f"SELECT {P} FROM {q(ie_t)} WHERE {cond}"})
+    n = c["n"]
+    if n == 0:
+        raise DataFormatError("No usable index events remain after dropping impossible rows.")
+    repeats = c["n_in"] - c["miss_id"] - c["bad_day"] - c["late"] - n
+    if repeats:
+        drops.append({"table": "index_events", "reason":
+                      "repeat a person already in the cohort (the earliest index event is kept)",
+                      "rows": repeats,
+                      "sql": f"SELECT {P} FROM {q(ie_t)} WHERE {ok} GROUP BY {P} "
+                             "HAVING COUNT(*) > 1"})
+        # the earliest row; ties broken by the other columns (not by row order)
+        tie = "".join(", " + q(col) for col in carried)
+        kept, _ = b.materialise(f"""
+            SELECT * FROM (
+              SELECT *, ROW_NUMBER() OVER (PARTITION BY {P} ORDER BY __wsa_day{tie}) AS __rn
+              FROM {q(ie_t)} WHERE {ok}) AS s
+            WHERE __rn = 1""", "kept")
+        rows = f"(SELECT * FROM {q(kept)})"
+    else:
+        rows = f"(SELECT * FROM {q(ie_t)} WHERE {ok})"
+    complete = f"({end} - __wsa_day >= {F + W})"
+    base_name, _ = b.materialise(f"""
+        SELECT {P}, __wsa_day AS __base, {complete} AS __complete,
+          CASE WHEN {complete} THEN {F}
+               ELSE LEAST(GREATEST({end} - __wsa_day - {W}, 0), {F}) END AS __cens
+        FROM {rows} AS s""", "base")
+    return rows, base_name, n
+
+
+def _offence_step(b: Any, off_t: str, base_name: str, P: str, end: int, F: int, W: int,
+                  lo: int, ie_t: str, drops: list[dict[str, Any]]) -> tuple[str, dict]:
+    """Offences, one pass: per person the proven reoffences, the first day, and the counts
+    of impossible rows; then the counts of dropped rows by reason."""
+    d = "(o.__od - b.__base)"
+    hit = (f"(b.__base IS NOT NULL AND o.__od IS NOT NULL AND o.__pv IS NOT NULL "
+           f"AND o.__pv >= o.__od AND {d} >= {lo} AND {d} <= {F} "
+           f"AND o.__pv - b.__base <= {F + W} "
+           f"AND (b.__complete OR ({d} <= b.__cens AND o.__pv <= {end})))")
+    agg_name, _ = b.materialise(f"""
+        SELECT o.__p AS __p,
+          MAX(CASE WHEN b.__base IS NULL THEN 1 ELSE 0 END) AS unmatched,
+          COUNT(*) AS n_rows,
+          SUM(CASE WHEN o.__od IS NULL THEN 1 ELSE 0 END) AS n_bad_od,
+          SUM(CASE WHEN o.__od IS NOT NULL AND o.__pv IS NULL THEN 1 ELSE 0 END) AS n_bad_pv,
+          SUM(CASE WHEN o.__od IS NOT NULL AND o.__pv IS NOT NULL AND o.__pv < o.__od
+                   THEN 1 ELSE 0 END) AS n_before,
+          SUM(CASE WHEN {hit} THEN 1 ELSE 0 END) AS n_hit,
+          MIN(CASE WHEN {hit} THEN {d} END) AS first_day
+        FROM {q(off_t)} AS o
+        LEFT JOIN {q(base_name)} AS b ON o.__p = b.{P}
+        GROUP BY o.__p""", "agg")
+    gone = (f"(SELECT DISTINCT {P} AS __p FROM {q(ie_t)} WHERE {P} IS NOT NULL) AS i "
+            f"WHERE i.__p NOT IN (SELECT {P} FROM {q(base_name)})")
+    oc = _counts(b, f"""
+        SELECT SUM(n_rows) AS n_off,
+          SUM(CASE WHEN unmatched = 1 AND g.__p IS NOT NULL THEN n_rows ELSE 0 END) AS was,
+          SUM(CASE WHEN unmatched = 1 AND g.__p IS NULL THEN n_rows ELSE 0 END) AS unknown,
+          SUM(CASE WHEN unmatched = 0 THEN n_bad_od ELSE 0 END) AS bad_od,
+          SUM(CASE WHEN unmatched = 0 THEN n_bad_pv ELSE 0 END) AS bad_pv,
+          SUM(CASE WHEN unmatched = 0 THEN n_before ELSE 0 END) AS before
+        FROM {q(agg_name)} AS a
+        LEFT JOIN (SELECT i.__p FROM {gone}) AS g ON a.__p = g.__p""")
+    for key, reason, cond in (
+            ("was", "belong to a person whose index event was dropped",
+             f"unmatched = 1 AND __p IN (SELECT i.__p FROM {gone})"),
+            ("unknown", "have a person id with no index event",
+             f"unmatched = 1 AND (__p IS NULL OR __p NOT IN (SELECT i.__p FROM {gone}))"),
+            ("bad_od", "have a missing or unreadable offence date",
+             "unmatched = 0 AND n_bad_od > 0"),
+            ("bad_pv", "have a missing or unreadable proven date",
+             "unmatched = 0 AND n_bad_pv > 0"),
+            ("before", "are proven before the offence was committed",
+             "unmatched = 0 AND n_before > 0")):
+        if oc[key]:
+            drops.append({"table": "offences", "reason": reason, "rows": oc[key],
+                          "sql": f"SELECT __p FROM {q(agg_name)} WHERE {cond}"})
+    return agg_name, oc
 
 
 def _raise(b: Any, drops: list[dict[str, Any]]) -> None:

@@ -51,8 +51,9 @@ class FrequencyRiskSets(RiskSets):
 
     def __init__(self, stop: np.ndarray, event: np.ndarray, freq: np.ndarray,
                  start: np.ndarray | None = None, strata: np.ndarray | None = None,
-                 efron: bool = True):
+                 efron: bool = True, patterns: np.ndarray | None = None):
         super().__init__(stop, event, start, strata, efron)
+        self.patterns = patterns
         k = self.K
         dead = np.bincount(self.piece, weights=freq, minlength=2 * k + 2)[2::2][:k]
         self.d = np.rint(dead).astype(np.int64)
@@ -61,6 +62,17 @@ class FrequencyRiskSets(RiskSets):
         self.bstart = np.concatenate([[0], np.cumsum(self.d)[:-1]])
         rank = np.arange(self.n_deaths) - self.bstart[self.slot_block]
         self.f = rank / self.d[self.slot_block] if efron else np.zeros(self.n_deaths)
+
+    def gram(self, X: np.ndarray, wt: np.ndarray) -> np.ndarray:
+        """``X' diag(wt) X`` summed by covariate pattern first: the rows of one pattern share
+        ``x``, so ``sum_c wt_c x_c x_c' = sum_p (sum_{c in p} wt_c) x_p x_p'``."""
+        if self.patterns is None:
+            return super().gram(X, wt)
+        if getattr(self, "_xp_src", None) is not X:
+            first = np.unique(self.patterns, return_index=True)[1]
+            self._xp_src, self._xp = X, np.ascontiguousarray(X[first])
+        w = np.bincount(self.patterns, weights=wt, minlength=self._xp.shape[0])
+        return (self._xp.T * w) @ self._xp
 
 
 def design_from_cells(cells: pd.DataFrame, covariates: Sequence[str],
@@ -71,10 +83,10 @@ def design_from_cells(cells: pd.DataFrame, covariates: Sequence[str],
     cols, names = [], []
     for c in covariates:
         if c in text:
-            levels = sorted(cells[c].unique().tolist())
-            for lev in levels[1:]:
-                cols.append((cells[c] == lev).to_numpy(dtype=float))
-                names.append(f"{c}_{lev}")
+            codes, levels = pd.factorize(cells[c], sort=True)
+            for k in range(1, len(levels)):
+                cols.append((codes == k).astype(float))
+                names.append(f"{c}_{levels[k]}")
         else:
             cols.append(cells[c].to_numpy(dtype=float))
             names.append(c)

@@ -433,7 +433,8 @@ def cox_engine(data: Any, *, duration: str, event: str, covariates: Sequence[str
                       cluster=cl_codes, n_clusters=0 if cl_codes is None else
                       int(cl_codes.max()) + 1, index=pd.RangeIndex(len(cells)), x_mean=x_mean)
     spread = _check_design(sd, event)
-    rs = FrequencyRiskSets(time, ev, n, ent, s_codes, efron=(ties == "efron"))
+    rs = FrequencyRiskSets(time, ev, n, ent, s_codes, efron=(ties == "efron"),
+                           patterns=level_codes(cells[covariates]))
     st, info, st0, info0, iters, converged = fit_newton(rs, X, n)
     warn = _fit_warnings(st, iters, converged, sd, spread)
     try:
@@ -485,4 +486,4 @@ def cox_engine(data: Any, *, duration: str, event: str, covariates: Sequence[str
         loglik=st.loglik, loglik_null=st0.loglik, n_events=float(rs.n_deaths), ties=ties,
         robust=kind == "robust", tests=_global_tests(st, st0, info0, V), iterations=iters,
         converged=converged, concordance=float("nan"), covariates=tuple(names),
-        fit_data=None)
+        fit_data=None, diagnostics={"cells": int(len(cells)), "engine": col.engine})

@@ -169,12 +169,16 @@ def build_cohort(
           ON s.{P} = a.__p""", "persons")
     m = _counts(b, f"""
         SELECT COUNT(*) AS n,
-          SUM(CASE WHEN follow_up_complete THEN 1 ELSE 0 END) AS n_c,
-          SUM(CASE WHEN follow_up_complete AND event = 1 THEN 1 ELSE 0 END) AS n_r,
-          SUM(CASE WHEN follow_up_complete THEN n_reoffences ELSE 0 END) AS total
-        FROM {q(persons_name)}""")
-    mean_first = b.fetch(f"SELECT AVG(days_to_first) AS v FROM {q(persons_name)} "
-                         "WHERE follow_up_complete AND event = 1")["v"].iloc[0]
+          SUM(CASE WHEN s.__complete THEN 1 ELSE 0 END) AS n_c,
+          SUM(CASE WHEN s.__complete AND a.n_hit > 0 THEN 1 ELSE 0 END) AS n_r,
+          SUM(CASE WHEN s.__complete THEN COALESCE(a.n_hit, 0) ELSE 0 END) AS total
+        FROM {q(base_name)} AS s
+        LEFT JOIN (SELECT __p, n_hit, first_day FROM {q(agg_name)} WHERE unmatched = 0) AS a
+          ON s.{P} = a.__p""")
+    mean_first = b.fetch(f"""
+        SELECT AVG(CAST(a.first_day AS DOUBLE)) AS v FROM {q(base_name)} AS s
+        JOIN {q(agg_name)} AS a ON s.{P} = a.__p
+        WHERE a.unmatched = 0 AND a.n_hit > 0 AND s.__complete""")["v"].iloc[0]
     n_c, n_r, total = m["n_c"], m["n_r"], m["total"]
     measures = pd.DataFrame({
         "measure": ["cohort_size", "cohort_size_complete", "reoffenders",
@@ -216,8 +220,7 @@ def _index_step(b: Any, ie_t: str, P: str, end: int, F: int, W: int, carried: li
         SELECT COUNT(*) AS n_in,
           SUM(CASE WHEN {P} IS NULL THEN 1 ELSE 0 END) AS miss_id,
           SUM(CASE WHEN {P} IS NOT NULL AND __wsa_day IS NULL THEN 1 ELSE 0 END) AS bad_day,
-          SUM(CASE WHEN {P} IS NOT NULL AND __wsa_day > {end} THEN 1 ELSE 0 END) AS late,
-          COUNT(DISTINCT CASE WHEN {ok} THEN {P} END) AS n
+          SUM(CASE WHEN {P} IS NOT NULL AND __wsa_day > {end} THEN 1 ELSE 0 END) AS late
         FROM {q(ie_t)}""")
     for key, reason, cond in (
             ("miss_id", "have a missing person id", f"{P} IS NULL"),
@@ -228,16 +231,23 @@ def _index_step(b: Any, ie_t: str, P: str, end: int, F: int, W: int, carried: li
         if c[key]:
             drops.append({"table": "index_events", "reason": reason, "rows": c[key],
                           "sql": f"SELECT {P} FROM {q(ie_t)} WHERE {cond}"})
-    n = c["n"]
+    # each person's earliest usable index day, completeness and censoring day
+    complete = f"({end} - MIN(__wsa_day) >= {F + W})"
+    base_name, _ = b.materialise(f"""
+        SELECT {P}, MIN(__wsa_day) AS __base, {complete} AS __complete,
+          CASE WHEN {complete} THEN {F}
+               ELSE LEAST(GREATEST({end} - MIN(__wsa_day) - {W}, 0), {F}) END AS __cens,
+          COUNT(*) AS __rows
+        FROM {q(ie_t)} WHERE {ok} GROUP BY {P}""", "base")
+    k = _counts(b, f"SELECT COUNT(*) AS n, SUM(__rows) AS rows FROM {q(base_name)}")
+    n = k["n"]
     if n == 0:
         raise DataFormatError("No usable index events remain after dropping impossible rows.")
-    repeats = c["n_in"] - c["miss_id"] - c["bad_day"] - c["late"] - n
-    if repeats:
+    if k["rows"] > n:
         drops.append({"table": "index_events", "reason":
                       "repeat a person already in the cohort (the earliest index event is kept)",
-                      "rows": repeats,
-                      "sql": f"SELECT {P} FROM {q(ie_t)} WHERE {ok} GROUP BY {P} "
-                             "HAVING COUNT(*) > 1"})
+                      "rows": k["rows"] - n,
+                      "sql": f"SELECT {P} FROM {q(base_name)} WHERE __rows > 1"})
         # the earliest row; ties broken by the other columns (not by row order)
         tie = "".join(", " + q(col) for col in carried)
         kept, _ = b.materialise(f"""
@@ -248,12 +258,6 @@ def _index_step(b: Any, ie_t: str, P: str, end: int, F: int, W: int, carried: li
         rows = f"(SELECT * FROM {q(kept)})"
     else:
         rows = f"(SELECT * FROM {q(ie_t)} WHERE {ok})"
-    complete = f"({end} - __wsa_day >= {F + W})"
-    base_name, _ = b.materialise(f"""
-        SELECT {P}, __wsa_day AS __base, {complete} AS __complete,
-          CASE WHEN {complete} THEN {F}
-               ELSE LEAST(GREATEST({end} - __wsa_day - {W}, 0), {F}) END AS __cens
-        FROM {rows} AS s""", "base")
     return rows, base_name, n
 
 
@@ -279,17 +283,23 @@ def _offence_step(b: Any, off_t: str, base_name: str, P: str, end: int, F: int, 
         FROM {q(off_t)} AS o
         LEFT JOIN {q(base_name)} AS b ON o.__p = b.{P}
         GROUP BY o.__p""", "agg")
-    gone = (f"(SELECT DISTINCT {P} AS __p FROM {q(ie_t)} WHERE {P} IS NOT NULL) AS i "
-            f"WHERE i.__p NOT IN (SELECT {P} FROM {q(base_name)})")
     oc = _counts(b, f"""
         SELECT SUM(n_rows) AS n_off,
-          SUM(CASE WHEN unmatched = 1 AND g.__p IS NOT NULL THEN n_rows ELSE 0 END) AS was,
-          SUM(CASE WHEN unmatched = 1 AND g.__p IS NULL THEN n_rows ELSE 0 END) AS unknown,
+          SUM(CASE WHEN unmatched = 1 THEN n_rows ELSE 0 END) AS unmatched,
           SUM(CASE WHEN unmatched = 0 THEN n_bad_od ELSE 0 END) AS bad_od,
           SUM(CASE WHEN unmatched = 0 THEN n_bad_pv ELSE 0 END) AS bad_pv,
           SUM(CASE WHEN unmatched = 0 THEN n_before ELSE 0 END) AS before
-        FROM {q(agg_name)} AS a
-        LEFT JOIN (SELECT i.__p FROM {gone}) AS g ON a.__p = g.__p""")
+        FROM {q(agg_name)}""")
+    # offences of unknown people: of a person whose index events were all dropped, or not
+    gone = (f"(SELECT DISTINCT {P} AS __p FROM {q(ie_t)} WHERE {P} IS NOT NULL) AS i "
+            f"WHERE i.__p NOT IN (SELECT {P} FROM {q(base_name)})")
+    oc["was"] = oc["unknown"] = 0
+    if oc["unmatched"]:
+        oc["was"] = _counts(b, f"""
+            SELECT SUM(n_rows) AS was FROM {q(agg_name)} AS a
+            JOIN (SELECT i.__p FROM {gone}) AS g ON a.__p = g.__p
+            WHERE a.unmatched = 1""")["was"]
+        oc["unknown"] = oc["unmatched"] - oc["was"]
     for key, reason, cond in (
             ("was", "belong to a person whose index event was dropped",
              f"unmatched = 1 AND __p IN (SELECT i.__p FROM {gone})"),

@@ -133,12 +133,11 @@ def collapse(
         aggs += [f"SUM({w}) AS w", f"MIN({w}) AS wmin", f"SUM(CASE WHEN {w} IS NULL THEN 1 "
                  "ELSE 0 END) AS wnull", f"MAX(CASE WHEN {w} <> FLOOR({w}) THEN 1 ELSE 0 END) "
                  "AS wfrac"]
+    order = ", ".join(group)  # sorted in the engine: a deterministic order on any backend
     sql = (f"SELECT {', '.join(keys + aggs)} FROM {src.ref} "
-           f"GROUP BY {', '.join(group)}")
+           f"GROUP BY {', '.join(group)} ORDER BY {order}")
     cells = src.backend.fetch(sql)
     _check_cells(src, cells, duration, event, entry, weights, by, roles, event_codes)
-    cells = cells.sort_values([*by, *(["entry"] if entry else []), "time", "event"],
-                              kind="stable").reset_index(drop=True)
     str_keys = tuple(c for c in by if src.kind(c) == "string")
     return Collapsed(cells=cells, label=src.label, engine=src.backend.name,
                      n=int(cells["n"].sum()), keys=tuple(by), string_keys=str_keys)

@@ -434,7 +434,7 @@ def cox_engine(data: Any, *, duration: str, event: str, covariates: Sequence[str
                       int(cl_codes.max()) + 1, index=pd.RangeIndex(len(cells)), x_mean=x_mean)
     spread = _check_design(sd, event)
     rs = FrequencyRiskSets(time, ev, n, ent, s_codes, efron=(ties == "efron"),
-                           patterns=level_codes(cells[covariates]))
+                           patterns=level_codes(cells[covariates], ordered=True))
     st, info, st0, info0, iters, converged = fit_newton(rs, X, n)
     warn = _fit_warnings(st, iters, converged, sd, spread)
     try:

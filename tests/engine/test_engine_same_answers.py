@@ -156,3 +156,15 @@ def test_text_covariates_are_dummy_coded_as_get_dummies(linked):
     assert list(a.coef.index) == list(b.coef.index)
     same(a.coef, b.coef)
     same(a.vcov, b.vcov)
+
+
+def test_ibis_table_input(rossi, rossi_path):
+    """An ibis table (DuckDB backend) is read on its own connection."""
+    ibis = pytest.importorskip("ibis", reason="ibis is optional: pip install 'ibis-framework'")
+    t = ibis.duckdb.connect().read_parquet(rossi_path)
+    a = kaplan_meier(rossi, duration="week", event="arrest", group="fin")
+    b = kaplan_meier(t, duration="week", event="arrest", group="fin")
+    same(numbers(a.table), numbers(b.table))
+    c = cox(t.filter(t.age > 20), duration="week", event="arrest", covariates=COV)
+    d = cox(rossi[rossi["age"] > 20], duration="week", event="arrest", covariates=COV)
+    same(c.coef, d.coef)

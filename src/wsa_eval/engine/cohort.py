@@ -165,20 +165,20 @@ def build_cohort(
           {complete} AS follow_up_complete,
           CASE WHEN {complete} THEN {F} ELSE {cens} END AS follow_up_days_observed
         FROM {rows} AS s
-        LEFT JOIN (SELECT __p, n_hit, first_day FROM {q(agg_name)} WHERE unmatched = 0) AS a
-          ON s.{P} = a.__p""", "persons")
+        LEFT JOIN (SELECT __p, n_hit, first_day FROM {q(agg_name)} WHERE __p IS NOT NULL)
+          AS a ON s.{P} = a.__p""", "persons")
     m = _counts(b, f"""
         SELECT COUNT(*) AS n,
           SUM(CASE WHEN s.__complete THEN 1 ELSE 0 END) AS n_c,
           SUM(CASE WHEN s.__complete AND a.n_hit > 0 THEN 1 ELSE 0 END) AS n_r,
           SUM(CASE WHEN s.__complete THEN COALESCE(a.n_hit, 0) ELSE 0 END) AS total
         FROM {q(base_name)} AS s
-        LEFT JOIN (SELECT __p, n_hit, first_day FROM {q(agg_name)} WHERE unmatched = 0) AS a
+        LEFT JOIN (SELECT __p, n_hit FROM {q(agg_name)} WHERE __p IS NOT NULL) AS a
           ON s.{P} = a.__p""")
     mean_first = b.fetch(f"""
         SELECT AVG(CAST(a.first_day AS DOUBLE)) AS v FROM {q(base_name)} AS s
         JOIN {q(agg_name)} AS a ON s.{P} = a.__p
-        WHERE a.unmatched = 0 AND a.n_hit > 0 AND s.__complete""")["v"].iloc[0]
+        WHERE a.__p IS NOT NULL AND s.__complete""")["v"].iloc[0]
     n_c, n_r, total = m["n_c"], m["n_r"], m["total"]
     measures = pd.DataFrame({
         "measure": ["cohort_size", "cohort_size_complete", "reoffenders",
@@ -263,57 +263,54 @@ def _index_step(b: Any, ie_t: str, P: str, end: int, F: int, W: int, carried: li
 
 def _offence_step(b: Any, off_t: str, base_name: str, P: str, end: int, F: int, W: int,
                   lo: int, ie_t: str, drops: list[dict[str, Any]]) -> tuple[str, dict]:
-    """Offences, one pass: per person the proven reoffences, the first day, and the counts
-    of impossible rows; then the counts of dropped rows by reason."""
+    """Offences, one pass: grouped by person *for the proven reoffences only* (every other
+    row falls into one group, the NULL key, which costs a cache-resident update), with the
+    counts of impossible rows summed along; then the dropped rows by reason."""
     d = "(o.__od - b.__base)"
-    hit = (f"(b.__base IS NOT NULL AND o.__od IS NOT NULL AND o.__pv IS NOT NULL "
+    matched = "b.__base IS NOT NULL"
+    hit = (f"({matched} AND o.__od IS NOT NULL AND o.__pv IS NOT NULL "
            f"AND o.__pv >= o.__od AND {d} >= {lo} AND {d} <= {F} "
            f"AND o.__pv - b.__base <= {F + W} "
            f"AND (b.__complete OR ({d} <= b.__cens AND o.__pv <= {end})))")
+    key = f"CASE WHEN {hit} THEN o.__p END"
     agg_name, _ = b.materialise(f"""
-        SELECT o.__p AS __p,
-          MAX(CASE WHEN b.__base IS NULL THEN 1 ELSE 0 END) AS unmatched,
-          COUNT(*) AS n_rows,
-          SUM(CASE WHEN o.__od IS NULL THEN 1 ELSE 0 END) AS n_bad_od,
-          SUM(CASE WHEN o.__od IS NOT NULL AND o.__pv IS NULL THEN 1 ELSE 0 END) AS n_bad_pv,
-          SUM(CASE WHEN o.__od IS NOT NULL AND o.__pv IS NOT NULL AND o.__pv < o.__od
-                   THEN 1 ELSE 0 END) AS n_before,
-          SUM(CASE WHEN {hit} THEN 1 ELSE 0 END) AS n_hit,
-          MIN(CASE WHEN {hit} THEN {d} END) AS first_day
+        SELECT {key} AS __p, COUNT(*) AS n_hit, MIN({d}) AS first_day,
+          SUM(CASE WHEN {matched} THEN 0 ELSE 1 END) AS n_unmatched,
+          SUM(CASE WHEN {matched} AND o.__od IS NULL THEN 1 ELSE 0 END) AS n_bad_od,
+          SUM(CASE WHEN {matched} AND o.__od IS NOT NULL AND o.__pv IS NULL THEN 1 ELSE 0 END)
+            AS n_bad_pv,
+          SUM(CASE WHEN {matched} AND o.__od IS NOT NULL AND o.__pv IS NOT NULL
+                   AND o.__pv < o.__od THEN 1 ELSE 0 END) AS n_before
         FROM {q(off_t)} AS o
         LEFT JOIN {q(base_name)} AS b ON o.__p = b.{P}
-        GROUP BY o.__p""", "agg")
+        GROUP BY {key}""", "agg")
     oc = _counts(b, f"""
-        SELECT SUM(n_rows) AS n_off,
-          SUM(CASE WHEN unmatched = 1 THEN n_rows ELSE 0 END) AS unmatched,
-          SUM(CASE WHEN unmatched = 0 THEN n_bad_od ELSE 0 END) AS bad_od,
-          SUM(CASE WHEN unmatched = 0 THEN n_bad_pv ELSE 0 END) AS bad_pv,
-          SUM(CASE WHEN unmatched = 0 THEN n_before ELSE 0 END) AS before
-        FROM {q(agg_name)}""")
+        SELECT SUM(n_hit) AS n_off, SUM(n_unmatched) AS unmatched, SUM(n_bad_od) AS bad_od,
+          SUM(n_bad_pv) AS bad_pv, SUM(n_before) AS before FROM {q(agg_name)}""")
     # offences of unknown people: of a person whose index events were all dropped, or not
     gone = (f"(SELECT DISTINCT {P} AS __p FROM {q(ie_t)} WHERE {P} IS NOT NULL) AS i "
             f"WHERE i.__p NOT IN (SELECT {P} FROM {q(base_name)})")
     oc["was"] = oc["unknown"] = 0
     if oc["unmatched"]:
         oc["was"] = _counts(b, f"""
-            SELECT SUM(n_rows) AS was FROM {q(agg_name)} AS a
-            JOIN (SELECT i.__p FROM {gone}) AS g ON a.__p = g.__p
-            WHERE a.unmatched = 1""")["was"]
+            SELECT COUNT(*) AS was FROM {q(off_t)} AS o
+            JOIN (SELECT i.__p FROM {gone}) AS g ON o.__p = g.__p""")["was"]
         oc["unknown"] = oc["unmatched"] - oc["was"]
-    for key, reason, cond in (
+    base = f"{q(off_t)} AS o LEFT JOIN {q(base_name)} AS b ON o.__p = b.{P}"
+    for k, reason, cond in (
             ("was", "belong to a person whose index event was dropped",
-             f"unmatched = 1 AND __p IN (SELECT i.__p FROM {gone})"),
+             f"NOT {matched} AND o.__p IN (SELECT i.__p FROM {gone})"),
             ("unknown", "have a person id with no index event",
-             f"unmatched = 1 AND (__p IS NULL OR __p NOT IN (SELECT i.__p FROM {gone}))"),
+             f"NOT {matched} AND (o.__p IS NULL OR o.__p NOT IN (SELECT i.__p FROM {gone}))"),
             ("bad_od", "have a missing or unreadable offence date",
-             "unmatched = 0 AND n_bad_od > 0"),
+             f"{matched} AND o.__od IS NULL"),
             ("bad_pv", "have a missing or unreadable proven date",
-             "unmatched = 0 AND n_bad_pv > 0"),
+             f"{matched} AND o.__od IS NOT NULL AND o.__pv IS NULL"),
             ("before", "are proven before the offence was committed",
-             "unmatched = 0 AND n_before > 0")):
-        if oc[key]:
-            drops.append({"table": "offences", "reason": reason, "rows": oc[key],
-                          "sql": f"SELECT __p FROM {q(agg_name)} WHERE {cond}"})
+             f"{matched} AND o.__pv < o.__od")):
+        if oc[k]:
+            drops.append({"table": "offences", "reason": reason, "rows": oc[k],
+                          "sql": f"SELECT o.__p FROM {base} WHERE {cond}"})
     return agg_name, oc
 
 

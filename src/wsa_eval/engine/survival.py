@@ -47,6 +47,7 @@ class Collapsed:
     n: int  # people (rows of the input)
     keys: tuple[str, ...]  # the grouping columns other than time / entry / event
     string_keys: tuple[str, ...]  # keys that are text (for dummy coding)
+    levels: dict[str, list[Any]]  # text covariates: their sorted levels (cells hold codes)
 
 
 def _cell_error(src: Source, col: str, arg: str, what: str, values: Sequence[Any]) -> None:
@@ -133,14 +134,32 @@ def collapse(
         aggs += [f"SUM({w}) AS w", f"MIN({w}) AS wmin", f"SUM(CASE WHEN {w} IS NULL THEN 1 "
                  "ELSE 0 END) AS wnull", f"MAX(CASE WHEN {w} <> FLOOR({w}) THEN 1 ELSE 0 END) "
                  "AS wfrac"]
-    order = ", ".join(group)  # sorted in the engine: a deterministic order on any backend
-    sql = (f"SELECT {', '.join(keys + aggs)} FROM {src.ref} "
-           f"GROUP BY {', '.join(group)} ORDER BY {order}")
-    cells = src.backend.fetch(sql)
+    b = src.backend
+    sql = f"SELECT {', '.join(keys + aggs)} FROM {src.ref} GROUP BY {', '.join(group)}"
+    text = [c for c in covariates if src.kind(c) == "string"]
+    levels: dict[str, list[Any]] = {}
+    if text:  # text categories come back as integer codes (no strings to convert)
+        name, _ = b.materialise(sql, "cells")
+        for c in text:
+            levels[c] = b.fetch(f"SELECT DISTINCT {q(c)} AS v FROM {q(name)} ORDER BY 1")[
+                "v"].tolist()
+            if any(pd.isna(v) for v in levels[c]):
+                _cell_error(src, c, roles.get(c, "covariates"), "missing values; drop those "
+                            "rows or give them a level first", [])
+        cols = [f"DENSE_RANK() OVER (ORDER BY {q(c)}) - 1 AS {q(c)}" if c in text else q(c)
+                for c in by]
+        rest = [a.split(" AS ")[-1] for a in keys[len(by):] + aggs]
+        sql = f"SELECT {', '.join(cols + rest)} FROM {q(name)}"
+        order = ", ".join([q(c) for c in by] + (["entry"] if entry else []) + ["time", "event"])
+    else:
+        order = ", ".join(group)
+    # sorted in the engine: the same order on any backend
+    cells = b.fetch(f"SELECT * FROM ({sql}) AS c ORDER BY {order}" if text else
+                    f"{sql} ORDER BY {order}")
     _check_cells(src, cells, duration, event, entry, weights, by, roles, event_codes)
     str_keys = tuple(c for c in by if src.kind(c) == "string")
-    return Collapsed(cells=cells, label=src.label, engine=src.backend.name,
-                     n=int(cells["n"].sum()), keys=tuple(by), string_keys=str_keys)
+    return Collapsed(cells=cells, label=src.label, engine=b.name, n=int(cells["n"].sum()),
+                     keys=tuple(by), string_keys=str_keys, levels=levels)
 
 
 def _check_cells(src: Source, cells: pd.DataFrame, duration: str, event: str,

@@ -76,17 +76,23 @@ class FrequencyRiskSets(RiskSets):
 
 
 def design_from_cells(cells: pd.DataFrame, covariates: Sequence[str],
-                      text: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+                      text: Sequence[str], levels: dict | None = None
+                      ) -> tuple[np.ndarray, list[str]]:
     """The design matrix of the cells: numbers and flags as they are, text categories as
     0/1 columns for every level but the first (sorted), named ``column_level`` as
-    ``pandas.get_dummies(..., drop_first=True)`` names them."""
+    ``pandas.get_dummies(..., drop_first=True)`` names them. ``levels``: the sorted levels of
+    text columns that the cells hold as integer codes."""
+    levels = levels or {}
     cols, names = [], []
     for c in covariates:
         if c in text:
-            codes, levels = pd.factorize(cells[c], sort=True)
-            for k in range(1, len(levels)):
+            if c in levels:
+                codes, levs = cells[c].to_numpy(dtype=np.int64), levels[c]
+            else:
+                codes, levs = pd.factorize(cells[c], sort=True)
+            for k in range(1, len(levs)):
                 cols.append((codes == k).astype(float))
-                names.append(f"{c}_{levels[k]}")
+                names.append(f"{c}_{levs[k]}")
         else:
             cols.append(cells[c].to_numpy(dtype=float))
             names.append(c)

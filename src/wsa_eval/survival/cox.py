@@ -420,7 +420,7 @@ def cox_engine(data: Any, *, duration: str, event: str, covariates: Sequence[str
     if treatment is not None and treatment in col.string_keys:
         raise SpecificationError(f"treatment={treatment!r} must be a 0/1 column, not text.")
     n = cells["n"].to_numpy(dtype=float)
-    X, names = design_from_cells(cells, covariates, col.string_keys)
+    X, names = design_from_cells(cells, covariates, col.string_keys, col.levels)
     x_mean = (X * n[:, None]).sum(axis=0) / n.sum()
     X = np.asfortranarray(X - x_mean)
     time = cells["time"].to_numpy(dtype=float)

@@ -30,7 +30,7 @@ def peak_gb() -> float:
 
 def pipeline(d: Path) -> dict:
     tmp = tempfile.mkdtemp(prefix="wsa_spill_")
-    con = connect(memory_limit="3GB", threads=2, temp_directory=tmp)
+    con = connect(memory_limit="2GB", threads=2, temp_directory=tmp)
     t0 = time.perf_counter()
     people = con.sql(PEOPLE.format(d))
     offences = con.read_parquet(f"{d}/offences/*.parquet")

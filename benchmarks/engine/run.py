@@ -6,7 +6,7 @@ Parts (each in its own process, so its peak memory is its own):
 
 * ``pipeline``: 10M people / 100M offence rows in Parquet -> proven-reoffending cohort ->
   Kaplan-Meier by programme -> Cox with 8 categorical covariates, on DuckDB (2 threads,
-  memory limit 3 GB). Target: under 60 s end to end, peak memory under 4 GB.
+  memory limit 2 GB). Target: under 60 s end to end, peak memory under 4 GB.
 * ``cohort``: 1M people / 10M offence rows: today's streamed pandas builder (offences read
   from CSV in chunks) and the DuckDB builder on the same CSV file and on Parquet, side by
   side, alternating, twice. Target: DuckDB at least 5x faster.
@@ -89,7 +89,7 @@ def write_markdown(res: dict, path: Path) -> None:
              "`python benchmarks/engine/run.py`; raw numbers in `results.json`.", ""]
     if "pipeline" in res:
         p = res["pipeline"]
-        lines += ["## 100M offence rows / 10M people, Parquet, DuckDB (2 threads, 3 GB limit)",
+        lines += ["## 100M offence rows / 10M people, Parquet, DuckDB (2 threads, 2 GB limit)",
                   "", "| step | seconds |", "|---|---|",
                   f"| proven-reoffending cohort | {p['cohort_s']:.1f} |",
                   f"| Kaplan-Meier by programme | {p['km_s']:.1f} |",

@@ -146,8 +146,7 @@ def collapse(
             if any(pd.isna(v) for v in levels[c]):
                 _cell_error(src, c, roles.get(c, "covariates"), "missing values; drop those "
                             "rows or give them a level first", [])
-        cols = [f"DENSE_RANK() OVER (ORDER BY {q(c)}) - 1 AS {q(c)}" if c in text else q(c)
-                for c in by]
+        cols = [_code_sql(c, levels[c]) if c in text else q(c) for c in by]
         rest = [a.split(" AS ")[-1] for a in keys[len(by):] + aggs]
         sql = f"SELECT {', '.join(cols + rest)} FROM {q(name)}"
         order = ", ".join([q(c) for c in by] + (["entry"] if entry else []) + ["time", "event"])
@@ -160,6 +159,13 @@ def collapse(
     str_keys = tuple(c for c in by if src.kind(c) == "string")
     return Collapsed(cells=cells, label=src.label, engine=b.name, n=int(cells["n"].sum()),
                      keys=tuple(by), string_keys=str_keys, levels=levels)
+
+
+def _code_sql(col: str, levels: list[Any]) -> str:
+    """``CASE col WHEN level_0 THEN 0 ... END AS col`` (levels sorted; at most max_levels)."""
+    lit = ["'" + str(v).replace("'", "''") + "'" for v in levels]
+    whens = " ".join(f"WHEN {v} THEN {k}" for k, v in enumerate(lit))
+    return f"CASE {q(col)} {whens} END AS {q(col)}"
 
 
 def _check_cells(src: Source, cells: pd.DataFrame, duration: str, event: str,

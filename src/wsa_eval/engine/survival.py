@@ -9,7 +9,7 @@ by ``(strata, covariate pattern, [cluster], [entry], time, event)``: people in o
 their risk score, their risk sets and (for the robust variance) their score residual. The
 engine computes these tables with one ``GROUP BY`` and sends only them back; the estimators
 in :mod:`wsa_eval.survival` treat the counts as frequency weights, which reproduces the
-person-level answers exactly (see ``wsa_eval.survival._engine_paths`` for the Efron
+person-level answers exactly (see ``wsa_eval.survival._cox_collapsed`` for the Efron
 derivation).
 
 Checks on the values (missing or negative times, event codes, entry not before exit,

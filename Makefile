@@ -5,13 +5,14 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 OUT    ?= gm_report
 
-.PHONY: help install demo test lint bench bench-engine validate notebooks clean
+.PHONY: help install demo test lint bench bench-quick bench-envs bench-r bench-table bench-engine validate notebooks clean
 
 help:
 	@echo "make demo   - install, then run the Greater Manchester case study (writes $(OUT)/)"
 	@echo "make test   - install, then run the whole test suite (notebooks included)"
 	@echo "make lint   - ruff"
-	@echo "make bench  - benchmarks against peer packages (installs them; slow)"
+	@echo "make bench  - benchmarks against peer packages, then the README table (~1 h; see benchmarks/README.md)"
+	@echo "make bench-quick - the same at small sizes: does every contender install and run? (minutes)"
 	@echo "make bench-engine - linked data at scale: DuckDB and Spark (writes ~2 GB to /tmp)"
 	@echo "make validate - size/power Monte Carlo study of the inference methods (~25 min)"
 
@@ -32,9 +33,29 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
 
-bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt
-	MPLBACKEND=Agg $(BIN)/python benchmarks/run_all.py
+# Benchmarks: one virtual environment per peer package under benchmarks/.envs (pinned files in
+# benchmarks/envs/), R's survival package from Debian when the machine has apt-get and we are
+# root (BENCH_NO_APT=1 skips that; R contenders are then reported as unavailable).
+bench-r:
+	@if command -v Rscript >/dev/null 2>&1; then :; \
+	elif [ -z "$(BENCH_NO_APT)" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing R and its survival package (Debian) for the R contenders"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends r-base-core r-cran-survival >/dev/null) || \
+	  echo "!!! could not install R: the R contenders will be reported as unavailable"; \
+	else echo "!!! Rscript not found: the R contenders will be reported as unavailable"; fi
+
+bench-envs: bench-r
+	$(PYTHON) benchmarks/envs/build.py
+
+bench: bench-envs
+	$(PYTHON) benchmarks/run_all.py
+
+bench-quick: bench-envs
+	$(PYTHON) benchmarks/run_all.py --quick
+
+bench-table:
+	$(PYTHON) benchmarks/make_table.py
 
 bench-engine: $(STAMP)
 	$(BIN)/python benchmarks/engine/run.py --data /tmp/wsa_bench
@@ -43,4 +64,4 @@ validate: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python validation/size_power.py --all --jobs 2
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache build dist
+	rm -rf $(VENV) $(OUT) .pytest_cache build dist benchmarks/.envs

@@ -179,8 +179,8 @@ def cells_staggered():
              "cs = callaway_santanna(panel, outcome='log_custody', unit='pfa', time='year',\n"
              "                       first_treated='first_treated', "
              "control_group='not_yet_treated',\n"
-             "                       bootstrap=(100 if FAST else 999), random_state=1, "
-             "progress=False)\n"
+             "                       inference='bootstrap', reps=(100 if FAST else 999),\n"
+             "                       random_state=1, progress=False)\n"
              "dyn = cs.aggregate('dynamic')\n"
              "print(cs.aggregate('simple').interpret())\n"
              "dyn.plot();"),

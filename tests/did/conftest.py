@@ -1,21 +1,26 @@
-"""Reference data fixtures shared by the DiD tests (read through the root ``reference_dir``)."""
+"""Reference data fixtures shared by the DiD tests, shipped in tests/reference/did_data
+(sources and licences in its README)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+DATA = Path(__file__).parents[1] / "reference" / "did_data"
+
 
 @pytest.fixture(scope="module")
-def castle(reference_dir):
+def castle():
     """Cheng & Hoekstra (2013) castle-doctrine panel; ``g`` = first treated year (0: never)."""
-    d = pd.read_csv(reference_dir / "castle.csv")
+    d = pd.read_csv(DATA / "castle.csv")
     first = d.loc[d.post == 1].groupby("state")["year"].min()
     d["g"] = d["state"].map(first).fillna(0).astype(int)
     return d
 
 
 @pytest.fixture(scope="module")
-def mpdta(reference_dir):
+def mpdta():
     """Callaway & Sant'Anna (2021) minimum-wage example."""
-    return pd.read_csv(reference_dir / "mpdta.csv")
+    return pd.read_csv(DATA / "mpdta.csv")

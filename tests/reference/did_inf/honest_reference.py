@@ -14,7 +14,7 @@ Two sources:
 
 Run with the benchmark environment:
 
-    PYTHONPATH=src /work/venv-bench/bin/python tests/reference/did_inf/honest_reference.py
+    PYTHONPATH=src python tests/reference/did_inf/honest_reference.py
 """
 
 import importlib.util

@@ -2,7 +2,7 @@
 
 Run with the benchmark environment (wildboottest 0.3.2 installed there):
 
-    PYTHONPATH=src /work/venv-bench/bin/python tests/reference/did_inf/wild_reference.py
+    PYTHONPATH=src python tests/reference/did_inf/wild_reference.py
 
 Writes ``wild_panel.csv`` (a simulated 8-unit x 6-period panel, seed 20240611) and
 ``wild_reference.json``: wildboottest's t-statistic, its bootstrap t-statistics (all 2^8

@@ -2,7 +2,7 @@
 
 Run from the repository root with the peer-package environment (pyfixest, statsmodels):
 
-    /work/venv-bench/bin/python tests/reference/did_reg/make_reference.py
+    python tests/reference/did_reg/make_reference.py
 
 It writes ``reference_values.json`` beside this file. Nothing here imports wsa_eval: every
 number comes from pyfixest (fixest's Python port), statsmodels, or a deliberately naive
@@ -10,7 +10,7 @@ dense-matrix implementation of the Borusyak-Jaravel-Spiess variance written from
 (Theorem 3, Section 4.3) with explicit loops.
 
 Data: castle.csv (Cheng & Hoekstra 2013, as used by Goodman-Bacon 2021 and R bacondecomp)
-and mpdta.csv (Callaway & Sant'Anna 2021), from shared/data/reference.
+and mpdta.csv (Callaway & Sant'Anna 2021), from tests/reference/did_data.
 """
 
 from __future__ import annotations
@@ -26,9 +26,7 @@ import statsmodels.formula.api as smf
 
 warnings.simplefilter("ignore")
 HERE = Path(__file__).resolve().parent
-DATA = HERE.parents[3] / "shared" / "data" / "reference"
-if not DATA.is_dir():  # running from a worktree under /work/wt/<name>
-    DATA = Path("/work/shared/data/reference")
+DATA = HERE.parent / "did_data"  # castle.csv and mpdta.csv, shipped with the tests
 
 
 def castle() -> pd.DataFrame:

@@ -6,7 +6,7 @@ STAMP   = $(VENV)/.installed-stamp
 DOCS_STAMP = $(VENV)/.docs-stamp
 OUT    ?= gm_report
 
-.PHONY: help install system-deps demo test pytest docs lint bench bench-quick bench-envs bench-r bench-table validate notebooks clean
+.PHONY: help install system-deps demo test pytest docs lint bench bench-quick bench-envs bench-r bench-table bench-engine validate notebooks clean
 
 help:
 	@echo "make demo   - install, then run the Greater Manchester case study (writes $(OUT)/)"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint   - ruff"
 	@echo "make bench  - benchmarks against peer packages, then the README table (~1 h; see benchmarks/README.md)"
 	@echo "make bench-quick - the same at small sizes: does every contender install and run? (minutes)"
+	@echo "make bench-engine - linked data at scale: DuckDB and Spark (writes ~2 GB to /tmp)"
 	@echo "make validate - size/power Monte Carlo study of the inference methods (~25 min)"
 
 $(STAMP): pyproject.toml
@@ -81,6 +82,9 @@ bench-quick: bench-envs
 
 bench-table:
 	$(PYTHON) benchmarks/make_table.py
+
+bench-engine: $(STAMP)
+	$(BIN)/python benchmarks/engine/run.py --data /tmp/wsa_bench
 
 validate: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python validation/size_power.py --all --jobs 2

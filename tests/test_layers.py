@@ -7,7 +7,8 @@ From the bottom up (a module may import its own layer and those below):
 1. words and pictures: ``content`` (the report-content protocol), ``disclosure``,
    ``interpret``, ``plotting``
 2. ``results`` (the contract every result keeps)
-3. data and validation: ``data``, ``datasets``, ``io``, ``panel``
+3. data and validation: ``data``, ``datasets``, ``io``, ``panel``, ``engine`` (linked data
+   at scale: DuckDB and Spark; it must not import the estimator families)
 4. estimator families: ``did``, ``synth``, ``survival``, ``inference``
 5. ``reporting`` (renders any result's content; knows no estimator)
 6. applications: ``claims``, ``casestudy``, ``config``, ``cli``
@@ -28,7 +29,7 @@ LAYERS = {
     "_version": 0, "_pfa": 0,
     "content": 1, "disclosure": 1, "interpret": 1, "plotting": 1,
     "results": 2,
-    "data": 3, "datasets": 3, "io": 3, "panel": 3,
+    "data": 3, "datasets": 3, "io": 3, "panel": 3, "engine": 3,
     "did": 4, "synth": 4, "survival": 4, "inference": 4,
     "reporting": 5,
     "claims": 6, "casestudy": 6, "config": 6, "cli": 6, "__main__": 6,

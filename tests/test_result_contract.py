@@ -318,6 +318,30 @@ def f_proven():
     return proven_reoffending(idx, off, data_end="2021-06-30")
 
 
+def f_linked_cohort():
+    import duckdb
+
+    from wsa_eval.survival import proven_reoffending
+
+    start = pd.Timestamp("2019-01-01")
+    con = duckdb.connect()
+    con.register("idx", pd.DataFrame({"person_id": range(40), "index_date": start
+                                      + pd.to_timedelta(np.arange(40) * 3, "D")}))
+    con.register("off", pd.DataFrame({
+        "person_id": [1, 1, 5, 9, 30],
+        "offence_date": start + pd.to_timedelta([40, 90, 60, 120, 200], "D"),
+        "proven_date": start + pd.to_timedelta([50, 100, 90, 150, 260], "D")}))
+    return proven_reoffending(con.sql("SELECT * FROM idx"), con.sql("SELECT * FROM off"),
+                              data_end="2021-06-30")
+
+
+def f_exact_match():
+    from wsa_eval.survival import exact_match
+
+    c = _cohort().assign(band=lambda d: np.round(d["x"]))
+    return exact_match(c, treatment="z", covariates=["band"], outcomes=["reoffended"])
+
+
 FACTORIES = {
     "PanelReport": f_panel_report, "TWFEResult": f_twfe, "EventStudyResult": f_event_study,
     "SunAbrahamResult": f_sun_abraham, "ImputationResult": f_imputation,
@@ -331,6 +355,7 @@ FACTORIES = {
     "FineGrayResult": f_fine_gray, "PropensityResult": f_propensity, "MatchResult": f_match,
     "WeightResult": f_weight, "BalanceResult": f_balance,
     "ReoffendingEffectsResult": f_reoffending, "ProvenReoffendingResult": f_proven,
+    "LinkedCohortResult": f_linked_cohort, "ExactMatchResult": f_exact_match,
 }
 
 #: (class, check) -> why it does not pass yet; strict xfails, to be emptied by the families

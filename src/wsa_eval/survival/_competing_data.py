@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._utils import require_columns, require_frame
+from ..engine.survival import collapse
 from ..errors import (
     ColumnError,
     DataFormatError,
@@ -17,7 +18,7 @@ from ..errors import (
     format_examples,
 )
 
-__all__ = ["competing_columns", "code_events"]
+__all__ = ["competing_columns", "code_events", "competing_cells"]
 
 
 def competing_columns(
@@ -64,3 +65,12 @@ def code_events(e: np.ndarray, event: str, event_of_interest: int, censor_code: 
     return np.where(e == censor_code, 0, np.where(e == event_of_interest, 1, 2)).astype(np.int64)
 
 
+def competing_cells(data: Any, duration: str, event: str, by: list[str], roles: dict,
+                     event_of_interest: int, censor_code: int):
+    """The engine's counts by ``by``, time and event code, and the recoded status."""
+    col = collapse(data, duration=duration, event=event, by=by, roles=roles,
+                   event_codes=True)
+    cells = col.cells
+    e = cells["event"].to_numpy(dtype=np.int64)
+    status = code_events(e, event, event_of_interest, censor_code)
+    return col, cells, status

@@ -232,6 +232,10 @@ class RiskSets:
         """Sum a per-death-slot array within blocks."""
         return np.add.reduceat(per_slot, self.bstart, axis=0)
 
+    def gram(self, X: np.ndarray, wt: np.ndarray) -> np.ndarray:
+        """``X' diag(wt) X`` (a hook: rows sharing a covariate pattern can be summed first)."""
+        return weighted_gram(X, wt)
+
 
 @dataclass
 class CoxState:
@@ -350,7 +354,7 @@ def information(rs: RiskSets, X: np.ndarray, w: np.ndarray | None, st: CoxState,
     if rs.has_lo:
         crow -= np.take(_cum0(mb * st.c1), rs.lo, out=rs.scratch("product"))
     crow *= v
-    info = weighted_gram(X, crow)
+    info = rs.gram(X, crow)
     s1, d1 = st.s1, st.d1
     info -= (s1 * (mb * st.e0)[:, None]).T @ s1
     if rs.efron:

@@ -398,6 +398,12 @@ def match(
     >>> print(m.n_treated, m.n_matched_treated, len(m.unmatched))
     216 201 15
     """
+    from ..engine import is_engine_input
+    if is_engine_input(data):
+        raise SpecificationError(
+            "match() pairs people by propensity score and needs them in memory (a pandas "
+            "DataFrame). On the engine use exact_match(...) (exact or coarsened exact "
+            "matching), or fetch the rows first (e.g. relation.df()).")
     require_frame(data)
     z = _treatment_vector(data, treatment)
     if not isinstance(ratio, (int, np.integer)) or ratio < 1:

@@ -20,6 +20,8 @@ chains based on censored observations. *Scandinavian Journal of Statistics* 5, 1
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -27,7 +29,8 @@ from scipy import stats
 from .._compat import warn_renamed
 from .._utils import check_alpha, check_choice, hash_frame
 from ..results import make_spec
-from ._competing_data import code_events, competing_columns
+from ._competing_data import code_events, competing_cells, competing_columns
+from ._engine_common import engine_args
 from ._jdl_results import CumulativeIncidenceResult
 from ._km_core import km_curve
 from .gray import gray_statistic
@@ -37,8 +40,12 @@ __all__ = ["cumulative_incidence", "aalen_johansen", "cif_limits", "CONF_TYPES"]
 CONF_TYPES = ("log-log", "plain")
 
 
-def aalen_johansen(time: np.ndarray, status: np.ndarray) -> tuple[np.ndarray, ...]:
+def aalen_johansen(time: np.ndarray, status: np.ndarray, weights: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, ...]:
     """CIF of cause 1 from ``time`` and ``status`` (0 censored, 1 cause, 2 competing).
+
+    ``weights``: frequency weights (a row of weight 2 counts as two people; the engine's
+    counts by time and cause enter this way and give the person-level answer).
 
     Returns ``(times, estimate, variance, n_at_risk, n_events)`` at the distinct times of
     cause 1, the variance as computed by Gray's ``cinc`` routine in cmprsk (delta method,
@@ -48,10 +55,12 @@ def aalen_johansen(time: np.ndarray, status: np.ndarray) -> tuple[np.ndarray, ..
     if not np.any(status > 0):
         return (np.zeros(0),) * 5
     # the all-cause Kaplan-Meier curve: its event times, numbers at risk and survival
-    km = km_curve(time, status > 0)
+    km = km_curve(time, status > 0, weights)
     tu, rs, nd, surv = km.time, km.n_at_risk, km.n_events, km.surv
     pos = np.searchsorted(tu, time[status > 0])
-    d1 = np.bincount(pos, weights=(status[status > 0] == 1), minlength=tu.shape[0])
+    one = status[status > 0] == 1
+    d1 = np.bincount(pos, weights=one if weights is None else one * weights[status > 0],
+                     minlength=tu.shape[0])
     d2 = nd - d1
     fk = np.concatenate(([1.0], surv[:-1]))  # before each time
     F = np.cumsum(fk * d1 / rs)
@@ -173,6 +182,12 @@ def cumulative_incidence(
         warn_renamed("cumulative_incidence", "ci", "conf_type ('linear' is now 'plain')")
         conf_type = {"linear": "plain"}.get(ci, ci)
     check_choice("conf_type", conf_type, CONF_TYPES)
+    from ..engine import is_engine_input
+    if is_engine_input(data):  # a path, DuckDB, ibis or Spark table: the engine counts
+        return cumulative_incidence_engine(data, duration=duration, event=event,
+                                           event_of_interest=event_of_interest, group=group,
+                                           censor_code=censor_code, alpha=alpha,
+                                           conf_type=conf_type)
     t, e = competing_columns(data, duration, event, {"group": group})
     status = code_events(e, event, event_of_interest, censor_code)
     labels = data[group].to_numpy() if group is not None else np.zeros(len(t), dtype=int)
@@ -223,3 +238,52 @@ def cumulative_incidence(
     )
 
 
+# ------------------------------------------------------------------------------------------
+# engine inputs (see wsa_eval.survival._engine_common)
+# ------------------------------------------------------------------------------------------
+def cumulative_incidence_engine(data: Any, *, duration: str, event: str,
+                                event_of_interest: int = 1, group: str | None = None,
+                                censor_code: int = 0, alpha: float = 0.05,
+                                conf_type: str = "log-log") -> CumulativeIncidenceResult:
+    """:func:`~wsa_eval.survival.cif.cumulative_incidence` from the engine's counts."""
+    alpha = check_alpha(alpha)
+    check_choice("conf_type", conf_type, CONF_TYPES)
+    col, cells, status = competing_cells(data, duration, event,
+                                          [group] if group is not None else [],
+                                          {group: "group"}, event_of_interest, censor_code)
+    t = cells["time"].to_numpy(dtype=float)
+    freq = cells["n"].to_numpy(dtype=float)
+    labels = cells[group].to_numpy() if group is not None else np.zeros(len(t), dtype=int)
+    groups = pd.unique(labels)
+    try:
+        groups = np.sort(groups)
+    except TypeError:
+        pass
+    frames = []
+    for g in groups:
+        m = labels == g
+        tt, F, var, nr, ne = aalen_johansen(t[m], status[m], freq[m])
+        se = np.sqrt(var)
+        lo, hi = cif_limits(F, se, alpha, conf_type)
+        frames.append(pd.DataFrame({
+            "group": g if group is not None else "all",
+            "time": np.concatenate(([0.0], tt)),
+            "estimate": np.concatenate(([0.0], F)),
+            "std_error": np.concatenate(([0.0], se)),
+            "ci_low": np.concatenate(([0.0], lo)),
+            "ci_high": np.concatenate(([0.0], hi)),
+            "n_at_risk": np.concatenate(([float(freq[m].sum())], nr)),
+            "n_events": np.concatenate(([0.0], ne))}))
+    test = None
+    if group is not None and len(groups) > 1:
+        test = gray_statistic(t, status, labels, None, 0.0, weights=freq)
+    spec = make_spec(
+        "cumulative_incidence",
+        dict(duration=duration, event=event, event_of_interest=event_of_interest, group=group,
+             censor_code=censor_code, alpha=alpha, conf_type=conf_type, **engine_args(col)),
+        data_hash=hash_frame(cells))
+    return CumulativeIncidenceResult(
+        method="Aalen-Johansen cumulative incidence (Aalen & Johansen 1978; cmprsk variance)",
+        spec=spec, table=pd.concat(frames, ignore_index=True), gray=test,
+        event_of_interest=event_of_interest, alpha=alpha, group_column=group,
+        time_column=duration)

@@ -498,6 +498,16 @@ def proven_reoffending(
     >>> print(f"{r.measure('proven_reoffending_rate'):.3f}")
     0.333
     """
+    from ..engine import is_engine_input
+    if is_engine_input(index_events) or (is_engine_input(offences) and not (
+            isinstance(index_events, pd.DataFrame) and isinstance(offences, (str, os.PathLike))
+            and str(offences).lower().endswith((".csv", ".csv.gz")))):
+        from ._engine_results import cohort_engine  # the engine builds the cohort in SQL
+        return cohort_engine(index_events, offences, person=person, index_date=index_date,
+                             offence_date=offence_date, proven_date=proven_date,
+                             data_end=data_end, follow_up_days=follow_up_days,
+                             waiting_days=waiting_days, include_index_day=include_index_day,
+                             errors=errors)
     _check_arguments(index_events, person, index_date, errors, follow_up_days, waiting_days,
                      chunksize)
     F, W = int(follow_up_days), int(waiting_days)

@@ -30,17 +30,20 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .._compat import warn_renamed
-from .._utils import check_alpha, check_choice
+from .._utils import check_alpha, check_choice, hash_frame
+from ..engine.survival import MAX_LEVELS, collapse
 from ..errors import ConvergenceWarning, EstimationError, InferenceWarning, SpecificationError
 from ..results import make_spec, tidy_frame
 from ._check import SurvivalData, hash_in_background, prepare_survival, used_columns
 from ._concordance import concordance as harrell_c
+from ._cox_collapsed import FrequencyRiskSets, design_from_cells, level_codes
 from ._cox_core import CoxState, RiskSets, fit_newton, score_residuals, weighted_gram
 from ._results import CoxResult
 
@@ -315,6 +318,12 @@ def cox(
     >>> print(f"{fit.term}: log hazard ratio {fit.estimate:.3f}, standard error {fit.se:.3f}")
     fin: log hazard ratio -0.347, standard error 0.190
     """
+    from ..engine import is_engine_input
+    if is_engine_input(data):  # a path, DuckDB, ibis or Spark table: the engine counts
+        return cox_engine(data, duration=duration, event=event, covariates=covariates,
+                          treatment=treatment, ties=ties, inference=inference, cluster=cluster,
+                          strata=strata, weights=weights, entry=entry, alpha=alpha,
+                          concordance=concordance, robust=robust)
     alpha = check_alpha(alpha)
     check_choice("ties", ties, ("efron", "breslow"))
     inference = _resolve_inference(inference, robust, cluster)
@@ -383,3 +392,135 @@ def cox(
         fit_data=CoxFitData(rs=rs, X=sd.X, w=sd.weights, state=st, info=info, time=sd.time,
                             event=sd.event, entry=sd.entry, x_mean=sd.x_mean),
     )
+
+
+# ------------------------------------------------------------------------------------------
+# engine inputs: covariate-pattern x time counts (see wsa_eval.survival._cox_collapsed)
+# ------------------------------------------------------------------------------------------
+#: a cluster column may have at most this many levels on the engine
+MAX_CLUSTERS = 20_000
+
+
+def _collapsed_robust(rs: RiskSets, X: np.ndarray, n: np.ndarray, st: Any, V: np.ndarray,
+            cluster: np.ndarray | None) -> np.ndarray:
+    L = score_residuals(rs, X, n, st)
+    if cluster is not None:
+        U = np.column_stack([np.bincount(cluster, weights=L[:, j] * n)
+                             for j in range(L.shape[1])])
+        meat = U.T @ U
+    else:
+        meat = weighted_gram(L, n)
+    out = V @ meat @ V
+    return (out + out.T) / 2
+
+
+def cox_engine(data: Any, *, duration: str, event: str, covariates: Sequence[str],
+               treatment: str | None = None, ties: str = "efron",
+               inference: str | None = None, cluster: str | None = None,
+               strata: str | Sequence[str] | None = None, weights: str | None = None,
+               entry: str | None = None, alpha: float = 0.05,
+               concordance: bool | None = None, robust: bool | None = None,
+               max_levels: int = MAX_LEVELS) -> CoxResult:
+    """:func:`cox` from the engine's covariate-pattern x time counts: exact Breslow and Efron
+    likelihoods and robust variances (derivation in :mod:`wsa_eval.survival._cox_collapsed`).
+    Text covariates are dummy-coded after collapsing."""
+    alpha = check_alpha(alpha)
+    check_choice("ties", ties, ("efron", "breslow"))
+    inference = _resolve_inference(inference, robust, cluster)
+    if weights is not None:
+        raise SpecificationError(
+            "cox() on the engine takes no case weights: people with the same covariates are "
+            "already counted together. Fit on a pandas DataFrame for weighted models.")
+    if concordance:
+        raise SpecificationError(
+            "concordance=True needs the rows one by one; on the engine it is not computed.")
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    if treatment is not None:
+        if not isinstance(treatment, str):
+            raise SpecificationError(f"treatment must be a column name, not {treatment!r}.")
+        if treatment not in covariates:
+            covariates = [treatment] + covariates
+    if len(covariates) == 0:
+        raise SpecificationError("covariates is empty: name at least one column.")
+    st_cols = [] if strata is None else ([strata] if isinstance(strata, str) else list(strata))
+    by = covariates + st_cols + ([cluster] if cluster is not None else [])
+    if len(set(by)) != len(by):
+        raise SpecificationError(f"a column is named twice among covariates, strata and "
+                                 f"cluster: {by}.")
+    roles = {**{c: "covariates" for c in covariates}, **{s: "strata" for s in st_cols}}
+    if cluster is not None:
+        roles[cluster] = "cluster"
+    col = collapse(data, duration=duration, event=event, entry=entry, by=by, roles=roles,
+                   covariates=covariates, max_levels=max_levels, what="a Cox model",
+                   limits={cluster: MAX_CLUSTERS} if cluster is not None else None)
+    cells = col.cells
+    if treatment is not None and treatment in col.string_keys:
+        raise SpecificationError(f"treatment={treatment!r} must be a 0/1 column, not text.")
+    n = cells["n"].to_numpy(dtype=float)
+    X, names = design_from_cells(cells, covariates, col.string_keys, col.levels)
+    x_mean = (X * n[:, None]).sum(axis=0) / n.sum()
+    X = np.asfortranarray(X - x_mean)
+    time = cells["time"].to_numpy(dtype=float)
+    ev = cells["event"].to_numpy(dtype=float) == 1
+    ent = None if entry is None else cells["entry"].to_numpy(dtype=float)
+    s_codes = level_codes(cells[st_cols]) if st_cols else None
+    cl_codes = level_codes(cells[[cluster]]) if cluster is not None else None
+    sd = SurvivalData(time=time, event=ev, entry=ent, weights=n, X=X, covariates=tuple(names),
+                      group=None, group_levels=(), strata=s_codes, strata_levels=(),
+                      cluster=cl_codes, n_clusters=0 if cl_codes is None else
+                      int(cl_codes.max()) + 1, index=pd.RangeIndex(len(cells)), x_mean=x_mean)
+    spread = _check_design(sd, event)
+    rs = FrequencyRiskSets(time, ev, n, ent, s_codes, efron=(ties == "efron"),
+                           patterns=level_codes(cells[covariates], ordered=True))
+    st, info, st0, info0, iters, converged = fit_newton(rs, X, n)
+    warn = _fit_warnings(st, iters, converged, sd, spread)
+    try:
+        V_model = np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        raise EstimationError("The information matrix is singular at the solution.") from None
+    kind = inference or ("robust" if cluster is not None else "model")
+    msgs: list[str] = []
+    if kind == "model":
+        V, words = V_model, "model-based (inverse information)"
+    else:
+        V = _collapsed_robust(rs, X, n, st, V_model, cl_codes)
+        if cluster is not None:
+            words = (f"cluster-robust (Lin & Wei 1989 sandwich, {sd.n_clusters} clusters of "
+                     f"{cluster!r})")
+            if sd.n_clusters < 30:
+                msgs.append(f"Only {sd.n_clusters} clusters of {cluster!r}: cluster-robust "
+                            "standard errors can be too small with fewer than about 30 "
+                            "clusters.")
+        else:
+            words = "robust (Lin & Wei 1989 sandwich)"
+    for msg in warn:
+        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+    for msg in msgs:
+        warnings.warn(msg, InferenceWarning, stacklevel=3)
+    effects = _effects(names, st.beta, V, alpha)
+    term = _headline_term(treatment, names)
+    head = (effects.set_index("term").loc[term] if term is not None else
+            pd.Series(np.nan, index=effects.columns[1:]))
+    spec = make_spec(
+        "cox",
+        dict(duration=duration, event=event, covariates=names, treatment=treatment, ties=ties,
+             inference=kind, cluster=cluster, strata=strata, weights=None, entry=entry,
+             alpha=alpha, engine=col.engine, data=col.label),
+        data_hash=hash_frame(cells))
+    return CoxResult(
+        method=(f"Cox (1972) proportional hazards, {ties.capitalize()} ties (exact, from "
+                "covariate-pattern x time counts)"),
+        spec=spec, warnings=tuple(warn + msgs),
+        estimate=float(head["estimate"]), se=float(head["std_error"]),
+        ci_low=float(head["ci_low"]), ci_high=float(head["ci_high"]),
+        p_value=float(head["p_value"]), alpha=alpha, inference=words,
+        estimand=(f"log hazard ratio for {term}" if term is not None else
+                  "none chosen (several covariates and no treatment=...): see effects"),
+        effects=effects, n_obs=col.n, n_units=sd.n_clusters if cluster is not None else None,
+        term=term, coef=pd.Series(st.beta, index=names, name="coef"),
+        vcov=pd.DataFrame(V, index=names, columns=names),
+        naive_vcov=pd.DataFrame(V_model, index=names, columns=names),
+        loglik=st.loglik, loglik_null=st0.loglik, n_events=float(rs.n_deaths), ties=ties,
+        robust=kind == "robust", tests=_global_tests(st, st0, info0, V), iterations=iters,
+        converged=converged, concordance=float("nan"), covariates=tuple(names),
+        fit_data=None, diagnostics={"cells": int(len(cells)), "engine": col.engine})

@@ -9,6 +9,8 @@ incidence of a competing risk. *Annals of Statistics* 16, 1141-1154.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -16,19 +18,21 @@ from scipy import stats
 from .._utils import hash_frame
 from ..errors import EstimationError, SpecificationError
 from ..results import make_spec
-from ._competing_data import code_events, competing_columns
+from ._competing_data import code_events, competing_cells, competing_columns
+from ._engine_common import engine_args
 from ._jdl_results import GrayTestResult
 
 __all__ = ["gray_test", "gray_statistic"]
 
 
-def _gray_stratum(y: np.ndarray, m: np.ndarray, g: np.ndarray, ng: int, rho: float):
+def _gray_stratum(y: np.ndarray, m: np.ndarray, g: np.ndarray, ng: int, rho: float,
+                  w: np.ndarray | None = None):
     ng1 = ng - 1
     tu, inv = np.unique(y, return_inverse=True)
     T = tu.size
     d = np.zeros((3, T, ng))
-    np.add.at(d, (m, inv, g), 1.0)
-    rs = np.bincount(g, minlength=ng).astype(float)
+    np.add.at(d, (m, inv, g), 1.0 if w is None else w)
+    rs = np.bincount(g, weights=w, minlength=ng).astype(float)
     s = np.zeros(ng1)
     v = np.zeros((ng1, ng1))
     f1m = np.zeros(ng)
@@ -85,8 +89,11 @@ def _gray_stratum(y: np.ndarray, m: np.ndarray, g: np.ndarray, ng: int, rho: flo
 
 
 def gray_statistic(t: np.ndarray, status: np.ndarray, labels: np.ndarray,
-                   strata: np.ndarray | None, rho: float) -> dict:
-    """Gray's statistic summed over strata: ``{statistic, df, p_value, groups, rho}``."""
+                   strata: np.ndarray | None, rho: float,
+                   weights: np.ndarray | None = None) -> dict:
+    """Gray's statistic summed over strata: ``{statistic, df, p_value, groups, rho}``.
+
+    ``weights``: frequency weights (counts of people per row, as the engine sends them)."""
     groups = pd.unique(labels)
     try:
         groups = np.sort(groups)
@@ -102,7 +109,8 @@ def gray_statistic(t: np.ndarray, status: np.ndarray, labels: np.ndarray,
     for st in pd.unique(strata):
         m = strata == st
         order = np.argsort(t[m], kind="stable")
-        s, v = _gray_stratum(t[m][order], status[m][order], gcode[m][order], ng, rho)
+        s, v = _gray_stratum(t[m][order], status[m][order], gcode[m][order], ng, rho,
+                             None if weights is None else weights[m][order])
         S += s
         V += v
     if np.linalg.matrix_rank(V) < ng - 1:
@@ -177,6 +185,11 @@ def gray_test(
         F 631.0      59.0
         M 753.0      56.0
     """
+    from ..engine import is_engine_input
+    if is_engine_input(data):  # a path, DuckDB, ibis or Spark table: the engine counts
+        return gray_test_engine(data, duration=duration, event=event,
+                                event_of_interest=event_of_interest, group=group,
+                                strata=strata, rho=rho, censor_code=censor_code)
     if group is None:
         raise SpecificationError("gray_test needs group=... (the column defining the groups).")
     if not np.isfinite(rho):
@@ -200,3 +213,29 @@ def gray_test(
                           event_of_interest=event_of_interest, counts=counts, **res)
 
 
+# ------------------------------------------------------------------------------------------
+# engine inputs (see wsa_eval.survival._engine_common)
+# ------------------------------------------------------------------------------------------
+def gray_test_engine(data: Any, *, duration: str, event: str, event_of_interest: int = 1,
+                     group: str, strata: str | None = None, rho: float = 0.0,
+                     censor_code: int = 0) -> GrayTestResult:
+    """:func:`~wsa_eval.survival.gray.gray_test` from the engine's counts."""
+    if group is None:
+        raise SpecificationError("gray_test needs group=... (the column defining the groups).")
+    if not np.isfinite(rho):
+        raise SpecificationError("rho must be a finite number (0 is the usual choice).")
+    by = [group] + ([strata] if strata is not None else [])
+    col, cells, status = competing_cells(data, duration, event, by,
+                                          {group: "group", strata: "strata"},
+                                          event_of_interest, censor_code)
+    st = cells[strata].to_numpy() if strata is not None else None
+    res = gray_statistic(cells["time"].to_numpy(dtype=float), status,
+                         cells[group].to_numpy(), st, float(rho),
+                         weights=cells["n"].to_numpy(dtype=float))
+    spec = make_spec(
+        "gray_test",
+        dict(duration=duration, event=event, event_of_interest=event_of_interest, group=group,
+             strata=strata, rho=rho, censor_code=censor_code, **engine_args(col)),
+        data_hash=hash_frame(cells))
+    return GrayTestResult(method="Gray (1988) K-sample test of cumulative incidence", spec=spec,
+                          event_of_interest=event_of_interest, **res)

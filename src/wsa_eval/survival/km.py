@@ -20,15 +20,18 @@ cumulative sums, no loop over times.
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._utils import check_alpha, check_choice, hash_frame
+from ..engine.survival import collapse
 from ..errors import DataWarning
 from ..results import make_spec
 from ._check import prepare_survival, used_columns
+from ._engine_common import engine_args, frequencies, sorted_levels
 from ._km_core import KMCurve, confidence_limits, first_below_half, grouped_curves, km_curve
 from ._results import KaplanMeierResult
 
@@ -150,6 +153,11 @@ def kaplan_meier(
          0     NaN     NaN      NaN 216      66.0
          1     NaN     NaN      NaN 216      48.0
     """
+    from ..engine import is_engine_input
+    if is_engine_input(data):  # a path, DuckDB, ibis or Spark table: the engine counts
+        return kaplan_meier_engine(data, duration=duration, event=event, group=group,
+                                   weights=weights, entry=entry, alpha=alpha,
+                                   conf_type=conf_type)
     alpha = check_alpha(alpha)
     check_choice("conf_type", conf_type, CONF_TYPES)
     sd = prepare_survival(data, duration=duration, event=event, group=group, weights=weights,
@@ -210,3 +218,55 @@ def kaplan_meier(
         alpha=alpha,
         conf_type=conf_type,
     )
+
+
+# ------------------------------------------------------------------------------------------
+# engine inputs (see wsa_eval.survival._engine_common)
+# ------------------------------------------------------------------------------------------
+def kaplan_meier_engine(data: Any, *, duration: str, event: str, group: str | None = None,
+                        weights: str | None = None, entry: str | None = None,
+                        alpha: float = 0.05, conf_type: str = "log-log") -> KaplanMeierResult:
+    """:func:`~wsa_eval.survival.km.kaplan_meier` from the engine's counts."""
+    alpha = check_alpha(alpha)
+    check_choice("conf_type", conf_type, CONF_TYPES)
+    col = collapse(data, duration=duration, event=event, entry=entry, weights=weights,
+                   by=[group] if group is not None else [], roles={group: "group"})
+    cells = col.cells
+    freq = frequencies(cells, weights)
+    t = cells["time"].to_numpy(dtype=float)
+    ev = cells["event"].to_numpy(dtype=float) == 1
+    en = None if entry is None else cells["entry"].to_numpy(dtype=float)
+    if group is None:
+        codes, levels = np.zeros(len(cells), dtype=np.int64), ("all",)
+    else:
+        codes, levels = sorted_levels(cells[group])
+    curves = {}
+    for k, lev in enumerate(levels):
+        m = codes == k
+        c = km_curve(t[m], ev[m], freq[m], None if en is None else en[m])
+        curves[lev] = replace(c, n=int(cells["n"].to_numpy()[m].sum()))
+    frames = [_curve_table(c, lev if group is not None else None, alpha, conf_type)
+              for lev, c in curves.items()]
+    medians = [_median_row(c, lev, alpha, conf_type) for lev, c in curves.items()]
+    flat = [str(lev) for lev, c in curves.items() if c.time.shape[0] == 0]
+    warns = []
+    if flat:
+        warns.append(
+            (f"Group(s) {', '.join(map(repr, flat))} of {group!r} have no events: "
+             if group is not None
+             else f"Column {event!r} has no events (all rows censored): ")
+            + "the curve stays at 1 (flat), as R's survfit draws it; its table row is at "
+            "the last follow-up time.")
+        warnings.warn(warns[-1], DataWarning, stacklevel=3)
+    med = pd.DataFrame(medians)
+    if group is None:
+        med = med.drop(columns="group")
+    spec = make_spec(
+        "kaplan_meier",
+        dict(duration=duration, event=event, group=group, weights=weights, entry=entry,
+             alpha=alpha, conf_type=conf_type, **engine_args(col)),
+        data_hash=hash_frame(cells))
+    return KaplanMeierResult(
+        method="Kaplan-Meier (1958) with Greenwood (1926) standard errors",
+        spec=spec, warnings=tuple(warns), table=pd.concat(frames, ignore_index=True),
+        medians=med, curves=curves, group=group, alpha=alpha, conf_type=conf_type)

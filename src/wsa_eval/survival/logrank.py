@@ -14,15 +14,18 @@ test has most power when hazards are proportional.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .._utils import hash_frame
+from ..engine.survival import collapse
 from ..errors import EstimationError, SpecificationError
 from ..results import make_spec
 from ._check import prepare_survival, used_columns
+from ._engine_common import engine_args, frequencies, sorted_levels
 from ._results import LogRankResult
 
 __all__ = ["logrank", "logrank_stats"]
@@ -127,6 +130,10 @@ def logrank(
          0 216      66.0     55.57
          1 216      48.0     58.43
     """
+    from ..engine import is_engine_input
+    if is_engine_input(data):  # a path, DuckDB, ibis or Spark table: the engine counts
+        return logrank_engine(data, duration=duration, event=event, group=group,
+                              strata=strata, weights=weights, alpha=alpha)
     if group is None:
         raise SpecificationError("logrank needs a group column to compare.")
     sd = prepare_survival(data, duration=duration, event=event, group=group, strata=strata,
@@ -166,3 +173,50 @@ def logrank(
         strata=strata,
         alpha=alpha,
     )
+
+
+# ------------------------------------------------------------------------------------------
+# engine inputs (see wsa_eval.survival._engine_common)
+# ------------------------------------------------------------------------------------------
+def logrank_engine(data: Any, *, duration: str, event: str, group: str,
+                   strata: Any = None, weights: str | None = None,
+                   alpha: float = 0.05) -> LogRankResult:
+    """:func:`~wsa_eval.survival.logrank.logrank` from the engine's counts."""
+    if group is None:
+        raise SpecificationError("logrank needs a group column to compare.")
+    st_cols = [] if strata is None else ([strata] if isinstance(strata, str) else list(strata))
+    col = collapse(data, duration=duration, event=event, weights=weights,
+                   by=[group, *st_cols], roles={group: "group", **{s: "strata" for s in st_cols}})
+    cells = col.cells
+    freq = frequencies(cells, weights)
+    g, levels = sorted_levels(cells[group])
+    G = len(levels)
+    if G < 2:
+        raise SpecificationError(
+            f"Column {group!r} has a single level ({levels[0]!r}): nothing to compare.")
+    ev = cells["event"].to_numpy(dtype=float) == 1
+    if not ev.any():
+        raise EstimationError(f"Column {event!r} has no events: the test is not defined.")
+    s = None
+    if st_cols:
+        s = pd.MultiIndex.from_frame(cells[st_cols]).factorize(sort=True)[0] if len(
+            st_cols) > 1 else sorted_levels(cells[st_cols[0]])[0]
+        s = np.asarray(s, dtype=np.int64)
+    obs, exp, var = logrank_stats(cells["time"].to_numpy(dtype=float), ev, g, G, freq, s)
+    diff = obs - exp
+    keep = np.arange(1, G)
+    sub = var[np.ix_(keep, keep)]
+    chi2 = float(diff[keep] @ np.linalg.pinv(sub) @ diff[keep])
+    df = int(np.linalg.matrix_rank(sub))
+    n_g = np.bincount(g, weights=freq, minlength=G)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table = pd.DataFrame({
+            "group": list(levels), "n": n_g, "observed": obs, "expected": exp,
+            "(O-E)^2/E": diff**2 / exp, "(O-E)^2/V": diff**2 / np.diag(var)})
+    spec = make_spec("logrank", dict(duration=duration, event=event, group=group,
+                                     strata=strata, weights=weights, alpha=alpha,
+                                     **engine_args(col)), data_hash=hash_frame(cells))
+    return LogRankResult(
+        method="Log-rank test" + (" (stratified)" if strata is not None else ""),
+        spec=spec, statistic=chi2, df=df, p_value=float(stats.chi2.sf(chi2, df)),
+        table=table, variance=var, group=group, strata=strata, alpha=alpha)

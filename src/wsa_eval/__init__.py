@@ -22,6 +22,7 @@ from .errors import (
     WsaEvalWarning,
 )
 from .panel import PanelReport, validate_panel
+from .planning import PlanResult, plan_evaluation
 
 # ``wsa_eval.report`` is the report function; its module is ``wsa_eval.reporting``
 from .reporting import report
@@ -36,6 +37,8 @@ __all__ = [
     "TIDY_COLUMNS",
     "compare",
     "check_claim",
+    "plan_evaluation",
+    "PlanResult",
     "report",
     "ClaimResult",
     "data",

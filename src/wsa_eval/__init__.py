@@ -23,6 +23,7 @@ from .errors import (
 )
 from .panel import PanelReport, validate_panel
 from .planning import PlanResult, plan_evaluation
+from .pooled import PooledResult, pooled_evaluation
 
 # ``wsa_eval.report`` is the report function; its module is ``wsa_eval.reporting``
 from .reporting import report
@@ -39,6 +40,8 @@ __all__ = [
     "check_claim",
     "plan_evaluation",
     "PlanResult",
+    "pooled_evaluation",
+    "PooledResult",
     "report",
     "ClaimResult",
     "data",

@@ -284,7 +284,7 @@ def test_report_content_words_a_percentage_and_hides_small_counts():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         r = ppml(d, outcome="y", unit="area", time="year", treated="a00", start=2015)
-    sec = r.report_content()
+    assert r.report_content().verdict is not None
     assert "%" in r.interpret()
     safe = build(r, threshold=5)
     t = next(t for t in safe.tables if t.source.name == "effects")

@@ -93,12 +93,19 @@ def r_reoffending():
     return reoffending_effects(tiny_cohort(), treatment="z", population="women")
 
 
-RESULTS = {"ClaimResult": r_claim, "SDIDResult": r_sdid, "SyntheticControlResult": r_adh,
+def r_ppml():
+    from wsa_eval.did import ppml
+
+    return ppml(tiny_panel(), outcome="count", unit="area", time="year", treated="A00",
+                start=2016)
+
+
+RESULTS = {"PPMLResult": r_ppml, "ClaimResult": r_claim, "SDIDResult": r_sdid, "SyntheticControlResult": r_adh,
            "KaplanMeierResult": r_km, "LogRankResult": r_logrank,
            "CumulativeIncidenceResult": r_cif, "ReoffendingEffectsResult": r_reoffending}
 
 #: declared count columns each result type must have (in some table of its report)
-EXPECTED = {"ClaimResult": {"actual"}, "SDIDResult": {"treated"},
+EXPECTED = {"PPMLResult": {"observed"}, "ClaimResult": {"actual"}, "SDIDResult": {"treated"},
             "SyntheticControlResult": {"treated"},
             "KaplanMeierResult": {"n_at_risk", "n_events"},
             "LogRankResult": {"observed"},

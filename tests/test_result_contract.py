@@ -318,6 +318,31 @@ def f_proven():
     return proven_reoffending(idx, off, data_end="2021-06-30")
 
 
+def f_ppml():
+    from wsa_eval.did import ppml
+
+    p = _panel()
+    p["count"] = np.round(np.exp(p["y"]))
+    return ppml(p, outcome="count", unit="area", time="year", treated="A00", start=2014)
+
+
+def f_plan():
+    from wsa_eval import plan_evaluation
+
+    return plan_evaluation(_panel(n=22), outcome="y", unit="area", time="year",
+                           treated="A00", start=2014, random_state=1)
+
+
+def f_pooled():
+    from wsa_eval import pooled_evaluation
+
+    p = _panel(n=14)
+    p["count"] = np.exp(p["y"])
+    return pooled_evaluation(p, outcome="count", unit="area", time="year",
+                             start_dates={"A00": [2014, 2015], "A01": 2015, "A02": 2016},
+                             reps=19, sdid_reps=5, bounds_reps=19, random_state=1)
+
+
 FACTORIES = {
     "PanelReport": f_panel_report, "TWFEResult": f_twfe, "EventStudyResult": f_event_study,
     "SunAbrahamResult": f_sun_abraham, "ImputationResult": f_imputation,
@@ -331,6 +356,7 @@ FACTORIES = {
     "FineGrayResult": f_fine_gray, "PropensityResult": f_propensity, "MatchResult": f_match,
     "WeightResult": f_weight, "BalanceResult": f_balance,
     "ReoffendingEffectsResult": f_reoffending, "ProvenReoffendingResult": f_proven,
+    "PPMLResult": f_ppml, "PlanResult": f_plan, "PooledResult": f_pooled,
 }
 
 #: (class, check) -> why it does not pass yet; strict xfails, to be emptied by the families

@@ -288,4 +288,5 @@ def test_report_content_words_a_percentage_and_hides_small_counts():
     assert "%" in r.interpret()
     safe = build(r, threshold=5)
     t = next(t for t in safe.tables if t.source.name == "effects")
-    assert t.mask["att_count"].all()  # each year's count is 2: its count effect is withheld
+    assert t.mask["observed"].all()  # each year's count is 2: withheld ...
+    assert t.mask["att_count"].all()  # ... and so is the effect in counts that reveals it

@@ -112,12 +112,12 @@ class PPMLResult(EffectResult):
         count = bool(diag.get("outcome_is_count", True)) if context.outcome_is_count is None \
             else bool(context.outcome_is_count)
         decl = dict(counts={"observed": context.outcome_label or "people"} if count else {},
-                    reveals={"att_count": "observed"} if count else {},
-                    hidden=("observed",))
+                    reveals={"att_count": "observed"} if count else {})
         table = Table(f"{self.method}: percentage change by year since the start", frame,
                       labels={"term": "Event time", "estimate": "Change", "ci_low":
                               "Lower limit", "ci_high": "Upper limit", "p_value": "p-value",
-                              "att_count": "Average effect (count)"},
+                              "att_count": "Average effect (count)",
+                              "observed": "Observed (treated units' total)"},
                       kinds={"estimate": "pct", "ci_low": "pct", "ci_high": "pct",
                              "p_value": "p", "event_time": "int"}, name="effects", **decl)
         fig = Figure("Percentage change by year since the start, with "

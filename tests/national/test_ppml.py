@@ -222,19 +222,23 @@ def test_event_study_leads_and_reference_period():
     assert r.plot() is not None
 
 
-def test_claim_gaps_match_event_studies():
+def test_claim_gaps_are_the_poisson_did_of_the_treated_area_and_its_placebos():
     d = _sim(n_units=12, starts={0: 2015}, seed=6)
     gaps, pg, avg, pav = claim_gaps(d, outcome="y", unit="area", time="year", treated="a00",
                                     start=2015)
     r = ppml(d, outcome="y", unit="area", time="year", treated="a00", start=2015,
-             event_study=True)
-    e = r.effects.set_index("event_time")["estimate"]
-    for t in range(2010, 2021):
-        want = 0.0 if t == 2014 else e.loc[t - 2015]
-        assert gaps.loc[t] == pytest.approx(want, abs=1e-9)
+             inference="randomization")
+    cells = r.cells.set_index("time")["estimate"]
+    for t in range(2015, 2021):
+        assert gaps.loc[t] == pytest.approx(cells.loc[t], abs=1e-9)
+    # before the start: residuals log(y / fitted); the fitted level is the pre-period's
+    pre = d[(d["area"] == "a00") & (d["year"] < 2015)]["y"].to_numpy(float)
+    fitted = pre / np.exp(gaps.loc[2010:2014].to_numpy())
+    assert fitted.sum() == pytest.approx(pre.sum(), rel=1e-9)  # Poisson: totals match
     assert list(pg.columns) == sorted(set(d["area"]) - {"a00"})
     assert avg == pytest.approx(r.estimate, abs=1e-9)
     assert len(pav) == 11 and pg.shape == (11, 11)
+    np.testing.assert_allclose(np.sort(pav), np.sort(r.replications), atol=1e-9)
     assert r.p_value == pytest.approx((1 + np.sum(np.abs(pav) >= abs(avg) * (1 - 1e-12))) / 12)
 
 

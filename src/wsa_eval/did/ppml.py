@@ -438,14 +438,17 @@ def claim_gaps(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treate
                ) -> tuple[pd.Series, pd.DataFrame, float, np.ndarray]:
     """The claim check's inputs on the count scale (``check_claim(scale="count")``).
 
-    A Poisson event study of the treated area (every period but the last before ``start``
-    gets its own effect, so the effect in the claim's end year is its own coefficient), and
-    the same for each comparison area in turn with the treated area left out (the claim
-    check's placebo-in-space). Returns, like ``wsa_eval.claims._placebo``:
-    the treated area's gap path (log rate ratios by period; 0 in the reference period),
-    the placebo gap paths (periods x comparison areas), the average post-period effect
-    (log of the ratio of fitted to no-scheme counts over ``start``..end) and the placebo
-    average effects. Percentages are ``expm1`` of these, as on the claim check's log scale.
+    A Poisson difference-in-differences of the treated area with one effect per period from
+    ``start`` on (so the effect in the claim's end year is its own coefficient) and the
+    area's level estimated from all its years before ``start`` (the Poisson analogue of the
+    claim check's DiD, whose baseline is the average pre-period), and the same for each
+    comparison area in turn with the treated area left out (the claim check's
+    placebo-in-space). Returns, like ``wsa_eval.claims._placebo``: the treated area's gap
+    path in log points (from ``start`` on the effects; before it the residuals
+    ``log(y / fitted)``, NaN where the count is zero), the placebo gap paths (periods x
+    comparison areas), the average post-period effect (log of the ratio of fitted to
+    no-scheme counts over ``start``..end) and the placebo average effects. Percentages are
+    ``expm1`` of these, as on the claim check's log scale.
     """
     df, _ = _prepare(data, outcome, unit, time, exposure, None, None, treated, start, None,
                      None)
@@ -453,13 +456,18 @@ def claim_gaps(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treate
         df = df[df["u"].isin(list(donors)) | (df["u"] == treated)].reset_index(drop=True)
 
     def path(d: pd.DataFrame) -> tuple[pd.Series, float]:
-        des, fit = _fit(d, [], True, "never_treated", "unit")
+        des, fit = _fit(d, [], False, "not_yet_treated", "unit")
         b = dict(zip(des.names, fit.beta))
-        times = [int(t) if float(t).is_integer() else t for t in np.sort(pd.unique(d["t"]))]
-        gap = pd.Series(0.0, index=times)
+        mine = np.isfinite(d["g"].to_numpy(float))
+        t_mine = d["t"].to_numpy(float)[mine]
+        with np.errstate(divide="ignore"):
+            resid = np.log(d["y"].to_numpy(float)[mine]) - np.log(fit.mu[mine])
+        resid[~np.isfinite(resid)] = np.nan
+        key = [int(t) if float(t).is_integer() else t for t in t_mine]
+        gap = pd.Series(resid, index=key)
         for g, t in des.cells:
             gap.loc[int(t) if float(t).is_integer() else t] = b[f"treat::{g:g}:{t:g}"]
-        return gap, _term_estimates(d, des, fit)["overall"]
+        return gap.sort_index(), _term_estimates(d, des, fit)["overall"]
 
     gaps, avg = path(df)
     rest = df[df["u"] != treated]

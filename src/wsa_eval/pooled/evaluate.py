@@ -157,9 +157,10 @@ def _cs_with_ri(Y, times, starts, perm_idx, alpha, invert=True) -> pd.DataFrame:
                 lo[k], hi[k] = _cs.invert(est[k], b_obs[k], a[k], b[k], alpha,
                                           width=max(8 * sd[k], 0.5))
     return pd.DataFrame({"term": [t if t == "overall" else f"e = {t}" for t in lin.terms],
-                         "event_time": [np.nan if t == "overall" else t for t in lin.terms],
-                         "estimate": est, "std_error": sd, "p_value": p, "ci_low": lo,
-                         "ci_high": hi})
+                         "estimate": est, "std_error": sd,
+                         "statistic": np.where(sd > 0, est / np.where(sd > 0, sd, 1), np.nan),
+                         "p_value": p, "ci_low": lo, "ci_high": hi,
+                         "event_time": [np.nan if t == "overall" else t for t in lin.terms]})
 
 
 def _sdid(data_log: pd.DataFrame, unit, time, starts_by_unit, perm_starts, progress):

@@ -194,9 +194,14 @@ class PlanResult(Result):
             summary.append(text(f"With all {int(big['n_comparison'])} other areas as "
                                 "comparisons the detectable reduction would be about {m}.",
                                 m=Value(float(-abs(big["mde"])), "pct_unsigned")))
+        can = [text(f"An evaluation of {self.treated} from {self.start} to {self.end} can "
+                    "expect to detect only reductions of about {m} or more; smaller effects "
+                    "would usually be reported as inconclusive.",
+                    m=Value(self.mde_half, "pct_unsigned"))] if math.isfinite(self.mde_half) \
+            else []
         return Section(
             title=f"Planning: what could an evaluation of {self.treated} detect?",
-            summary=tuple(summary), how_sure=tuple(how), checks=tuple(checks),
+            summary=tuple(summary), can_say=tuple(can), how_sure=tuple(how), checks=tuple(checks),
             tables=(t_power, t_hor, t_pool), figures=figs, spec=dict(self.spec),
             header={"Area": self.treated, "Start": self.start, "End": self.end},
             headline_numbers={"mde": Value(self.mde, "pct"),

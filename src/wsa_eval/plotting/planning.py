@@ -16,13 +16,16 @@ def draw_power(ax: Any, frame: Any, target: float = 0.8) -> None:
     longest horizon and the pools drawn solid, shorter horizons faint."""
     designs = list(dict.fromkeys(frame["design"]))
     longest = max(frame["years_after_start"]) if "years_after_start" in frame else None
-    for i, d in enumerate(designs):
+    solid = 0
+    for d in designs:
         f = frame[frame["design"] == d]
         faint = (longest is not None and "years after" in d
                  and int(f["years_after_start"].iloc[0]) != longest)
         ax.plot(-100 * f["effect"].to_numpy(float), 100 * f["power"].to_numpy(float),
-                color="0.75" if faint else f"C{i % 10}", lw=0.8 if faint else 2,
-                label=None if faint else d)
+                color="0.75" if faint else f"C{solid % 10}", lw=0.8 if faint else 2,
+                label="shorter evaluations" if faint and d.startswith("1 ") else (
+                    None if faint else d))
+        solid += 0 if faint else 1
     ax.axhline(100 * target, color="0.4", ls="--", lw=0.8)
     ax.set_xlabel("true reduction (%)")
     ax.set_ylabel("chance the check reports it (%)")

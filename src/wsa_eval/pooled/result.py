@@ -120,19 +120,19 @@ class PooledResult(EffectResult):
                     f"estimate without it ({100 * (1 - self.alpha):.0f}% confidence interval: "
                     "{lo} to {hi}; randomization p = {p}).",
                     c=Value(self.percent_change, "pct_dir", "below|above"),
-                    lo=Value(self.percent_ci_low, "pct_signed"),
-                    hi=Value(self.percent_ci_high, "pct_signed"), p=Value(self.p_value, "p"))]
+                    lo=Value(self.percent_ci_low, "pct"),
+                    hi=Value(self.percent_ci_high, "pct"), p=Value(self.p_value, "p"))]
         if "sdid" in m.index:
             s = m.loc["sdid"]
             out.append(text("Synthetic difference-in-differences gives {c} (randomization "
-                            "p = {p}).", c=Value(float(s["estimate_percent"]), "pct_signed"),
+                            "p = {p}).", c=Value(float(s["estimate_percent"]), "pct"),
                             p=Value(float(s["p_value"]), "p")))
         of = "" if b["all_enumerated"] else f" (a sample of the {b['n_combinations']})"
         out.append(text(f"Over {b['n_evaluated']} combinations of plausible start dates{of}"
                         ", the estimate ranges from {lo} to {hi} and the p-value from {plo} to "
                         "{phi}; it is below 5% in {share} of them.",
-                        lo=Value(b["percent_min"], "pct_signed"),
-                        hi=Value(b["percent_max"], "pct_signed"),
+                        lo=Value(b["percent_min"], "pct"),
+                        hi=Value(b["percent_max"], "pct"),
                         plo=Value(b["p_value_min"], "p"), phi=Value(b["p_value_max"], "p"),
                         share=Value(b["share_significant"], "pct_unsigned")))
         if len(self.leave_one_out):
@@ -140,8 +140,8 @@ class PooledResult(EffectResult):
             k = int(np.argmax(np.abs(lo["estimate"] - self.estimate)))
             out.append(text("Leaving out one area at a time, the estimate ranges from {lo} to "
                             f"{{hi}}; it moves most without {lo['area'].iloc[k]}.",
-                            lo=Value(float(lo["percent_change"].min()), "pct_signed"),
-                            hi=Value(float(lo["percent_change"].max()), "pct_signed")))
+                            lo=Value(float(lo["percent_change"].min()), "pct"),
+                            hi=Value(float(lo["percent_change"].max()), "pct")))
         return out
 
     def _checks(self) -> list[Check]:
@@ -220,9 +220,12 @@ class PooledResult(EffectResult):
                        Table("combinations", self.combinations[["percent_change",
                                                                 "p_value"]]),
                        pp.draw_start_dates, name="start_dates"))
+        can = [text("Averaged over the areas that ran {s}, the data are consistent with changes "
+                    "from {lo} to {hi} compared with no scheme.".replace("{s}", context.scheme),
+                    lo=Value(self.percent_ci_low, "pct"), hi=Value(self.percent_ci_high, "pct"))]
         return Section(
             title=f"Did {context.scheme} reduce the outcome where it ran? (all areas pooled)",
-            verdict=v, summary=tuple(self._sentences(context)),
+            verdict=v, summary=tuple(self._sentences(context)), can_say=tuple(can),
             how_sure=(text(f"Uncertainty: {self.inference}."),) + tuple(
                 text(f"Assumption: {a}") for a in ASSUMPTIONS),
             cannot_say=(text("Which areas' schemes worked: the estimate is an average over "

@@ -234,6 +234,21 @@ def cells_staggered():
              "time='year',\n"
              "                         first_treated='first_treated')\n"
              "bd.plot();"),
+        md("## Other staggered event-study estimators on one plot\n\nCallaway & "
+           "Sant'Anna's dynamic aggregation beside Sun & Abraham (2021) and the imputation "
+           "estimator of Borusyak, Jaravel & Spiess (2024), on the same roll-out (their "
+           "default, analytic intervals)."),
+        code("from wsa_eval.did import callaway_santanna\n"
+             "from wsa_eval.did.imputation import imputation\n"
+             "from wsa_eval.did.sun_abraham import sun_abraham\n"
+             "from wsa_eval.plotting import event_study_plot\n\n"
+             "args = dict(outcome='log_custody', unit='pfa', time='year', "
+             "first_treated='first_treated')\n"
+             "dyn = callaway_santanna(rollout, **args).aggregate('dynamic')\n"
+             "sa = sun_abraham(rollout, **args)\n"
+             "bjs = imputation(rollout, **args)\n"
+             "event_study_plot([dyn, sa, bjs], labels=['Callaway-Sant\\'Anna', "
+             "'Sun-Abraham', 'Imputation (BJS)']);"),
         md("## Planning a single-area evaluation\n\nBefore an area spends a year collecting "
            "data: how large an effect could its own claim check detect? The planner gives "
            "each comparison area the scheme on paper, adds a known reduction and applies the "

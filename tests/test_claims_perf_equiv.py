@@ -57,12 +57,12 @@ def test_placebo_fits_equal_one_by_one_estimator_calls():
     Yw = rest.pivot(index="area", columns="year", values="y")
     est, gaps = placebo_fits("sdid", Yw.to_numpy(), Yw.columns.to_numpy(), 2013)
     for j, d in enumerate(Yw.index):
-        r = sdid(rest, outcome="y", unit="area", time="year", treated=d, start=2013, se=None)
+        r = sdid(rest, outcome="y", unit="area", time="year", treated=d, start=2013, inference=None)
         assert abs(est[j] - r.estimate) <= 1e-10
         np.testing.assert_allclose(gaps[j], r.effects["estimate"], rtol=0, atol=1e-10)
     est_sc, _ = placebo_fits("sc", Yw.to_numpy(), Yw.columns.to_numpy(), 2013, [2])
     r = sc(rest, outcome="y", unit="area", time="year", treated=Yw.index[2], start=2013,
-           se=None)
+           inference=None)
     assert abs(est_sc[0] - r.estimate) <= 1e-10
 
 

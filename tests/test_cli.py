@@ -44,7 +44,8 @@ def test_check_duplicate_row_exit_2(panel_csv, tmp_path):
 def test_check_misspelt_column_exit_2(panel_csv):
     r = run("check", str(panel_csv), "--unit", "pfa", "--time", "year", "--outcome", "custdy")
     assert r.returncode == 2
-    assert "outcome='custdy'" in r.stderr and "Traceback" not in r.stderr
+    assert "Column 'custdy' (--outcome) is not in panel.csv" in r.stderr
+    assert "Did you mean 'custody'?" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_check_missing_year_warns_exit_1(panel_csv, tmp_path):

@@ -348,13 +348,17 @@ def bad_runs(tmp_path_factory):
 
 
 def _bad(bad_runs, name: str) -> tuple[Path, str]:
+    """One error paragraph on stderr: 'Error: ...' wrapped to 80 columns (not a terminal),
+    continuation lines indented; returned as one line."""
     folder, code, so, se = bad_runs[name]
     assert code == 2, (so, se)
     assert "Traceback" not in se
     lines = [ln for ln in se.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: "), se
+    assert lines[0].startswith("Error: "), se
+    assert all(ln.startswith("  ") for ln in lines[1:]), se
+    assert max(len(ln) for ln in lines) <= 80, se
     assert not [p for p in folder.iterdir() if ".tmp-" in p.name]  # no temporary left over
-    return folder / "out", lines[0]
+    return folder / "out", " ".join(ln.strip() for ln in lines)
 
 
 def _with_sentinel(out: Path) -> None:
@@ -375,22 +379,24 @@ def test_bad_misspelt_column_in_csv(bad_runs):
 
 def test_bad_text_in_outcome(bad_runs):
     out, msg = _bad(bad_runs, "text")
-    assert ("The column 'custody' in panel.csv must hold numbers, but has text "
-            "('12 (provisional)') at row 5 (pfa='Area 0', year=2013)") in msg
+    assert ("panel.csv (checked for [claim]): The outcome column 'custody' has text that is "
+            "not a number ('12 (provisional)') at (unit, period) ('Area 0', 2013)") in msg
+    assert "If '12 (provisional)' means 12, keep only the number in the cell" in msg
     assert _unchanged(out)
 
 
 def test_bad_duplicated_row(bad_runs):
     out, msg = _bad(bad_runs, "duplicate")
-    assert "more than one row for the same area and year: ('Area 1', 2011) at rows 12, 110" in msg
-    assert "Keep exactly one row per area and year" in msg
+    assert ("2 rows share a unit and period with another row, at (unit, period) "
+            "('Area 1', 2011)") in msg
+    assert "Keep one row per unit and period" in msg
     assert not out.exists()
 
 
 def test_bad_missing_year(bad_runs):
     out, msg = _bad(bad_runs, "missing_year")
-    assert "Area 'Area 5' has no row for 2012 in panel.csv" in msg
-    assert "from 2010 to 2018" in msg
+    assert "panel.csv (checked for [claim])" in msg
+    assert "1 unit(s) are not observed in every period: 'Area 5' (missing 2012)" in msg
     assert not out.exists()
 
 
@@ -404,7 +410,7 @@ def test_bad_area_name_in_start_date_table(bad_runs):
 def test_bad_treated_area_and_config_key(bad_runs):
     out, msg = _bad(bad_runs, "treated")
     assert "The area 'area 0' (key 'treated' in [claim]) is not in the 'pfa' column" in msg
-    assert "Did you mean 'Area 0'? (names are case-sensitive)" in msg
+    assert "Did you mean 'Area 0'? (names must match exactly, including capitals" in msg
     out, msg = _bad(bad_runs, "config_key")
     assert "Unknown key 'seeed' in section [claim]" in msg and "'seed'" not in msg
     assert not out.exists()

@@ -363,7 +363,6 @@ FACTORIES = {
 KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("PanelReport", "seed"): "validate_panel records no spec (panel)",
     ("PretrendTest", "seed"): "pretrend_test records no spec (did)",
-    ("ProvenReoffendingResult", "to_frame"): "column 'censored' (glossary: n_censored)",
 }
 
 CHECKS = ["repr", "frozen", "to_frame", "summary", "plot", "no_shadowing", "seed",

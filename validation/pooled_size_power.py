@@ -126,7 +126,7 @@ def sdid_ri_p(Y, times, starts, units, reps, rng) -> float:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return sdid(long, outcome="y", unit="u", time="t", first_treated="g",
-                        se=None).estimate
+                        inference=None).estimate
 
     est = fit(starts)
     perm = np.array([fit(rng.permutation(starts)) for _ in range(reps)])

@@ -8,24 +8,24 @@ and measures peak memory (ru_maxrss of a fresh subprocess) of:
 * ``pandas naive``: ``pd.read_csv(path)`` of the whole file, strip prefixes with ``.str``,
   filter and ``groupby`` (what an analyst would write by hand).
 
-Both must give the same counts. Usage::
+Both must give the same counts. Each runs in a fresh interpreter of wsa_eval's environment.
+The quick mode writes 20,000 rows. Usage::
 
-    flock /work/bench.lock env PYTHONPATH=src python benchmarks/data/bench_moj_reader.py [rows]
+    benchmarks/.envs/wsa/bin/python benchmarks/data/bench_moj_reader.py [--rows N]
 """
 
 from __future__ import annotations
 
-import json
+import argparse
 import os
-import subprocess
 import sys
 import tempfile
-import time
+from pathlib import Path
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.join(HERE, "..", "..", "src")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _harness as H  # noqa: E402
 
 PFAS = [
     "Avon and Somerset", "Bedfordshire", "Cambridgeshire", "Cheshire", "City of London",
@@ -73,69 +73,69 @@ def write_file(path: str, n: int, seed: int = 1) -> None:
     frame.to_csv(path, index=False)
 
 
-WSA = """
-import sys, json, time, resource, warnings
-sys.path.insert(0, {src!r})
-warnings.simplefilter("ignore")
-from wsa_eval.data import read_moj_outcomes
-t = time.perf_counter()
-r = read_moj_outcomes({path!r})
-dt = time.perf_counter() - t
-print(json.dumps({{"t": dt, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                   "total": int(r["count"].sum()), "rows": len(r)}}))
-"""
+def read(clock, who: str, path: str) -> dict:
+    import pandas as pd
 
-NAIVE = """
-import json, time, resource
-import pandas as pd
-t = time.perf_counter()
-d = pd.read_csv({path!r})
-strip = lambda s: s.str.replace(r"^\\d+: ", "", regex=True)
-keep = (strip(d["Sex"]) == "Female") & strip(d["Age Group"]).isin(["Young adults", "Adults"])
-keep &= (strip(d["Sentence Outcome"]) == "Immediate Custody")
-keep &= (d["Police Force Area"] != "Not known")
-r = d[keep].groupby(["Police Force Area", "Year"])["Sentenced"].sum().reset_index()
-dt = time.perf_counter() - t
-print(json.dumps({{"t": dt, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                   "total": int(r["Sentenced"].sum()), "rows": len(r)}}))
-"""
+    if who == "wsa_eval":
+        from wsa_eval.data import read_moj_outcomes
+
+        with clock:
+            r = read_moj_outcomes(path)
+        return {"total": int(r["count"].sum()), "rows": len(r)}
+    with clock:
+        d = pd.read_csv(path)
+
+        def strip(s):
+            return s.str.replace(r"^\d+: ", "", regex=True)
+
+        keep = (strip(d["Sex"]) == "Female") & strip(d["Age Group"]).isin(
+            ["Young adults", "Adults"])
+        keep &= strip(d["Sentence Outcome"]) == "Immediate Custody"
+        keep &= d["Police Force Area"] != "Not known"
+        r = d[keep].groupby(["Police Force Area", "Year"])["Sentenced"].sum().reset_index()
+    return {"total": int(r["Sentenced"].sum()), "rows": len(r)}
 
 
-def run(code: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+SETTINGS = {"wsa_eval": "read_moj_outcomes(path): chunks of 1M rows, needed columns, "
+                        "categories",
+            "pandas naive": "read_csv whole file, strip prefixes with .str, filter, groupby"}
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--write":
-        write_file(sys.argv[2], int(sys.argv[3]))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int,
+                    default={"full": 2_000_000, "quick": 20_000}[H.mode()])
+    ap.add_argument("--write", nargs=2, metavar=("PATH", "ROWS"))
+    ap.add_argument("--child", nargs=2, metavar=("WHO", "PATH"))
+    ap.add_argument("--timeout", type=float, default=900.0)
+    a = ap.parse_args()
+    if a.write:
+        write_file(a.write[0], int(a.write[1]))
         return
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000
+    if a.child:
+        H.child_main(read, *a.child)
+        return
+    res = H.Results("data_moj_reader", "MoJ outcomes reader: wsa_eval vs pandas by hand")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "sentence_outcomes_synthetic.csv")
-        t = time.perf_counter()
-        # in a subprocess: Linux keeps a process's peak RSS across fork+exec, so the parent
-        # must stay small for the children's ru_maxrss to mean anything
-        subprocess.run([sys.executable, __file__, "--write", path, str(n)], check=True)
+        write_file(path, a.rows)
         size = os.path.getsize(path) / 1e6
-        print(f"wrote {n:,} rows ({size:.0f} MB) in {time.perf_counter() - t:.1f}s")
-        base = run("import resource, json; import pandas; print(json.dumps({'rss': "
-                   "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))")["rss"]
-        res = {
-            "wsa_eval read_moj_outcomes": run(WSA.format(src=SRC, path=path)),
-            "pandas naive (read all, filter)": run(NAIVE.format(path=path)),
-        }
-    totals = {k: v["total"] for k, v in res.items()}
-    assert len(set(totals.values())) == 1, f"estimates disagree: {totals}"
-    print(f"women 18+ immediate custody total (both): {next(iter(totals.values())):,}")
-    print(f"baseline python+pandas import peak RSS: {base / 1024:.0f} MB")
-    ref = res["pandas naive (read all, filter)"]
-    for k, v in res.items():
-        print(
-            f"{k:34s} time {v['t']:6.2f}s  peak RSS {v['rss'] / 1024:7.0f} MB  "
-            f"(time ratio vs naive {v['t'] / ref['t']:.2f}, memory ratio "
-            f"{v['rss'] / ref['rss']:.2f})"
-        )
+        case = res.case("reader", f"synthetic {a.rows:,}-row CSV ({size:.0f} MB) in the MoJ "
+                        "December 2024 layout", n_rows=a.rows)
+        rows = [H.run_contender(w, "wsa", [__file__, "--child", w, path], timeout=a.timeout,
+                                setting=SETTINGS[w]) for w in SETTINGS]
+    ours, naive = rows
+    for r in rows:
+        if r["status"] == "ok":
+            r["note"] = f"total {r['total']:,} women 18+ sentenced to immediate custody"
+        if r is naive and r["status"] == "ok" and ours["status"] == "ok":
+            same = r["total"] == ours["total"]
+            r["agreement"] = {"what": "same total as wsa_eval", "identical": same,
+                              "value": 0.0 if same else 1.0}
+            r["note"] += "; identical" if same else "; DIFFERENT ANSWER"
+        res.add(case, r)
+    print(f"  pandas naive / wsa_eval: {H.ratio_note(naive, ours)}")
+    res.write()
 
 
 if __name__ == "__main__":

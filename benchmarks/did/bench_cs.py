@@ -1,46 +1,64 @@
-"""Benchmark: wsa_eval's Callaway & Sant'Anna against csdid and differences.
+"""Benchmark: wsa_eval's Callaway & Sant'Anna against csdid, differences and pyfixest.
 
 Same simulated staggered panel for every contender (units x 10 periods, cohorts first
 treated in periods 4, 6 and 8 plus never-treated units, dynamic heterogeneous effects),
-never-treated comparison group, no covariates. Each contender runs in its own subprocess
-(peak memory = that process's ru_maxrss, which includes the data it loads); wall time is
-the estimation call only (ATT(g,t), the simple and the dynamic aggregation), data loading
-and imports excluded.
+never-treated comparison group, no covariates. Each contender runs in a fresh interpreter
+of its own environment (benchmarks/.envs/<env>); wall time is the estimation call only
+(ATT(g,t), the simple and the dynamic aggregation), imports and data loading excluded.
 
-pyfixest's saturated event study (``event_study(estimator="saturated")``, Sun & Abraham's
-cohort x event-time interactions, then ``aggregate()``) is a different estimator, but with
-never-treated controls on a balanced panel its post-treatment event-time effects equal the
-Callaway-Sant'Anna dynamic aggregation for e >= 0, which is what is compared for it. Its
-numba functions are compiled on a small panel before the clock starts.
+Peers at their fastest equivalent setting:
 
-    flock /work/bench.lock env PYTHONPATH=src /work/venv-bench/bin/python \
-        benchmarks/did/bench_cs.py --units 5000 500000
+* csdid: ``est_method="reg"``. Without covariates outcome regression, doubly robust and
+  IPW give the same ATT(g,t) and standard errors, and "reg" is the cheapest (about half
+  the time of "dr"); the quick mode also runs "dr" to show that the numbers are the same.
+  Bootstrap: csdid's parallel multiplier bootstrap (``pl=True, cores=2``).
+* differences: ``est_method="reg"``, with ``n_jobs=2`` and with ``n_jobs=1`` (its process
+  pool costs more than it saves on small panels); the faster of the two is its time.
+* pyfixest: ``event_study(estimator="saturated")`` with its default (compiled) demeaner;
+  a different estimator (Sun & Abraham), whose post-treatment event-time effects equal the
+  Callaway-Sant'Anna dynamic aggregation with never-treated controls on a balanced panel,
+  which is what it is compared on.
 
-Options: --only NAME[,NAME] to run some contenders; --timeout seconds per contender.
+Cases: ``units`` (every contender at each size) and ``scaling`` (wsa_eval's 1,000-draw
+multiplier bootstrap at growing sizes, for time and memory per million units).
+
+    BENCH_MODE=quick benchmarks/.envs/wsa/bin/python benchmarks/did/bench_cs.py
+    benchmarks/.envs/wsa/bin/python benchmarks/did/bench_cs.py [--units 5000 500000]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import resource
-import subprocess
 import sys
 import tempfile
-import time
-import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _harness as H  # noqa: E402
 
 REPS = 1000
-CONTENDERS = ["wsa_eval", "wsa_eval_boot", "csdid", "csdid_boot", "differences",
-              "differences_boot", "pyfixest_es"]
+#: contender -> (environment, setting shown in the results)
+CONTENDERS = {
+    "wsa_eval": ("wsa", "analytic SEs (default method)"),
+    "csdid": ("csdid", 'est_method="reg", analytic SEs'),
+    "csdid_dr": ("csdid", 'est_method="dr" (the setting of earlier runs), analytic SEs'),
+    "differences": ("differences", 'est_method="reg", n_jobs=2'),
+    "differences_1job": ("differences", 'est_method="reg", n_jobs=1'),
+    "pyfixest_es": ("pyfixest", 'event_study(estimator="saturated").aggregate()'),
+    "wsa_eval_boot": ("wsa", f"multiplier bootstrap, {REPS} draws"),
+    "csdid_boot": ("csdid", f'est_method="reg", bootstrap {REPS} draws, pl=True, cores=2'),
+    "differences_boot": ("differences", f'est_method="reg", bootstrap {REPS}, n_jobs=2, '
+                         'progress_bar=True'),
+    "differences_1job_boot": ("differences", f'est_method="reg", bootstrap {REPS}, n_jobs=1'),
+}
+SIZES = {"full": dict(units=[5000, 500_000], scaling=[500_000, 2_000_000, 5_000_000],
+                      timeout=1200.0),
+         "quick": dict(units=[2000], scaling=[2000, 8000], timeout=300.0)}
 
 
-def make_data(n_units: int, T: int = 10, seed: int = 0) -> pd.DataFrame:
+def make_data(n_units: int, T: int = 10, seed: int = 0) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     g = rng.choice([0, 4, 6, 8], size=n_units, p=[0.4, 0.2, 0.2, 0.2])
     a = rng.normal(size=n_units) + 0.3 * (g > 0)
@@ -49,54 +67,71 @@ def make_data(n_units: int, T: int = 10, seed: int = 0) -> pd.DataFrame:
     e = t - gg
     eff = np.where((gg > 0) & (e >= 0), (1 + 0.1 * gg) * (e + 1) * 0.1, 0.0)
     y = np.repeat(a, T) + 0.05 * t + eff + rng.normal(size=n_units * T)
-    return pd.DataFrame({"id": np.repeat(np.arange(n_units), T), "t": t, "g": gg, "y": y})
+    return {"id": np.repeat(np.arange(n_units), T), "t": t, "g": gg, "y": y}
 
 
-# --------------------------------------------------------------------------------------
-def run_wsa(df: pd.DataFrame, boot: bool) -> tuple[np.ndarray, float, np.ndarray]:
-    from wsa_eval.did.staggered import callaway_santanna  # imported before timing
+# -- contenders (run in the child) -----------------------------------------------------------
+def run_wsa(clock, df, boot: bool) -> dict:
+    import inspect
 
-    res = callaway_santanna(df, outcome="y", unit="id", time="t", first_treated="g",
-                            bootstrap=REPS if boot else False, random_state=1, progress=False)
-    dyn = res.aggregate("dynamic").effects
+    from wsa_eval.did.staggered import callaway_santanna
+
+    params = inspect.signature(callaway_santanna).parameters
+    if boot:  # the glossary's names where the function has them already
+        kw = ({"inference": "bootstrap", "reps": REPS} if "reps" in params
+              else {"bootstrap": REPS})
+    else:
+        kw = {} if "reps" in params else {"bootstrap": False}
+    with clock:
+        res = callaway_santanna(df, outcome="y", unit="id", time="t", first_treated="g",
+                                random_state=1, progress=False, **kw)
+        dyn = res.aggregate("dynamic").effects
     tab = res.att_gt.sort_values(["cohort", "time"])
     post = dyn.loc[dyn["event_time"] >= 0].sort_values("event_time")["estimate"]
-    return tab["estimate"].to_numpy(), res.estimate, post.to_numpy()
+    return {"att_gt": tab["estimate"].tolist(), "se_gt": tab["std_error"].tolist(),
+            "simple": float(res.estimate), "dyn_post": post.tolist()}
 
 
-def run_csdid(df: pd.DataFrame, boot: bool) -> tuple[np.ndarray, float]:
+def run_csdid(clock, df, boot: bool, method: str = "reg") -> dict:
     import contextlib
     import io
 
     from csdid.att_gt import ATTgt
 
-    with contextlib.redirect_stdout(io.StringIO()):
+    with contextlib.redirect_stdout(io.StringIO()), clock:
         att = ATTgt(yname="y", tname="t", idname="id", gname="g", data=df,
-                    control_group="nevertreated", biters=REPS, cband=boot).fit(
-            est_method="dr", bstrap=boot)
+                    control_group="nevertreated", biters=REPS, cband=boot,
+                    pl=boot, cores=2 if boot else 1).fit(est_method=method, bstrap=boot)
         att.aggte(typec="simple")
         simple = float(att.atte["overall_att"])
         att.aggte(typec="dynamic")
     r = att.results
     order = np.lexsort((np.asarray(r["year"]), np.asarray(r["group"])))
-    return np.asarray(r["att"])[order], simple, None
+    return {"att_gt": np.asarray(r["att"], float)[order].tolist(),
+            "se_gt": np.asarray(r["se"], float)[order].tolist(), "simple": simple}
 
 
-def run_differences(df: pd.DataFrame, boot: bool) -> tuple[np.ndarray, float]:
+def run_differences(clock, df, boot: bool, n_jobs: int = 2) -> dict:
     from differences import ATTgt
 
     d = df.assign(g=df["g"].where(df["g"] > 0)).set_index(["id", "t"])
-    att = ATTgt(data=d, cohort_column="g")
-    res = att.fit(formula="y", est_method="reg", control_group="never_treated",
-                  boot_iterations=REPS if boot else 0, random_state=1, n_jobs=1,
-                  progress_bar=False)
-    simple = att.aggregate("simple")
-    att.aggregate("event")
-    est = res.to_pandas().iloc[:, 0].to_numpy()  # ATT column, sorted by cohort then time
-    return np.asarray(est, float), float(np.asarray(simple.iloc[0, 0])), None
+    # differences 0.3.0's parallel bootstrap fails with progress_bar=False (mboot.py builds
+    # its per-job tqdm flags with np.ones(np.arange(jobs) + 1)); the bar costs nothing
+    with clock:
+        att = ATTgt(data=d, cohort_column="g")
+        res = att.fit(formula="y", est_method="reg", control_group="never_treated",
+                      boot_iterations=REPS if boot else 0, random_state=1, n_jobs=n_jobs,
+                      progress_bar=boot and n_jobs > 1)
+        simple = att.aggregate("simple")
+        att.aggregate("event")
+    tab = res.to_pandas()  # sorted by cohort, then time
+    se = [c for c in tab.columns if "std_error" in str(c).lower()]
+    return {"att_gt": np.asarray(tab.iloc[:, 0], float).tolist(),
+            "se_gt": np.asarray(tab[se[0]], float).tolist() if se else [],
+            "simple": float(np.asarray(simple.iloc[0, 0]))}
 
 
-def _pyfixest_es(df: pd.DataFrame) -> pd.DataFrame:
+def _pyfixest_es(df):
     import pyfixest as pf
 
     m = pf.event_study(df, yname="y", idname="id", tname="t", gname="g",
@@ -104,105 +139,136 @@ def _pyfixest_es(df: pd.DataFrame) -> pd.DataFrame:
     return m.aggregate()
 
 
-def warm_pyfixest() -> None:  # compile pyfixest's numba functions before the clock
-    _pyfixest_es(make_data(200, seed=5))
+def run_pyfixest(clock, df, boot: bool) -> dict:
+    import pandas as pd
 
-
-def run_pyfixest(df: pd.DataFrame, boot: bool) -> tuple[np.ndarray, float, np.ndarray]:
-    agg = _pyfixest_es(df)
+    small = make_data(200, seed=5)  # compile / warm up before the clock starts
+    _pyfixest_es(pd.DataFrame(small))
+    with clock:
+        agg = _pyfixest_es(df)
     e = np.asarray(agg.index, dtype=float)
     est = np.asarray(agg["Estimate"], dtype=float)
-    post = est[e >= 0][np.argsort(e[e >= 0])]
-    return np.array([]), float("nan"), post
+    return {"dyn_post": est[e >= 0][np.argsort(e[e >= 0])].tolist()}
 
 
 def child(name: str, path: str) -> None:
-    warnings.filterwarnings("ignore")
+    import pandas as pd
+
     with np.load(path) as z:  # plain arrays: independent of the pandas version
         df = pd.DataFrame({k: z[k] for k in ("id", "t", "g", "y")})
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     base = name.replace("_boot", "")
-    fn = {"wsa_eval": run_wsa, "csdid": run_csdid, "differences": run_differences,
+    boot = name.endswith("_boot")
+    fn = {"wsa_eval": run_wsa, "csdid": run_csdid, "csdid_dr": run_csdid,
+          "differences": run_differences, "differences_1job": run_differences,
           "pyfixest_es": run_pyfixest}[base]
-    # import every package (and scipy, statsmodels, ...) before the clock starts
-    __import__({"wsa_eval": "wsa_eval.did.staggered", "csdid": "csdid.att_gt",
-                "differences": "differences", "pyfixest_es": "pyfixest"}[base])
-    if base == "pyfixest_es":
-        warm_pyfixest()
-    t0 = time.perf_counter()
-    att_gt, simple, post = fn(df, name.endswith("_boot"))
-    wall = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"name": name, "wall": wall, "peak_mb": rss, "data_mb": rss0,
-                      "att_gt": list(map(float, att_gt)), "simple": simple,
-                      "dyn_post": None if post is None else list(map(float, post)),
-                      "loadavg": _loadavg()}))
+    extra = {"csdid_dr": ("dr",), "differences_1job": (1,)}.get(base, ())
+
+    def go(clock, df):
+        out = fn(clock, df, boot, *extra)
+        out["data_mb"] = data_mb  # the process with the panel loaded, before the call
+        return out
+
+    data_mb = H.current_rss_mb()
+    H.child_main(go, df)
 
 
-def _loadavg() -> str:
-    try:
-        with open("/proc/loadavg") as f:
-            return " ".join(f.read().split()[:3])
-    except OSError:
-        return "n/a"
+# -- parent ----------------------------------------------------------------------------------
+def _agreement(row: dict, ref: dict | None, with_se: bool) -> dict | None:
+    """Max abs differences from wsa_eval's ATT(g,t) (and SEs), or event-time effects."""
+    if (row.get("status") != "ok" or ref is None or ref.get("status") != "ok"
+            or row is ref):
+        return None
+    if row.get("att_gt") and len(row["att_gt"]) == len(ref["att_gt"]):
+        a = {"what": "max |ATT(g,t) difference| vs wsa_eval",
+             "value": float(np.max(np.abs(np.subtract(row["att_gt"], ref["att_gt"]))))}
+        if with_se and row.get("se_gt") and len(row["se_gt"]) == len(ref["se_gt"]):
+            a["se_value"] = float(np.max(np.abs(np.subtract(row["se_gt"], ref["se_gt"]))))
+        return a
+    if row.get("dyn_post") and len(row["dyn_post"]) == len(ref.get("dyn_post") or []):
+        return {"what": "max |event-time effect difference, e >= 0| vs wsa_eval's dynamic "
+                        "aggregation",
+                "value": float(np.max(np.abs(np.subtract(row["dyn_post"],
+                                                         ref["dyn_post"]))))}
+    return None
+
+
+def run_case(results, case, names, path, timeout) -> dict:
+    rows = {}
+    for name in names:
+        env, setting = CONTENDERS[name]
+        rows[name] = H.run_contender(name, env, [__file__, "--child", name, path],
+                                     timeout=timeout, setting=setting)
+    for name, row in rows.items():
+        boot = name.endswith("_boot")
+        # bootstrap SEs are Monte Carlo draws (different weights): compare estimates only
+        a = _agreement(row, rows.get("wsa_eval_boot" if boot else "wsa_eval"), not boot)
+        if a is not None:
+            row["agreement"] = a
+            row["note"] = f"{a['value']:.1e}" + (f" (SE {a['se_value']:.1e})"
+                                                  if "se_value" in a else "")
+    for row in rows.values():
+        for k in ("att_gt", "se_gt", "dyn_post"):  # keep the results file small
+            row.pop(k, None)
+        results.add(case, row)
+    for mine, peers in (("wsa_eval", ("csdid", "csdid_dr", "differences", "differences_1job",
+                                      "pyfixest_es")),
+                        ("wsa_eval_boot", ("csdid_boot", "differences_boot",
+                                           "differences_1job_boot"))):
+        for p in peers:
+            if mine in rows and p in rows:
+                print(f"  {p} / {mine}: {H.ratio_note(rows[p], rows[mine])}")
+    return rows
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--units", type=int, nargs="+", default=[5000])
-    ap.add_argument("--only", default=",".join(CONTENDERS))
-    ap.add_argument("--timeout", type=float, default=300.0)
+    mode = H.mode()
+    cfg = SIZES[mode]
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--units", type=int, nargs="+", default=cfg["units"])
+    ap.add_argument("--scaling", type=int, nargs="*", default=cfg["scaling"],
+                    help="sizes for the wsa_eval-only bootstrap scaling case")
+    ap.add_argument("--only", default=None, help="comma-separated contenders")
+    ap.add_argument("--timeout", type=float, default=cfg["timeout"])
     ap.add_argument("--child", nargs=2, metavar=("NAME", "DATA"))
     a = ap.parse_args()
     if a.child:
         child(*a.child)
         return
-    names = a.only.split(",")
-    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2")}
-    for n in a.units:
-        df = make_data(n)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = str(Path(tmp) / "panel.npz")
-            np.savez(path, **{k: df[k].to_numpy() for k in df.columns})
-            print(f"\n=== {n:,} units x 10 periods ({len(df):,} rows); "
-                  f"bootstrap draws: {REPS}; load average {_loadavg()} ===")
-            out = {}
-            for name in names:
-                try:
-                    p = subprocess.run([sys.executable, __file__, "--child", name, path],
-                                       capture_output=True, text=True, timeout=a.timeout,
-                                       env=env)
-                except subprocess.TimeoutExpired:
-                    print(f"{name:18s} capped: did not finish in {a.timeout:.0f} s")
-                    continue
-                if p.returncode != 0:
-                    msg = (p.stderr.strip().splitlines() or ["?"])[-1]
-                    print(f"{name:18s} failed or not installed: {msg[:100]}")
-                    continue
-                out[name] = json.loads(p.stdout.strip().splitlines()[-1])
-            ref = out.get("wsa_eval") or out.get("wsa_eval_boot")
-            for name, r in out.items():
-                agree = ""
-                if ref is not None and r["att_gt"] and len(r["att_gt"]) == len(ref["att_gt"]):
-                    diff = np.max(np.abs(np.subtract(r["att_gt"], ref["att_gt"])))
-                    agree = f"max|dATT(g,t)|={diff:.1e} simple={r['simple']:.5f}"
-                elif (ref is not None and r.get("dyn_post") and not r["att_gt"]
-                      and len(r["dyn_post"]) == len(ref["dyn_post"])):
-                    diff = np.max(np.abs(np.subtract(r["dyn_post"], ref["dyn_post"])))
-                    agree = (f"max|d event-time effect, e>=0|={diff:.1e} "
-                             f"({len(r['dyn_post'])} event times)")
-                else:
-                    agree = f"simple={r['simple']:.5f} ({len(r['att_gt'])} cells)"
-                print(f"{name:18s} {r['wall']:8.2f} s  peak {r['peak_mb']:8.0f} MB "
-                      f"(data loaded: {r['data_mb']:.0f} MB; load {r['loadavg']})  {agree}")
-            for mine, peers in (("wsa_eval", ("csdid", "differences", "pyfixest_es")),
-                                ("wsa_eval_boot", ("csdid_boot", "differences_boot"))):
-                if mine not in out:
-                    continue
-                for p in peers:
-                    if p in out:
-                        print(f"  {p} / {mine}: {out[p]['wall'] / out[mine]['wall']:.1f}x time, "
-                              f"{out[p]['peak_mb'] / out[mine]['peak_mb']:.1f}x memory")
+    names = [n for n in CONTENDERS if n != "csdid_dr" or mode == "quick"]
+    if a.only:
+        names = [n for n in a.only.split(",") if n in CONTENDERS]
+    res = H.Results("did_cs", "Callaway & Sant'Anna: wsa_eval vs csdid, differences, pyfixest")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in a.units:
+            path = str(Path(tmp) / f"panel_{n}.npz")
+            np.savez(path, **make_data(n))
+            case = res.case(f"units_{n}", f"{n:,} units x 10 periods ({10 * n:,} rows); "
+                            f"bootstrap {REPS} draws", units=n, periods=10)
+            run_case(res, case, names, path, a.timeout)
+            Path(path).unlink()
+        if a.scaling and "wsa_eval_boot" in names:
+            case = res.case("scaling", f"wsa_eval multiplier bootstrap ({REPS} draws) at "
+                            "growing sizes: time and memory per million units")
+            for n in a.scaling:
+                path = str(Path(tmp) / f"panel_{n}.npz")
+                np.savez(path, **make_data(n))
+                row = H.run_contender(f"wsa_eval_boot@{n}", "wsa",
+                                      [__file__, "--child", "wsa_eval_boot", path],
+                                      timeout=a.timeout, setting=CONTENDERS["wsa_eval_boot"][1])
+                Path(path).unlink()
+                row["units"] = n
+                for k in ("att_gt", "se_gt", "dyn_post"):
+                    row.pop(k, None)
+                if row.get("status") == "ok":
+                    mem = max(row["peak_mb"], row.get("peak_tree_mb", 0))
+                    row["gb_per_million"] = mem / 1024 / n * 1e6
+                    row["gb_per_million_above_data"] = (mem - row["data_mb"]) / 1024 / n * 1e6
+                    row["note"] = (f"{n:,} units: {row['wall_s'] / n * 1e6:.2f} s, peak "
+                                   f"{row['gb_per_million']:.2f} GB "
+                                   f"({row['gb_per_million_above_data']:.2f} GB above the "
+                                   "loaded panel) per million units")
+                res.add(case, row)
+    res.write()
 
 
 if __name__ == "__main__":

@@ -1,77 +1,107 @@
-"""Rambachan-Roth sensitivity: wsa_eval vs the PyPI port ``honestdid`` 0.1.1.
+"""Rambachan-Roth sensitivity: wsa_eval vs the PyPI port ``honestdid``.
 
 Same inputs for both: the Medicaid event study of the HonestDiD README (5 pre, 2 post
 coefficients; tests/reference/did_inf/medicaid_betahat_sigma.json). Relative magnitudes
-(Mbar = 0.5, 1, 1.5, 2; C-LF) and smoothness (M = 0, 0.01, ..., 0.05; FLCI). honestdid runs
-from the patched temporary copy made by tests/reference/did_inf/honest_reference.py
-(a NumPy 2 compatibility fix only).
+(Mbar = 0.5, 1, 1.5, 2; C-LF) and smoothness (M = 0, 0.01, ..., 0.05; FLCI). honestdid has
+no speed option (no parallel mode; its ``gridPoints=1000`` is R's default and sets its
+precision, so it is left alone); it runs unmodified in its own environment (numpy < 2, where
+its ``float()`` of 1x1 arrays still works, and the CPU build of torch it imports). In that
+environment it reproduces tests/reference/did_inf/honest_reference.json (made with a patched
+copy under numpy 2) to all digits.
 
-    flock /work/bench.lock env PYTHONPATH=src /work/venv-bench/bin/python \
-        benchmarks/did_inf/bench_honest.py
+    benchmarks/.envs/wsa/bin/python benchmarks/did_inf/bench_honest.py
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _runner import importable, run  # noqa: E402
+import numpy as np
 
-SETUP = """
-import json, numpy as np
-d = json.load(open("tests/reference/did_inf/medicaid_betahat_sigma.json"))
-b, S = np.array(d["betahat"]), np.array(d["sigma"])
-"""
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _harness as H  # noqa: E402
 
-OURS = SETUP + """
-from wsa_eval.did.honest import honest_did
-t0 = time.perf_counter()
-rm = honest_did((b, S, 5, 2), M=[0.5, 1, 1.5, 2]).to_frame()
-t1 = time.perf_counter()
-sd = honest_did((b, S, 5, 2), method="smoothness", M=[0, .01, .02, .03, .04, .05]).to_frame()
-t2 = time.perf_counter()
-OUT = {"rm": [rm.ci_low.tolist(), rm.ci_high.tolist()], "sd": [sd.ci_low.tolist(),
-       sd.ci_high.tolist()], "t_rm": t1 - t0, "t_sd": t2 - t1}
-"""
+DATA = H.ROOT / "tests" / "reference" / "did_inf" / "medicaid_betahat_sigma.json"
+#: the quick mode also thins honestdid's grid (20 points instead of its default 1000: one
+#: Mbar takes 80-500 s at 1000 points on 2 cores), so its endpoints are coarse there
+GRID = {"full": dict(mbar=[0.5, 1, 1.5, 2], m=[0, .01, .02, .03, .04, .05], grid=None,
+                     timeout=2400.0),
+        "quick": dict(mbar=[1.0], m=[0, .02], grid=20, timeout=600.0)}
 
-PEER = SETUP + """
-sys.path.insert(0, "tests/reference/did_inf")
-from honest_reference import load_patched_honestdid
-h = load_patched_honestdid()
-import warnings; warnings.simplefilter("ignore")
-t0 = time.perf_counter()
-rm = h.createSensitivityResults_relativeMagnitudes(betahat=b, sigma=S, numPrePeriods=5,
-    numPostPeriods=2, Mbarvec=[0.5, 1, 1.5, 2])
-t1 = time.perf_counter()
-sd = h.createSensitivityResults(betahat=b, sigma=S, numPrePeriods=5, numPostPeriods=2,
-    Mvec=[0, .01, .02, .03, .04, .05])
-t2 = time.perf_counter()
-OUT = {"rm": [rm.lb.tolist(), rm.ub.tolist()], "sd": [sd.lb.tolist(), sd.ub.tolist()],
-       "t_rm": t1 - t0, "t_sd": t2 - t1}
-"""
+
+def ours(clock, b, S, mbar, m, grid) -> dict:
+    from wsa_eval.did.honest import honest_did
+
+    honest_did((b, S, 5, 2), M=[1.0])  # imports, warm-up
+    with clock:
+        rm = honest_did((b, S, 5, 2), M=mbar).to_frame()
+    t_rm = clock.wall_s
+    with clock:
+        sd = honest_did((b, S, 5, 2), method="smoothness", M=m).to_frame()
+    return {"rm": [rm.ci_low.tolist(), rm.ci_high.tolist()],
+            "sd": [sd.ci_low.tolist(), sd.ci_high.tolist()],
+            "t_rm": t_rm, "t_sd": clock.wall_s - t_rm}
+
+
+def peer(clock, b, S, mbar, m, grid) -> dict:
+    import honestdid as h
+
+    kw = {} if grid is None else {"gridPoints": grid}
+    with clock:
+        rm = h.createSensitivityResults_relativeMagnitudes(
+            betahat=b, sigma=S, numPrePeriods=5, numPostPeriods=2, Mbarvec=mbar, **kw)
+    t_rm = clock.wall_s
+    with clock:
+        sd = h.createSensitivityResults(betahat=b, sigma=S, numPrePeriods=5,
+                                        numPostPeriods=2, Mvec=m)
+    return {"rm": [rm.lb.tolist(), rm.ub.tolist()], "sd": [sd.lb.tolist(), sd.ub.tolist()],
+            "t_rm": t_rm, "t_sd": clock.wall_s - t_rm}
+
+
+def child(name: str, grid: str) -> None:
+    d = json.loads(DATA.read_text())
+    g = json.loads(grid)
+    H.child_main(ours if name == "wsa_eval" else peer, np.array(d["betahat"]),
+                 np.array(d["sigma"]), g["mbar"], g["m"], g["grid"])
 
 
 def main() -> None:
-    import numpy as np
-
-    ours = run(OURS)
-    peer = run(PEER) if importable("honestdid") else None
-    if peer is None:
-        print("honestdid not importable (or failed): peer skipped")
-    print(f"{'contender':22s} {'RM s':>8s} {'SD s':>8s} {'peak MB':>8s}")
-    for name, r in (("wsa_eval", ours), ("honestdid 0.1.1", peer)):
-        if r is None:
-            continue
-        o = r["out"]
-        print(f"{name:22s} {o['t_rm']:8.2f} {o['t_sd']:8.2f} {r['rss_mb']:8.0f}")
-    if peer is not None:
-        o, p = ours["out"], peer["out"]
-        print(f"time ratio honestdid / wsa_eval: RM {p['t_rm'] / o['t_rm']:.1f}x, "
-              f"SD {p['t_sd'] / o['t_sd']:.1f}x; memory {peer['rss_mb'] / ours['rss_mb']:.1f}x")
-        for k in ("rm", "sd"):
-            diff = np.max(np.abs(np.array(o[k]) - np.array(p[k])))
-            print(f"max |endpoint difference| {k}: {diff:.2e}")
+    cfg = GRID[H.mode()]
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--timeout", type=float, default=cfg["timeout"])
+    ap.add_argument("--child", nargs=2)
+    a = ap.parse_args()
+    if a.child:
+        child(*a.child)
+        return
+    res = H.Results("did_inf_honest", "HonestDiD sensitivity: wsa_eval vs honestdid")
+    grid = json.dumps({"mbar": cfg["mbar"], "m": cfg["m"], "grid": cfg["grid"]})
+    rows = {n: H.run_contender(n, env, [__file__, "--child", n, grid], timeout=a.timeout,
+                               setting=s)
+            for n, env, s in (("wsa_eval", "wsa", "honest_did (defaults)"),
+                              ("honestdid", "honestdid", "createSensitivityResults[_"
+                               "relativeMagnitudes], gridPoints="
+                               f"{cfg['grid'] or '1000 (default)'}"))}
+    ours_r, peer_r = rows["wsa_eval"], rows["honestdid"]
+    for key, label in (("rm", f"relative magnitudes, Mbar = {cfg['mbar']}"),
+                       ("sd", f"smoothness, M = {cfg['m']}")):
+        case = res.case(key, f"Medicaid example, {label}")
+        for r in rows.values():
+            row = {k: v for k, v in r.items() if k not in ("rm", "sd", "t_rm", "t_sd")}
+            if r["status"] == "ok":
+                row["wall_s"] = r[f"t_{key}"]
+                if r is peer_r and ours_r["status"] == "ok":
+                    d = float(np.max(np.abs(np.subtract(r[key], ours_r[key]))))
+                    row["agreement"] = {"what": "max |CI endpoint difference| vs wsa_eval",
+                                        "value": d}
+                    row["note"] = f"max |d endpoint| {d:.1e}"
+            res.add(case, row)
+        if ours_r["status"] == "ok" and peer_r["status"] == "ok":
+            print(f"  honestdid / wsa_eval: {peer_r[f't_{key}'] / ours_r[f't_{key}']:.1f}x")
+    res.write()
 
 
 if __name__ == "__main__":

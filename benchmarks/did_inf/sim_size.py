@@ -6,8 +6,9 @@ randomization inference on the DiD coefficient (RI-did) and on its cluster-robus
 the cluster-robust t-test with t(G-1) critical values, the wild cluster bootstrap with the
 null imposed (WCR) and without (WCU), and the non-coverage of Conley-Taber intervals.
 
-    flock /work/bench.lock env PYTHONPATH=src /work/venv/bin/python \
-        benchmarks/did_inf/sim_size.py
+    PYTHONPATH=src .venv/bin/python benchmarks/did_inf/sim_size.py
+
+(A simulation study, not a speed benchmark: not run by ``make bench``.)
 """
 
 from __future__ import annotations

@@ -1,31 +1,31 @@
 """Benchmark: Kaplan-Meier and Cox on simulated cohorts, wsa_eval vs lifelines, statsmodels, R.
 
 Simulated cohort (seeded): n people, eight covariates (one 0/1 "treatment", seven normal),
-exponential event times rounded up to whole days and administrative censoring uniform on
-1..730 days, so about 43% have the event and there are only 730 distinct times (many ties).
+exponential event times and administrative censoring uniform on 1..730 days, about 43%
+events. Two kinds of time: ``ties`` (times rounded up to whole days: 730 distinct times,
+almost every event tied) and ``continuous`` (no ties).
 
-Each contender runs in its own subprocess (fresh interpreter, data read from .npy files), and
-reports wall time of the fit alone and the process's peak resident memory (ru_maxrss). The
-coefficients and standard errors are checked against wsa_eval's (max absolute difference).
-The "÷ wsa" column is the contender's time divided by wsa_eval's for the same task (> 1 means
-wsa_eval is faster). Imports happen before the clock starts.
+Each contender runs in a fresh process of its own environment (lifelines in its own, since
+it needs pandas < 3; statsmodels in wsa_eval's; R's ``survival`` through Rscript) and
+reports the wall time of the fit alone (imports and data loading excluded), its peak memory
+and its coefficients / standard errors, compared with wsa_eval's (max absolute difference).
+Settings: lifelines' ``CoxPHFitter`` chooses between its batch and single-row code by
+itself (``batch_mode=None``), which is its fastest path; statsmodels' ``PHReg`` fits by
+Newton's method (its default); R ``coxph`` defaults. wsa_eval runs with
+``concordance=False`` as the peers compute none; ``wsa_cox_efron_default`` (small sizes)
+is the call with every default, the concordance included.
 
-Run (from the repository root; heavy, so under the shared lock):
+Cases (full mode): ties at 100,000 (robust peers too) and 1,000,000 rows, continuous times at
+1,000,000 rows, and wsa_eval alone at 20,000,000 rows (continuous) beside ``one_pass``: the
+time of one pass over the data that any Newton step needs (``X @ beta``, ``exp`` and the
+cumulative sums of ``w`` and ``w X`` in time order), as the floor of a Cox fit.
 
-    flock /work/bench.lock env PYTHONPATH=src /work/venv-bench/bin/python \
-        benchmarks/survival/bench_cox_km.py --sizes 100000 1000000
-
-Options: ``--robust-peers`` also times lifelines' and R's robust (sandwich) errors at the
-smallest size (slow: minutes). Peers that are not installed are skipped.
+    benchmarks/.envs/wsa/bin/python benchmarks/survival/bench_cox_km.py
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -33,33 +33,71 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _harness as H  # noqa: E402
+
 COVS = [f"x{i}" for i in range(8)]
 BETA = np.array([-0.36, 0.2, -0.1, 0.05, 0.0, 0.3, -0.2, 0.1])
 
+#: contender -> (environment, setting)
+CONTENDERS = {
+    "wsa_cox_efron": ("wsa", "cox(ties='efron', concordance=False)"),
+    "wsa_cox_efron_robust": ("wsa", "cox(ties='efron', robust=True, concordance=False)"),
+    "wsa_cox_breslow": ("wsa", "cox(ties='breslow', concordance=False)"),
+    "wsa_cox_efron_default": ("wsa", "cox(ties='efron') with every default (concordance)"),
+    "lifelines_cox_efron": ("lifelines", "CoxPHFitter().fit() (Efron; batch_mode=None)"),
+    "lifelines_cox_efron_robust": ("lifelines", "CoxPHFitter().fit(robust=True)"),
+    "statsmodels_cox_efron": ("wsa", "PHReg(ties='efron').fit() (Newton)"),
+    "statsmodels_cox_breslow": ("wsa", "PHReg(ties='breslow').fit() (Newton)"),
+    "R_coxph_efron": ("system:Rscript", "survival::coxph(ties='efron')"),
+    "R_coxph_efron_robust": ("system:Rscript", "survival::coxph(ties='efron', robust=TRUE)"),
+    "wsa_km": ("wsa", "kaplan_meier(group='x0')"),
+    "lifelines_km": ("lifelines", "KaplanMeierFitter x2 (with its confidence intervals)"),
+    "statsmodels_km": ("wsa", "SurvfuncRight x2"),
+    "R_survfit_km": ("system:Rscript", "survival::survfit(Surv(time, event) ~ x0)"),
+    "one_pass": ("wsa", "numpy: one pass over the data (X @ b, exp, cumulative sums)"),
+}
+PLAIN = ["wsa_cox_efron", "wsa_cox_efron_robust", "wsa_cox_breslow", "lifelines_cox_efron",
+         "statsmodels_cox_efron", "statsmodels_cox_breslow", "R_coxph_efron", "wsa_km",
+         "lifelines_km", "statsmodels_km", "R_survfit_km"]
+ROBUST_PEERS = ["lifelines_cox_efron_robust", "R_coxph_efron_robust"]
+COX_ONLY = ["wsa_cox_efron", "lifelines_cox_efron", "statsmodels_cox_efron", "R_coxph_efron"]
+#: (key, n, times, contenders)
+CASES = {
+    "full": [("ties_100000", 100_000, "ties", PLAIN + ROBUST_PEERS + ["wsa_cox_efron_default"]),
+             ("ties_1000000", 1_000_000, "ties", PLAIN),
+             ("continuous_1000000", 1_000_000, "continuous", COX_ONLY),
+             ("continuous_20000000", 20_000_000, "continuous", ["wsa_cox_efron", "one_pass"])],
+    "quick": [("ties_2000", 2000, "ties", PLAIN + ROBUST_PEERS + ["wsa_cox_efron_default"]),
+              ("continuous_2000", 2000, "continuous", COX_ONLY),
+              ("continuous_20000", 20_000, "continuous", ["wsa_cox_efron", "one_pass"])],
+}
 
-def simulate(n: int, seed: int = 20240601) -> dict[str, np.ndarray]:
+
+def simulate(n: int, times: str = "ties", seed: int = 20240601) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, 8))
     X[:, 0] = rng.integers(0, 2, n)
-    t = np.ceil(rng.exponential(1 / (0.002 * np.exp(X @ BETA))))
-    c = rng.integers(1, 731, n)
-    return {"X": X, "time": np.minimum(t, c).astype(float), "event": (t <= c).astype(float)}
+    t = rng.exponential(1 / (0.002 * np.exp(X @ BETA)))
+    if times == "ties":
+        t = np.ceil(t)
+        c = rng.integers(1, 731, n).astype(float)
+    else:
+        c = rng.uniform(0.5, 730.5, n)
+    return {"X": X, "time": np.minimum(t, c), "event": (t <= c).astype(float)}
 
 
-WORKER = textwrap.dedent(
-    r'''
-    import json, resource, sys, time, warnings
-    import numpy as np, pandas as pd
-    name, folder = sys.argv[1], sys.argv[2]
-    X = np.load(folder + "/X.npy"); T = np.load(folder + "/time.npy")
+# -- Python contenders (run in the child) ----------------------------------------------------
+def fit(clock, name: str, folder: str) -> dict:
+    import pandas as pd
+
+    X = np.load(folder + "/X.npy")
+    T = np.load(folder + "/time.npy")
     E = np.load(folder + "/event.npy")
-    cols = [f"x{i}" for i in range(8)]
-    df = pd.DataFrame(X, columns=cols); df["time"] = T; df["event"] = E
-    out = {}
-    warnings.simplefilter("ignore")
-    # imports before the clock starts: only the fit is timed
-    if name.startswith("wsa"):
-        from wsa_eval._utils import hash_frame
+    df = pd.DataFrame(X, columns=COVS)
+    df["time"], df["event"] = T, E
+    out: dict = {}
+    if name.startswith("wsa"):  # imports before the clock starts
         from wsa_eval.survival.cox import cox
         from wsa_eval.survival.km import kaplan_meier
     elif name.startswith("lifelines"):
@@ -67,189 +105,166 @@ WORKER = textwrap.dedent(
     elif name.startswith("statsmodels"):
         from statsmodels.duration.hazard_regression import PHReg
         from statsmodels.duration.survfunc import SurvfuncRight
-    t0 = time.perf_counter()
     if name.startswith("wsa_cox"):
-        ties = "breslow" if "breslow" in name else "efron"
-        r = cox(df, duration="time", event="event", covariates=cols, ties=ties,
-                robust="robust" in name, concordance=False)
-        out["coef"] = r.coef.tolist(); out["se"] = r.to_frame()["std_error"].tolist()
+        kw = {} if name.endswith("default") else {"concordance": False}
+        with clock:
+            r = cox(df, duration="time", event="event", covariates=COVS,
+                    ties="breslow" if "breslow" in name else "efron",
+                    robust="robust" in name, **kw)
+        out["coef"] = np.asarray(r.coef, float).tolist()
+        out["se"] = r.to_frame()["std_error"].tolist()
+        if isinstance(getattr(r, "iterations", None), int):
+            out["iterations"] = r.iterations  # Newton steps: each needs one data pass
     elif name.startswith("lifelines_cox"):
-        f = CoxPHFitter().fit(df, duration_col="time", event_col="event",
-                              robust="robust" in name)
-        out["coef"] = f.params_[cols].tolist()
-        out["se"] = f.standard_errors_[cols].tolist()
+        with clock:
+            f = CoxPHFitter().fit(df, duration_col="time", event_col="event",
+                                  robust="robust" in name)
+        out["coef"] = f.params_[COVS].tolist()
+        out["se"] = f.standard_errors_[COVS].tolist()
     elif name.startswith("statsmodels_cox"):
-        ties = "breslow" if "breslow" in name else "efron"
-        m = PHReg(T, X, status=E, ties=ties).fit()
-        out["coef"] = m.params.tolist(); out["se"] = m.bse.tolist()
+        with clock:
+            m = PHReg(T, X, status=E, ties="breslow" if "breslow" in name else "efron").fit()
+        out["coef"], out["se"] = m.params.tolist(), m.bse.tolist()
     elif name == "wsa_km":
-        k = kaplan_meier(df, duration="time", event="event", group="x0")
-        tab = k.to_frame(); out["surv_last"] = tab.groupby("group")["estimate"].last().tolist()
+        with clock:
+            k = kaplan_meier(df, duration="time", event="event", group="x0")
+            tab = k.to_frame()
+        out["surv_last"] = tab.groupby("group")["estimate"].last().tolist()
     elif name == "statsmodels_km":
         res = []
-        for g in (0.0, 1.0):
-            m = (X[:, 0] == g)
-            sf = SurvfuncRight(T[m], E[m])  # estimates, Greenwood SEs
-            res.append(float(sf.surv_prob[-1]))
+        with clock:
+            for g in (0.0, 1.0):
+                m = X[:, 0] == g
+                res.append(float(SurvfuncRight(T[m], E[m]).surv_prob[-1]))
         out["surv_last"] = res
     elif name == "lifelines_km":
         res = []
-        for g in (0.0, 1.0):
-            m = df["x0"] == g
-            kmf = KaplanMeierFitter().fit(df.loc[m, "time"], df.loc[m, "event"])
-            ci = kmf.confidence_interval_  # computed as part of the fit
-            res.append(float(kmf.survival_function_.iloc[-1, 0]))
+        with clock:
+            for g in (0.0, 1.0):
+                m = df["x0"] == g
+                kmf = KaplanMeierFitter().fit(df.loc[m, "time"], df.loc[m, "event"])
+                kmf.confidence_interval_  # noqa: B018 - computed as part of the fit
+                res.append(float(kmf.survival_function_.iloc[-1, 0]))
         out["surv_last"] = res
+    elif name == "one_pass":
+        order = np.argsort(-T, kind="stable")
+        Xs = np.ascontiguousarray(X[order])
+        with clock:
+            w = np.exp(Xs @ BETA)
+            np.cumsum(w)
+            np.cumsum(w[:, None] * Xs, axis=0)
     else:
         raise SystemExit("unknown contender " + name)
-    out["seconds"] = time.perf_counter() - t0
-    if name.startswith("wsa"):
-        # share of the time spent hashing the used columns for the result's spec
-        used = cols + ["time", "event"] if "cox" in name else ["time", "event", "x0"]
-        t1 = time.perf_counter()
-        hash_frame(df[used])
-        out["hash_seconds"] = time.perf_counter() - t1
-    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(out))
-    '''
-)
+    return out
+
 
 R_SCRIPT = textwrap.dedent(
     r'''
     suppressPackageStartupMessages(library(survival))
     args <- commandArgs(trailingOnly = TRUE)
-    d <- read.csv(args[1]); robust <- args[2] == "robust"
-    if (args[2] == "km") {
-      t0 <- proc.time()[["elapsed"]]
+    d <- read.csv(args[1]); mode <- args[2]
+    t0 <- proc.time()[["elapsed"]]
+    if (mode == "km") {
       f <- survfit(Surv(time, event) ~ x0, data = d)  # log CIs by default
       el <- proc.time()[["elapsed"]] - t0
       last <- cumsum(f$strata)
-      cat(sprintf('{"seconds": %.6f, "surv_last": [%s]}\n', el,
-          paste(sprintf("%.15g", f$surv[last]), collapse = ",")))
-      quit(save = "no")
+      res <- sprintf('"surv_last": [%s]', paste(sprintf("%.15g", f$surv[last]), collapse = ","))
+    } else {
+      f <- coxph(Surv(time, event) ~ x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7, data = d,
+                 ties = "efron", robust = (mode == "robust"))
+      el <- proc.time()[["elapsed"]] - t0
+      res <- sprintf('"coef": [%s], "se": [%s]',
+                     paste(sprintf("%.12g", coef(f)), collapse = ","),
+                     paste(sprintf("%.12g", sqrt(diag(f$var))), collapse = ","))
     }
-    t0 <- proc.time()[["elapsed"]]
-    f <- coxph(Surv(time, event) ~ x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7, data = d,
-               ties = "efron", robust = robust)
-    el <- proc.time()[["elapsed"]] - t0
-    cat(sprintf('{"seconds": %.6f, "coef": [%s], "se": [%s]}\n', el,
-        paste(sprintf("%.12g", coef(f)), collapse = ","),
-        paste(sprintf("%.12g", sqrt(diag(f$var))), collapse = ",")))
+    load <- paste(strsplit(readLines("/proc/loadavg"), " ")[[1]][1:3], collapse = " ")
+    hwm <- grep("^VmHWM:", readLines("/proc/self/status"), value = TRUE)
+    peak <- as.numeric(strsplit(trimws(sub("VmHWM:", "", hwm)), " +")[[1]][1]) / 1024
+    cat(sprintf('@@RESULT@@{"wall_s": %.6f, "loadavg": "%s", "peak_mb": %.1f, %s}\n',
+                el, load, peak, res))
     '''
 )
 
 
-def run_worker(name: str, folder: str, python: str, timeout: float) -> dict | None:
-    env = dict(os.environ)
-    src = str(Path(__file__).resolve().parents[2] / "src")
-    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
-    try:
-        p = subprocess.run([python, "-c", WORKER, name, folder], capture_output=True, text=True,
-                           env=env, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timeout after {timeout:.0f} s"}
-    if p.returncode != 0:
-        last = (p.stderr.strip().splitlines() or ["?"])[-1]
-        return {"error": last}
-    return json.loads(p.stdout.strip().splitlines()[-1])
+# -- parent ----------------------------------------------------------------------------------
+def _ref(name: str, rows: dict) -> dict | None:
+    if "km" in name:
+        return rows.get("wsa_km")
+    if "breslow" in name:
+        return rows.get("wsa_cox_breslow")
+    return rows.get("wsa_cox_efron_robust" if "robust" in name else "wsa_cox_efron")
 
 
-def run_r(folder: str, mode: str, timeout: float) -> dict | None:
-    if shutil.which("Rscript") is None:
-        return None
-    script = Path(folder) / "fit.R"
-    script.write_text(R_SCRIPT)
-    try:
-        p = subprocess.run(["/usr/bin/time", "-f", "MAXRSS %M", "Rscript", str(script),
-                            str(Path(folder) / "data.csv"), mode],
-                           capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timeout after {timeout:.0f} s"}
-    except FileNotFoundError:
-        return None
-    if p.returncode != 0:
-        return {"error": (p.stderr.strip().splitlines() or ["?"])[-1]}
-    out = json.loads(p.stdout.strip().splitlines()[-1])
-    for line in p.stderr.splitlines():
-        if line.startswith("MAXRSS"):
-            out["peak_mb"] = float(line.split()[1]) / 1024
-    return out
+def run_case(res, key: str, n: int, times: str, names: list[str], tmp: str,
+             timeout: float) -> None:
+    data = simulate(n, times)
+    folder = str(Path(tmp) / key)
+    Path(folder).mkdir()
+    for k, v in data.items():
+        np.save(f"{folder}/{k}.npy", v)
+    if any(c.startswith("R_") for c in names):
+        import pandas as pd
 
-
-def importable(python: str, module: str) -> bool:
-    return subprocess.run([python, "-c", f"import {module}"], capture_output=True).returncode == 0
+        frame = pd.DataFrame(data["X"], columns=COVS)
+        frame["time"], frame["event"] = data["time"], data["event"]
+        frame.to_csv(f"{folder}/data.csv", index=False)
+        (Path(folder) / "fit.R").write_text(R_SCRIPT)
+    n_ev, n_t = int(data["event"].sum()), len(np.unique(data["time"]))
+    del data
+    case = res.case(key, f"n = {n:,} ({times} times): {n_ev:,} events, {n_t:,} distinct times",
+                    n=n, times=times)
+    rows = {}
+    for name in names:
+        env, setting = CONTENDERS[name]
+        if env.startswith("system:"):
+            mode = "km" if "km" in name else ("robust" if "robust" in name else "plain")
+            args = [f"{folder}/fit.R", f"{folder}/data.csv", mode]
+        else:
+            args = [__file__, "--child", name, folder]
+        rows[name] = H.run_contender(name, env, args, timeout=timeout, setting=setting)
+    for name, r in rows.items():
+        ref = _ref(name, rows)
+        if r["status"] == "ok" and ref and ref is not r and ref["status"] == "ok":
+            agree = {}
+            for k in ("coef", "se", "surv_last"):
+                if k in r and k in ref:
+                    agree[k] = float(np.max(np.abs(np.subtract(r[k], ref[k]))))
+            if agree:
+                r["agreement"] = {"what": "max abs difference vs wsa_eval", **agree,
+                                  "value": max(agree.values())}
+                r["note"] = " ".join(f"{k} {v:.1e}" for k, v in agree.items())
+            r["note"] = f"x{r['wall_s'] / ref['wall_s']:.2f} of wsa_eval; " + r.get("note", "")
+        if name == "one_pass" and r["status"] == "ok" and rows["wsa_cox_efron"]["status"] == "ok":
+            ratio = rows["wsa_cox_efron"]["wall_s"] / r["wall_s"]
+            it = rows["wsa_cox_efron"].get("iterations")
+            r["note"] = (f"wsa_eval cox = {ratio:.1f} data passes"
+                         + (f" for {it} Newton iterations" if it else ""))
+            r["cox_passes"] = ratio
+            r["newton_iterations"] = it
+    for r in rows.values():
+        for k in ("coef", "se", "surv_last"):
+            r.pop(k, None)
+        res.add(case, r)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    ap.add_argument("--python", default=sys.executable)
-    ap.add_argument("--robust-peers", action="store_true")
-    ap.add_argument("--timeout", type=float, default=900)
-    args = ap.parse_args()
-    py = args.python
-    have = {m: importable(py, m) for m in ("lifelines", "statsmodels")}
-    print(f"peers importable: {have}; Rscript: {shutil.which('Rscript') is not None}")
-    for n in args.sizes:
-        with tempfile.TemporaryDirectory() as folder:
-            data = simulate(n)
-            for k, v in data.items():
-                np.save(f"{folder}/{k}.npy", v)
-            print(f"\n=== n = {n:,}: {int(data['event'].sum()):,} events, "
-                  f"{len(np.unique(data['time']))} distinct times ===")
-            contenders = ["wsa_cox_efron", "wsa_cox_efron_robust", "wsa_cox_breslow"]
-            if have["lifelines"]:
-                contenders.append("lifelines_cox_efron")
-                if args.robust_peers and n == min(args.sizes):
-                    contenders.append("lifelines_cox_efron_robust")
-            if have["statsmodels"]:
-                contenders += ["statsmodels_cox_efron", "statsmodels_cox_breslow"]
-            contenders.append("wsa_km")
-            if have["lifelines"]:
-                contenders.append("lifelines_km")
-            if have["statsmodels"]:
-                contenders.append("statsmodels_km")
-            res = {c: run_worker(c, folder, py, args.timeout) for c in contenders}
-            if shutil.which("Rscript"):
-                import pandas as pd
-
-                frame = pd.DataFrame(data["X"], columns=COVS)
-                frame["time"], frame["event"] = data["time"], data["event"]
-                frame.to_csv(f"{folder}/data.csv", index=False)
-                res["R_coxph_efron"] = run_r(folder, "plain", args.timeout)
-                if args.robust_peers and n == min(args.sizes):
-                    res["R_coxph_efron_robust"] = run_r(folder, "robust", args.timeout)
-                res["R_survfit_km"] = run_r(folder, "km", args.timeout)
-            report(n, res)
-
-
-def report(n: int, res: dict) -> None:
-    def ref_for(name: str) -> dict | None:
-        if "km" in name:
-            return res.get("wsa_km")
-        if "breslow" in name:
-            return res.get("wsa_cox_breslow")
-        return res.get("wsa_cox_efron_robust" if "robust" in name else "wsa_cox_efron")
-
-    print(f"{'contender':30s} {'seconds':>9s} {'peak MB':>9s} {'÷ wsa':>7s}  agreement")
-    for name, r in res.items():
-        if r is None:
-            continue
-        if "error" in r:
-            print(f"{name:30s} failed: {r['error']}")
-            continue
-        ref = ref_for(name)
-        ratio = r["seconds"] / ref["seconds"] if ref and "seconds" in ref else float("nan")
-        agree = ""
-        if ref and ref is not r:
-            for key in ("coef", "se", "surv_last"):
-                if key in r and key in ref:
-                    diff = np.max(np.abs(np.asarray(r[key]) - np.asarray(ref[key])))
-                    agree += f"max|d {key}|={diff:.1e} "
-        if "hash_seconds" in r:
-            agree += f"(of which spec hash_frame ~{r['hash_seconds']:.2f} s)"
-        print(f"{name:30s} {r['seconds']:9.2f} {r.get('peak_mb', float('nan')):9.0f} "
-              f"{ratio:7.2f}  {agree}", flush=True)
+    mode = H.mode()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", nargs="*", default=None, help="case keys to run")
+    ap.add_argument("--timeout", type=float, default=900.0)
+    ap.add_argument("--child", nargs=2)
+    a = ap.parse_args()
+    if a.child:
+        H.child_main(fit, *a.child)
+        return
+    res = H.Results("survival_cox_km", "Cox and Kaplan-Meier: wsa_eval vs lifelines, "
+                    "statsmodels, R")
+    with tempfile.TemporaryDirectory() as tmp:
+        for key, n, times, names in CASES[mode]:
+            if a.cases and key not in a.cases:
+                continue
+            run_case(res, key, n, times, names, tmp, a.timeout)
+    res.write()
 
 
 if __name__ == "__main__":

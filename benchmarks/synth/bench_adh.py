@@ -1,12 +1,10 @@
 """Benchmark: ADH synthetic control (nested V) and its placebo-in-space loop vs pysyncon.
 
-Run from the repository root (heavy: wrap in ``flock /work/bench.lock``):
+    benchmarks/.envs/wsa/bin/python benchmarks/synth/bench_adh.py [--cap 300]
 
-    PYTHONPATH=src /work/venv-bench/bin/python benchmarks/synth/bench_adh.py [--cap 300] \
-        [--n-jobs 1 2] [--tools wsa_eval] [--cases prop99_placebo]
-
-Each contender runs in its own subprocess (fair memory figures: peak RSS from
-``resource.getrusage``); a peer run longer than ``--cap`` seconds is stopped and reported as
+Each contender runs in a fresh interpreter of its own environment (peak memory of its
+process tree, sampled; wall time of the fit and of the placebo loop, imports excluded); a
+run longer than ``--cap`` seconds is stopped (with its worker processes) and reported as
 such. Cases, on the same data for every contender:
 
 * ``prop99_fit``: California Proposition 99, ADH (2010) predictors, nested V.
@@ -15,21 +13,19 @@ such. Cases, on the same data for every contender:
   periods, 32 predictors (the outcome in each pre-period and two covariates), user (equal,
   standardised) V for both packages -- so the weights solve the same quadratic programme
   and the estimates must agree -- and the full loop of 500 placebo refits. The inner
-  objective of each package's weights is printed too.
+  objective of each package's weights is recorded too.
 
-``--n-jobs 1 2`` adds a wsa_eval contender whose placebo loop runs in 2 worker processes
-(``placebo(n_jobs=2)``; its placebo table must equal the serial one exactly). pysyncon is
-skipped cleanly when it is not importable.
+Contenders: wsa_eval serial (the default), wsa_eval ``placebo(n_jobs=2)`` (placebo cases
+only; its placebo table must equal the serial one exactly) and pysyncon, whose placebo test
+runs with ``max_workers=2`` (its fastest setting on 2 cores; the fit itself has no parallel
+option, and its optimiser settings change the answer, so they are left at the defaults).
+
+The quick mode runs the simulated design with 20 donors x 20 periods instead.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import resource
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -37,7 +33,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-REF = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "reference"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _harness as H  # noqa: E402
+
+P99_CSV = H.SRC / "wsa_eval" / "datasets" / "data" / "prop99_smoking.csv"
 PUBLISHED = {"Colorado": 0.164, "Connecticut": 0.069, "Montana": 0.199, "Nevada": 0.234,
              "Utah": 0.334}
 P99 = dict(predictors=["lnincome", "age15to24", "retprice", "beer"],
@@ -47,10 +46,16 @@ P99 = dict(predictors=["lnincome", "age15to24", "retprice", "beer"],
 
 
 def prop99() -> pd.DataFrame:
-    return pd.read_csv(REF / "prop99_smoking.csv")
+    return pd.read_csv(P99_CSV)
 
 
-def sim500(n_donors: int = 500, T: int = 40, T0: int = 30, seed: int = 0) -> pd.DataFrame:
+#: simulated design by case prefix: (donors, periods, pre-periods)
+SIM = {"sim500": (500, 40, 30), "sim20": (20, 20, 15)}
+CASES = {"full": ["prop99_fit", "prop99_placebo", "sim500_fit", "sim500_placebo"],
+         "quick": ["sim20_fit", "sim20_placebo"]}
+
+
+def sim(n_donors: int = 500, T: int = 40, T0: int = 30, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     F = np.cumsum(rng.normal(size=(T, 3)), axis=0)
     lam = rng.uniform(0.3, 1.7, size=(n_donors + 1, 3))
@@ -72,8 +77,13 @@ def sim500(n_donors: int = 500, T: int = 40, T0: int = 30, seed: int = 0) -> pd.
     return df
 
 
-#: the outcome in each of the 30 pre-periods, plus the two covariates: 32 predictors
-SIM_SPECIAL = [("y", [t], "mean") for t in range(1980, 2010)]
+def _sim_setup(case: str):
+    """Data, pre-period years, post-period years and special predictors of a sim case."""
+    n, T, T0 = SIM[case.split("_")[0]]
+    pre = list(range(1980, 1980 + T0))
+    post = list(range(1980 + T0, 1980 + T))
+    # the outcome in each pre-period, plus the two covariates
+    return sim(n, T, T0), pre, post, [("y", [t], "mean") for t in pre]
 
 
 def _inner_loss(x1: np.ndarray, X0: np.ndarray, w: np.ndarray, v: np.ndarray) -> float:
@@ -83,24 +93,24 @@ def _inner_loss(x1: np.ndarray, X0: np.ndarray, w: np.ndarray, v: np.ndarray) ->
     return float(r @ (v / v.sum() * r))
 
 
-# -- contenders -------------------------------------------------------------------------------
+# -- contenders (run in the child) -----------------------------------------------------------
 def ours(case: str, n_jobs: int = 1) -> dict:
-    import warnings
-
     from wsa_eval.synth.adh import synthetic_control
 
-    warnings.simplefilter("ignore")
-    t0 = time.perf_counter()
     if case.startswith("prop99"):
-        res = synthetic_control(prop99(), outcome="cigsale", unit="state", time="year",
+        df = prop99()
+        t0 = time.perf_counter()
+        res = synthetic_control(df, outcome="cigsale", unit="state", time="year",
                                 treated="California", start=1989,
                                 predictors=P99["predictors"], predictor_periods=P99["periods"],
                                 special_predictors=P99["special"])
     else:
-        res = synthetic_control(sim500(), outcome="y", unit="unit", time="year",
-                                treated="treated", start=2010, predictors=["x1", "x2"],
-                                predictor_periods=range(1980, 2010),
-                                special_predictors=SIM_SPECIAL, v="inverse_variance")
+        df, pre, post, special = _sim_setup(case)
+        t0 = time.perf_counter()
+        res = synthetic_control(df, outcome="y", unit="unit", time="year",
+                                treated="treated", start=post[0], predictors=["x1", "x2"],
+                                predictor_periods=pre, special_predictors=special,
+                                v="inverse_variance")
     t_fit = time.perf_counter() - t0
     out = {"fit_seconds": t_fit, "pre_mspe": res.pre_rmspe ** 2, "estimate": res.estimate,
            "weights": {k: float(v) for k, v in res.weights[res.weights > 1e-3].items()},
@@ -116,7 +126,7 @@ def ours(case: str, n_jobs: int = 1) -> dict:
         tab = p.placebo_table.set_index("unit")
         out["ratios"] = {str(k): float(v) for k, v in tab["ratio"].items()}
         out["pre_rmspes"] = {str(k): float(v) for k, v in tab["pre_rmspe"].items()}
-    out["seconds"] = time.perf_counter() - t0
+    out["wall_s"] = time.perf_counter() - t0
     return out
 
 
@@ -124,9 +134,9 @@ def peer(case: str) -> dict:
     from pysyncon import Dataprep, Synth
     from pysyncon.utils import PlaceboTest
 
-    t0 = time.perf_counter()
     if case.startswith("prop99"):
         df = prop99()
+        t0 = time.perf_counter()
         donors = sorted(set(df.state) - {"California"})
         dp = Dataprep(foo=df, predictors=P99["predictors"], predictors_op="mean",
                       time_predictors_prior=P99["periods"], special_predictors=P99["special"],
@@ -136,25 +146,25 @@ def peer(case: str) -> dict:
         opts: dict = {}
         post = range(1989, 2001)
     else:
-        df = sim500()
+        df, pre, post, special = _sim_setup(case)
+        t0 = time.perf_counter()
         donors = sorted(set(df.unit) - {"treated"})
         dp = Dataprep(foo=df, predictors=["x1", "x2"], predictors_op="mean",
-                      time_predictors_prior=range(1980, 2010), special_predictors=SIM_SPECIAL,
+                      time_predictors_prior=pre, special_predictors=special,
                       dependent="y", unit_variable="unit", time_variable="year",
                       treatment_identifier="treated", controls_identifier=donors,
-                      time_optimize_ssr=range(1980, 2010))
-        opts = {"custom_V": np.full(32, 1 / 32)}
-        post = range(2010, 2020)
+                      time_optimize_ssr=pre)
+        opts = {"custom_V": np.full(len(special) + 2, 1 / (len(special) + 2))}
     synth = Synth()
     synth.fit(dataprep=dp, **opts)
     t_fit = time.perf_counter() - t0
     Z0, Z1 = dp.make_outcome_mats(time_period=list(post))
     gaps = Z1 - Z0 @ synth.W
     Zp0, Zp1 = dp.make_outcome_mats()
-    pre = Zp1 - Zp0 @ synth.W
+    pre_gap = Zp1 - Zp0 @ synth.W
     w = pd.Series(synth.W, index=synth.W_names if hasattr(synth, "W_names") else donors)
     X0, X1 = dp.make_covariate_mats()
-    out = {"fit_seconds": t_fit, "pre_mspe": float(np.mean(pre ** 2)),
+    out = {"fit_seconds": t_fit, "pre_mspe": float(np.mean(pre_gap ** 2)),
            "estimate": float(np.mean(gaps)),
            "inner_loss": _inner_loss(X1.to_numpy(), X0.to_numpy(), np.asarray(synth.W),
                                      np.asarray(synth.V, dtype=float)),
@@ -162,112 +172,91 @@ def peer(case: str) -> dict:
     if case.endswith("placebo"):
         t1 = time.perf_counter()
         pt = PlaceboTest()
-        pt.fit(dataprep=dp, scm=Synth(), scm_options=opts, max_workers=1, verbose=False)
+        pt.fit(dataprep=dp, scm=Synth(), scm_options=opts, max_workers=2, verbose=False)
         out["placebo_seconds"] = time.perf_counter() - t1
-    out["seconds"] = time.perf_counter() - t0
+    out["wall_s"] = time.perf_counter() - t0
     return out
 
 
 def _child(tool: str, case: str) -> None:
     name, _, n_jobs = tool.partition(":n_jobs=")
-    out = ours(case, int(n_jobs or 1)) if name == "wsa_eval" else peer(case)
-    out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    if ":n_jobs=" in tool:  # the largest worker process (reaped when the pool shut down)
-        out["worker_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print("RESULT " + json.dumps(out))
+
+    def go(clock):
+        out = ours(case, int(n_jobs or 1)) if name == "wsa_eval" else peer(case)
+        out["loadavg"] = H.loadavg()
+        return out
+
+    H.child_main(go)
 
 
-def run(tool: str, case: str, cap: float) -> dict:
-    cmd = [sys.executable, __file__, "--child", tool, case]
-    t0 = time.perf_counter()
-    # own process group, so a peer's worker processes die with it at the cap
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"},
-                            start_new_session=True)
-    try:
-        stdout, stderr = proc.communicate(timeout=cap)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        return {"timeout": True, "seconds": time.perf_counter() - t0}
-    cp = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
-    line = [ln for ln in cp.stdout.splitlines() if ln.startswith("RESULT ")]
-    if not line:
-        return {"error": (cp.stderr or cp.stdout)[-400:]}
-    return json.loads(line[-1][7:])
+TOOLS = {"wsa_eval": ("wsa", "synthetic_control, nested V (default); placebo serial"),
+         "wsa_eval:n_jobs=2": ("wsa", "placebo(n_jobs=2)"),
+         "pysyncon": ("pysyncon", "Synth defaults; PlaceboTest(max_workers=2)")}
+
+
+def _line(t: str, r: dict) -> str:
+    extra = f" placebo {r['placebo_seconds']:.2f}s" if "placebo_seconds" in r else ""
+    top = sorted(r["weights"].items(), key=lambda kv: -kv[1])[:6]
+    return (f"fit {r['fit_seconds']:.2f}s{extra}; pre-MSPE {r['pre_mspe']:.4f}, estimate "
+            f"{r['estimate']:.4f}, inner loss {r['inner_loss']:.3g}"
+            + (f", p {r['p_value']:.4f}" if "p_value" in r else "")
+            + "; weights " + ", ".join(f"{k} {v:.3f}" for k, v in top))
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cap", type=float, default=300.0)
     ap.add_argument("--child", nargs=2)
-    ap.add_argument("--cases", nargs="*",
-                    default=["prop99_fit", "prop99_placebo", "sim500_fit", "sim500_placebo"])
-    ap.add_argument("--n-jobs", nargs="*", type=int, default=[1],
-                    help="placebo-loop worker counts for wsa_eval (1: serial)")
-    ap.add_argument("--tools", nargs="*", default=["wsa_eval", "pysyncon"],
-                    help="contenders to run (e.g. only wsa_eval when a peer's figures for an "
-                         "unchanged case are already known)")
+    ap.add_argument("--cases", nargs="*", default=CASES[H.mode()])
+    ap.add_argument("--tools", nargs="*", default=list(TOOLS))
     a = ap.parse_args()
     if a.child:
         _child(*a.child)
         return
-    tools = list(a.tools)
-    if "wsa_eval" in tools:
-        i = tools.index("wsa_eval")
-        tools[i:i + 1] = [t for t in ("wsa_eval" if nj == 1 else f"wsa_eval:n_jobs={nj}"
-                                      for nj in a.n_jobs)]
-    try:
-        import pysyncon  # noqa: F401
-    except ImportError:
-        print("pysyncon not importable: running wsa_eval only")
-        tools = [t for t in tools if t != "pysyncon"]
-    print(f"{time.strftime('%Y-%m-%d %H:%M')}  cpus={os.cpu_count()}  cap={a.cap:.0f}s")
-    for case in a.cases:
-        res = {t: run(t, case, a.cap) for t in tools}
-        print(f"\n== {case}")
-        for t, r in res.items():
-            if r.get("timeout"):
-                print(f"  {t} stopped at the {a.cap:.0f} s cap (did not finish)")
-                continue
-            if "error" in r:
-                print(f"  {t} error: {r['error']}")
-                continue
-            extra = f" placebo {r['placebo_seconds']:.2f}s" if "placebo_seconds" in r else ""
-            print(f"  {t} total {r['seconds']:.2f}s (fit {r['fit_seconds']:.2f}s{extra}) "
-                  f"peak RSS {r['max_rss_mb']:.0f} MB  pre-MSPE {r['pre_mspe']:.4f}  "
-                  f"estimate {r['estimate']:.4f}  inner loss {r['inner_loss']:.3g}" +
-                  (f"  p {r['p_value']:.4f}" if "p_value" in r else "") +
-                  (f"  largest worker RSS {r['worker_rss_mb']:.0f} MB"
-                   if "worker_rss_mb" in r else ""))
-            top = sorted(r["weights"].items(), key=lambda kv: -kv[1])[:6]
-            print("            weights " + ", ".join(f"{k} {v:.3f}" for k, v in top))
-        if case.startswith("prop99") and "wsa_eval" in res and "pre_mspe" in res["wsa_eval"]:
-            pub = prop99().pivot(index="year", columns="state", values="cigsale")
-            pre = pub.loc[:1988]
-            syn = sum(w * pre[s] for s, w in PUBLISHED.items())
-            pm = float(np.mean((pre["California"] - syn) ** 2))
+    res = H.Results("synth_adh", "ADH synthetic control: wsa_eval vs pysyncon")
+    for key in a.cases:
+        if key.startswith("prop99"):
+            desc = ("Proposition 99, nested-V fit" if key.endswith("fit") else
+                    "Proposition 99, fit + placebo-in-space loop (38 nested-V refits)")
+        else:
+            desc = (f"simulated panel {SIM[key.split('_')[0]]} (donors, periods, "
+                    f"pre-periods), user V, "
+                    f"{'fit' if key.endswith('fit') else 'fit + placebo loop'}")
+        case = res.case(key, desc)
+        tools = [t for t in a.tools if not (t.startswith("wsa_eval:") and key.endswith("fit"))]
+        rows = {t: H.run_contender(t, TOOLS[t][0], [__file__, "--child", t, key],
+                                   timeout=a.cap, setting=TOOLS[t][1]) for t in tools}
+        serial = rows.get("wsa_eval", {})
+        if key.startswith("prop99") and serial.get("status") == "ok":
+            pub = prop99().pivot(index="year", columns="state", values="cigsale").loc[:1988]
+            syn = sum(w * pub[s] for s, w in PUBLISHED.items())
+            pm = float(np.mean((pub["California"] - syn) ** 2))
+            serial["published_pre_mspe"] = pm
             print(f"  published ADH weights pre-MSPE {pm:.4f}; wsa_eval "
-                  f"{'<=' if res['wsa_eval']['pre_mspe'] <= pm else '>'} published")
-        serial = res.get("wsa_eval", {})
-        for t, r in res.items():
-            if t.startswith("wsa_eval:") and "ratios" in r and "ratios" in serial:
-                same = r["ratios"] == serial["ratios"] and \
-                    r["pre_rmspes"] == serial["pre_rmspes"]
+                  f"{'<=' if serial['pre_mspe'] <= pm else '>'} published")
+        for t, r in rows.items():
+            if r["status"] != "ok":
+                res.add(case, r)
+                continue
+            if t.startswith("wsa_eval:") and serial.get("status") == "ok":
+                same = (r["ratios"] == serial["ratios"]
+                        and r["pre_rmspes"] == serial["pre_rmspes"])
+                r["identical_to_serial"] = same
                 print(f"  {t}: placebo table {'identical to' if same else 'DIFFERS from'} "
-                      f"the serial run; placebo loop serial/parallel "
-                      f"{serial['placebo_seconds'] / r['placebo_seconds']:.2f}x")
-        res = {t: r for t, r in res.items() if t in ("wsa_eval", "pysyncon")}
-        ok = [r for r in res.values() if "seconds" in r and "estimate" in r]
-        if len(ok) == 2:
-            o, p = res["wsa_eval"], res["pysyncon"]
-            print(f"  estimate difference {abs(o['estimate'] - p['estimate']):.2e}; "
-                  f"time ratio pysyncon/wsa_eval {p['seconds'] / o['seconds']:.1f}x")
-        elif "wsa_eval" in res and res.get("pysyncon", {}).get("timeout"):
-            o = res["wsa_eval"]
-            if "seconds" in o:
-                print(f"  time ratio pysyncon/wsa_eval > {a.cap / o['seconds']:.1f}x "
-                      "(peer stopped at the cap)")
+                      "the serial run")
+            if t == "pysyncon" and serial.get("status") == "ok":
+                r["agreement"] = {"what": "|mean post-period gap difference| vs wsa_eval",
+                                  "value": abs(r["estimate"] - serial["estimate"]),
+                                  "pre_mspe": r["pre_mspe"], "wsa_pre_mspe": serial["pre_mspe"]}
+            r["note"] = _line(t, r)
+            res.add(case, r)
+        for t in ("wsa_eval:n_jobs=2", "pysyncon"):
+            if t in rows and "wsa_eval" in rows:
+                print(f"  {t} / wsa_eval: {H.ratio_note(rows[t], rows['wsa_eval'])}")
+        for r in rows.values():
+            r.pop("ratios", None)
+            r.pop("pre_rmspes", None)
+    res.write()
 
 
 if __name__ == "__main__":

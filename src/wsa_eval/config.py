@@ -55,6 +55,9 @@ SCHEMA: dict[str, dict[str, _K]] = {
         "unit": ("str", True, None, None, "column naming the area"),
         "time": ("str", True, None, None, "column with the period (year)"),
         "outcome": ("str", True, None, None, "column with the outcome"),
+        "outcome_is_count": ("bool", False, None, None,
+                             "true: the outcome counts people; false: it does not; "
+                             "leave out to infer it (whole numbers = a count)"),
     },
     "start_dates": {
         "path": ("str", True, None, None, "CSV of scheme start dates by area"),
@@ -63,10 +66,10 @@ SCHEMA: dict[str, dict[str, _K]] = {
     },
     "claim": {
         "treated": ("str", True, None, None, "the area making the claim"),
-        "start": ("int", True, None, None, "first year the scheme could have an effect"),
-        "end": ("int", True, None, None, "last year of the claim"),
+        "start": ("period", True, None, None, "first year the scheme could have an effect"),
+        "end": ("period", True, None, None, "last year of the claim"),
         "claimed_change": ("number", True, None, None, "-60 or -0.6 for a 60% fall"),
-        "baseline": ("int", False, None, None, "year the claim measures from"),
+        "baseline": ("period", False, None, None, "year the claim measures from"),
         "exclude": ("list[str]", False, [], None, "areas to leave out of the comparison"),
         # defaults = check_claim's, chosen from the size/power study (validation/RESULTS.md)
         "methods": ("list[str]", False, ["sdid", "sc", "did"], ("sdid", "sc", "did"),
@@ -101,10 +104,12 @@ SCHEMA: dict[str, dict[str, _K]] = {
 for _d in ("sdid", "sc", "did"):
     SCHEMA[_d] = {
         "treated": ("str", True, None, None, "the treated area"),
-        "start": ("int", True, None, None, "first treated year"),
+        "start": ("period", True, None, None, "first treated year"),
         "exclude": ("list[str]", False, [], None, "areas to leave out of the comparison"),
+        "inference": ("str", False, None, ("placebo", "bootstrap", "jackknife"),
+                      "how uncertainty is measured (default placebo)"),
         "se": ("str", False, "placebo", ("placebo", "bootstrap", "jackknife"),
-               "standard errors"),
+               "old name of `inference`"),
     }
 
 _MODULES = {"claim": "wsa_eval.synth.sdid", "sdid": "wsa_eval.synth.sdid",
@@ -113,6 +118,8 @@ _MODULES = {"claim": "wsa_eval.synth.sdid", "sdid": "wsa_eval.synth.sdid",
 
 _TYPE_WORDS = {"str": "text in quotes (e.g. \"pfa\")", "int": "a whole number (e.g. 2014)",
                "number": "a number (e.g. 0.05)", "bool": "true or false",
+               "period": "a period: a year such as 2014, or as the data spell it in quotes "
+                         "(e.g. \"2015/16\", \"2019 Q1\", \"2019-03\")",
                "list[str]": "a list of text values (e.g. [\"Area A\", \"Area B\"])"}
 
 
@@ -152,6 +159,7 @@ def _check_type(section: str, key: str, value: Any, kind: str) -> Any:
         "int": isinstance(value, int) and not isinstance(value, bool),
         "number": isinstance(value, (int, float)) and not isinstance(value, bool),
         "bool": isinstance(value, bool),
+        "period": isinstance(value, (int, float, str)) and not isinstance(value, bool),
         "list[str]": isinstance(value, list) and all(isinstance(v, str) for v in value),
     }[kind]
     if not ok:
@@ -196,9 +204,12 @@ def parse_config(raw: Mapping[str, Any], base: str | Path = ".") -> Config:
         out: dict[str, Any] = {}
         for key, value in body.items():
             if key not in schema:
+                elsewhere = [s for s in SCHEMA if key in SCHEMA[s] and s != name]
+                hint = (f" '{key}' belongs in section [{elsewhere[0]}]." if elsewhere
+                        else _suggest(key, schema))
                 raise SpecificationError(
-                    f"Unknown key '{key}' in section [{name}].{_suggest(key, schema)} Keys "
-                    f"allowed there: {', '.join(schema)}.")
+                    f"Unknown key '{key}' in section [{name}].{hint} Keys allowed there: "
+                    f"{', '.join(schema)}.")
             kind, _, _, allowed, _ = schema[key]
             value = _check_type(name, key, value, kind)
             vals = value if isinstance(value, list) else [value]
@@ -286,6 +297,11 @@ path = "panel.csv"
 unit = "pfa"                   # column naming the area
 time = "year"                  # column with the year
 outcome = "immediate_custody"  # column with the outcome (a count or rate)
+# outcome_is_count = true      # true if the outcome counts people (small counts are hidden
+                               # in reports), false if not; leave out to infer it (a column
+                               # of whole numbers is read as a count)
+# Periods may be years (2014), financial years ("2015/16" = 2015), quarters ("2019 Q1") or
+# months ("2019-03"); `wsa-eval check` states how they are numbered.
 
 # Optional: a table of scheme start dates. Areas listed here that started a scheme of
 # their own before the end of the study are left out of the comparison group.
@@ -317,7 +333,8 @@ claimed_change = -60       # -60 (or -0.6) means "a 60% fall"
 # treated = "Our Area"
 # start = 2014
 # exclude = []
-# se = "placebo"           # placebo (one treated area), bootstrap or jackknife
+# inference = "placebo"    # placebo (one treated area), bootstrap or jackknife
+#                           (configurations written before 0.2 say se = "placebo": still read)
 
 # Several areas starting in different years (Callaway & Sant'Anna 2021).
 # [staggered]

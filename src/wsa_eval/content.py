@@ -86,7 +86,7 @@ def text(template: str, fallback: str | None = None, **values: Any) -> Text:
     return Text(template, dict(values), fallback)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Table:
     """A table with its disclosure declarations and presentation.
 
@@ -145,7 +145,7 @@ class Table:
     name: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Figure:
     """A figure drawn from (disclosure-controlled) data.
 
@@ -187,7 +187,7 @@ class Verdict:
     advice: tuple[Text | str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Section:
     """The report content of one result."""
 

@@ -73,6 +73,19 @@ Tidy tables (``to_frame()``) use the same column names for the same quantity in 
 family: ``term, estimate, std_error, statistic, p_value, ci_low, ci_high`` for effects, and
 ``time``, ``group``, ``n_at_risk``, ``n_events``, ``n_censored``, ``n_entered`` for
 survival tables.
+
+Examples
+--------
+The vocabulary is also available as data, e.g. to check a signature or to translate an old
+argument name:
+
+>>> from wsa_eval.glossary import ARGUMENTS, DEPRECATED, RESULT_COLUMNS
+>>> {"treated", "treatment", "first_treated", "start", "reps"} <= ARGUMENTS
+True
+>>> DEPRECATED["treated_units"], DEPRECATED["n_permutations"]
+('treated', 'reps')
+>>> RESULT_COLUMNS["n_at_risk"]  # names a tidy table must not use for this quantity
+('n_risk', 'at_risk', 'nrisk')
 """
 
 from __future__ import annotations

@@ -52,7 +52,8 @@ def explain_verdict(estimate: float, ci_low: float, ci_high: float, p_value: flo
                     alpha: float, *, n_comparison: int | None = None,
                     min_p_value: float | None = None, n_as_large: int | None = None,
                     scale: str = "pct", what: str = "the change",
-                    unit_word: str = "comparison areas") -> Verdict:
+                    unit_word: str = "comparison areas",
+                    p_label: str = "permutation p") -> Verdict:
     """The verdict of :func:`verdict` with its true reason, in an order a reader can check.
 
     The reasons are tried in this order, and the first that applies is given:
@@ -100,7 +101,8 @@ def explain_verdict(estimate: float, ci_low: float, ci_high: float, p_value: flo
         who = "none" if n_as_large == 0 else f"{n_as_large}"
         as_large = (f"{who} of the {n_comparison} {unit_word} showed a change at least as "
                     "large when given the scheme in turn")
-    pv = f"permutation p = {fmt_p(p_value)}" if not math.isnan(p_value) else ""
+    pv = f"{p_label} = {fmt_p(p_value)}".replace("= below", "below") \
+        if not math.isnan(p_value) else ""
     if label != INCONCLUSIVE:
         direction = "below" if estimate < 0 else "above"
         reason = (f"{interval[:1].upper()}{interval[1:]}, entirely {direction} zero"

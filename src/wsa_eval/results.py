@@ -26,7 +26,7 @@ from scipy import stats
 
 from ._frozen import freeze, reader_copy
 from ._version import __version__
-from .content import Check, Context, Figure, Section, Table, Value
+from .content import Check, Context, Figure, Section, Table, Text, Value, text
 
 __all__ = [
     "TIDY_COLUMNS",
@@ -445,9 +445,33 @@ class EffectResult(Result):
             out.append(Check(name + "pre-trend test", status, text))
         return out
 
+    def _p_label(self) -> str:
+        """How the p-value was obtained, for sentences ("permutation p", "p")."""
+        inf = (self.inference or "").lower()
+        return "permutation p" if ("permutation" in inf or "placebo" in inf
+                                   or "randomization" in inf) else "p"
+
+    def _outcome_words(self, context: Context) -> str:
+        """The unit of the estimate in words ("in the outcome's units (lemp)")."""
+        name = context.outcome_label or (self.spec.get("arguments", {}) or {}).get("outcome")
+        return f"in the units of the outcome ({name})" if name else "in the outcome's units"
+
+    def _report_sentences(self, context: Context) -> tuple[Text, ...]:
+        """The estimate with its interval and unit (the verdict is the report's headline)."""
+        level = f"{100 * (1 - self.alpha):.0f}%"
+        out = [text(f"The estimated {self.estimand} is {{e}} {self._outcome_words(context)}"
+                    + (f" ({level} confidence interval {{lo}} to {{hi}})."
+                       if math.isfinite(self.ci_low) and math.isfinite(self.ci_high) else "."),
+                    e=Value(self.estimate), lo=Value(self.ci_low), hi=Value(self.ci_high))]
+        if not (self.ci_low > 0 or self.ci_high < 0):
+            out.append(text("The data are consistent both with no change and with changes of "
+                            "the size shown by the interval; this is not evidence that the "
+                            "scheme had no effect."))
+        return tuple(out)
+
     def report_content(self, context: Context | None = None) -> Section:
         """Verdict with its reason, sentences, the effects table and figure, checks."""
-        from .interpret import effect_sentence, explain_verdict
+        from .interpret import explain_verdict
 
         context = context or Context()
         diag = dict(self.diagnostics or {})
@@ -455,7 +479,7 @@ class EffectResult(Result):
         v = explain_verdict(self.estimate, self.ci_low, self.ci_high, self.p_value, self.alpha,
                             n_comparison=int(n_co) if n_co else None,
                             min_p_value=diag.get("min_p_value"), scale="num",
-                            what="the effect")
+                            what="the effect", p_label=self._p_label())
         table = self._report_table(context)
         figures = ()
         if table is not None and {"estimate", "ci_low", "ci_high"} <= set(table.frame.columns):
@@ -471,7 +495,13 @@ class EffectResult(Result):
             ("estimate", "estimate", "num"), ("std_error", "se", "num"),
             ("ci_low", "ci_low", "num"), ("ci_high", "ci_high", "num"),
             ("p_value", "p_value", "p"), ("alpha", "alpha", "num"))}
-        return Section(title=self.method, verdict=v, summary=(effect_sentence(self),),
+        from .interpret import can_cannot_say
+
+        what = context.outcome_label or (self.spec.get("arguments", {}) or {}).get(
+            "outcome") or "the outcome"
+        can, cannot = can_cannot_say(v.label, what=str(what), scheme=context.scheme)
+        return Section(title=self.method, verdict=v, summary=self._report_sentences(context),
+                       can_say=tuple(can), cannot_say=tuple(cannot),
                        how_sure=tuple(how), checks=checks,
                        tables=(table,) if table is not None else (), figures=figures,
                        spec=dict(self.spec), headline_numbers=numbers)

@@ -7,7 +7,6 @@ CJS statistics quarterly). Counts are exact (tolerance 0); rates are as publishe
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -295,24 +294,3 @@ def test_docstrings_carry_attribution():
         doc = " ".join(fn.__doc__.split())
         assert "Open Government Licence v3.0" in doc, fn.__name__
         assert "Prison Reform Trust" in doc, fn.__name__
-
-
-def test_shipped_files_identical_to_project_data():
-    """The packaged CSVs are byte copies of the project's data folder (when present)."""
-    import wsa_eval.datasets as ds
-
-    shared = Path(__file__).resolve().parents[3] / "shared" / "data"
-    if not shared.is_dir():
-        pytest.skip("project data folder not present")
-    data_dir = Path(ds.__file__).parent / "data"
-    n = 0
-    for sub in ("women_custody_pfa", "reference"):
-        for src in (shared / sub).glob("*.csv"):
-            mine = data_dir / src.name
-            assert mine.exists(), src.name
-            assert (
-                hashlib.sha256(mine.read_bytes()).hexdigest()
-                == hashlib.sha256(src.read_bytes()).hexdigest()
-            ), src.name
-            n += 1
-    assert n == 16

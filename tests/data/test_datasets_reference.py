@@ -1,7 +1,9 @@
 """Reference data sets shipped for the known-answer examples (wsa_eval.datasets).
 
-Shapes and facts from /work/shared/data/reference/README.md and the cited papers; the packaged
-copy must equal the project's copy (read through the ``reference_dir`` fixture).
+Shapes and facts from the data README (``wsa_eval/datasets/data/README.md``) and the cited
+papers. The loaders must return the CSV files' values unchanged (the raw files are read through
+the ``reference_dir`` fixture); tests/test_reference_data.py checks the files themselves against
+the checksums of the project's copies.
 """
 
 from __future__ import annotations

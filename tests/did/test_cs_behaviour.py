@@ -115,8 +115,8 @@ MP = dict(outcome="lemp", unit="countyreal", time="year", first_treated="first.t
 
 def test_bootstrap_close_to_analytic_and_reproducible(mpdta):
     an = callaway_santanna(mpdta, **MP)
-    bs = callaway_santanna(mpdta, **MP, bootstrap=2000, random_state=7)
-    bs2 = callaway_santanna(mpdta, **MP, bootstrap=2000, random_state=7)
+    bs = callaway_santanna(mpdta, **MP, inference="bootstrap", reps=2000, random_state=7)
+    bs2 = callaway_santanna(mpdta, **MP, inference="bootstrap", reps=2000, random_state=7)
     pd.testing.assert_frame_equal(bs.att_gt, bs2.att_gt)
     ratio = bs.att_gt["std_error"] / an.att_gt["std_error"]
     assert np.all((ratio > 0.85) & (ratio < 1.15))
@@ -128,17 +128,19 @@ def test_bootstrap_close_to_analytic_and_reproducible(mpdta):
     dyn = bs.aggregate("dynamic")
     assert {"cband_low", "cband_high"} <= set(dyn.effects.columns)
     assert dyn.critical_value > 1.96 and "bootstrap" in dyn.inference
-    # aggregate(bootstrap=False) gives the analytic numbers back
-    assert abs(bs.aggregate("group", bootstrap=False).se - an.aggregate("group").se) < 1e-12
-    other = callaway_santanna(mpdta, **MP, bootstrap=2000, random_state=8)
+    # aggregate(inference="analytic") gives the analytic numbers back
+    assert abs(bs.aggregate("group", inference="analytic").se
+               - an.aggregate("group").se) < 1e-12
+    other = callaway_santanna(mpdta, **MP, inference="bootstrap", reps=2000, random_state=8)
     assert not np.allclose(other.att_gt["std_error"], bs.att_gt["std_error"])
     # a bootstrap requested at aggregation time on an analytic fit, reproducible by seed
-    d1 = an.aggregate("dynamic", bootstrap=2000, random_state=5)
-    d2 = an.aggregate("dynamic", bootstrap=2000, random_state=5)
+    d1 = an.aggregate("dynamic", inference="bootstrap", reps=2000, random_state=5)
+    d2 = an.aggregate("dynamic", inference="bootstrap", reps=2000, random_state=5)
     pd.testing.assert_frame_equal(d1.effects, d2.effects)
     assert "cband_low" in d1.effects.columns
     assert abs(d1.se / an.aggregate("dynamic").se - 1) < 0.15
-    rad = callaway_santanna(mpdta, **MP, bootstrap=2000, bootstrap_weights="rademacher",
+    rad = callaway_santanna(mpdta, **MP, inference="bootstrap", reps=2000,
+                            bootstrap_weights="rademacher",
                             random_state=7)
     assert abs(rad.se / an.se - 1) < 0.15
 
@@ -153,7 +155,8 @@ def test_cluster_standard_errors(mpdta):
     np.testing.assert_allclose(cl.att_gt["estimate"], base.att_gt["estimate"])
     assert cl.diagnostics["n_clusters"] == df["state"].nunique()
     assert not np.allclose(cl.att_gt["std_error"], base.att_gt["std_error"])
-    bs = callaway_santanna(df, **MP, cluster="state", bootstrap=2000, random_state=1)
+    bs = callaway_santanna(df, **MP, cluster="state", inference="bootstrap", reps=2000,
+                           random_state=1)
     assert abs(bs.se / cl.se - 1) < 0.2
     assert "clustered by 'state'" in cl.inference
 
@@ -188,7 +191,7 @@ def test_universal_base_and_anticipation(mpdta):
 
 
 def test_result_object(mpdta):
-    res = callaway_santanna(mpdta, **MP, bootstrap=200, random_state=3)
+    res = callaway_santanna(mpdta, **MP, inference="bootstrap", reps=200, random_state=3)
     assert isinstance(res, CallawaySantAnnaResult)
     assert "ATT(g,t)" in str(res.summary()) and "never-treated" in str(res.summary())
     assert "evidence of a reduction" in res.interpret()
@@ -225,7 +228,8 @@ def test_no_never_treated_not_yet_uses_last_cohort(mpdta):
 def test_bad_arguments(mpdta):
     for kw in ({"control_group": "nevertreated"}, {"method": "aipw"},
                {"base_period": "fixed"}, {"anticipation": -1}, {"anticipation": 0.5},
-               {"bootstrap": 1}, {"bootstrap_weights": "normal"}, {"alpha": 1.5},
+               {"inference": "bootstrap", "reps": 1}, {"inference": "wild"},
+               {"bootstrap_weights": "normal"}, {"alpha": 1.5},
                {"panel": "yes"}):
         with pytest.raises(SpecificationError):
             callaway_santanna(mpdta, **MP, **kw)

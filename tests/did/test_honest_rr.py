@@ -131,12 +131,12 @@ def test_matches_python_port(medicaid, peer):
 
 def test_original_ci_and_seeds(medicaid):
     b, S = medicaid
-    r = honest_did((b, S, 5, 2), M=[1.0], grid_points=200, sims=2000, random_state=3)
+    r = honest_did((b, S, 5, 2), M=[1.0], grid_points=200, reps=2000, random_state=3)
     est, se = b[5], math.sqrt(S[5, 5])
     assert r.original["ci_low"] == pytest.approx(est - stats.norm.ppf(0.975) * se)
-    again = honest_did((b, S, 5, 2), M=[1.0], grid_points=200, sims=2000, random_state=3)
+    again = honest_did((b, S, 5, 2), M=[1.0], grid_points=200, reps=2000, random_state=3)
     pd.testing.assert_frame_equal(r.to_frame(), again.to_frame())
-    other = honest_did((b, S, 5, 2), M=[1.0], grid_points=200, sims=2000, random_state=4)
+    other = honest_did((b, S, 5, 2), M=[1.0], grid_points=200, reps=2000, random_state=4)
     assert not r.to_frame().equals(other.to_frame())
     assert "Breakdown" in r.summary().as_text()
     assert "breakdown" in r.interpret()
@@ -150,7 +150,7 @@ def test_average_effect_l_vec(medicaid):
     r = honest_did((b, S, 5, 2), method="smoothness", M=[0.0], l_vec=[0.5, 0.5])
     assert r.original["estimate"] == pytest.approx(0.5 * (b[5] + b[6]))
     assert r.to_frame()["ci_low"].iloc[0] < r.to_frame()["ci_high"].iloc[0]
-    honest_did((b, S, 5, 2), M=[0.5], grid_points=50, sims=500)
+    honest_did((b, S, 5, 2), M=[0.5], grid_points=50, reps=500)
     np.testing.assert_array_equal(b, b0)  # inputs unchanged
     np.testing.assert_array_equal(S, S0)
 
@@ -161,7 +161,7 @@ def test_default_grids(medicaid):
     assert len(sd) == 10 and sd["M"].iloc[0] == 0 and sd["M"].is_monotonic_increasing
     # wider intervals for larger M
     assert (np.diff(sd["ci_high"] - sd["ci_low"]) >= -1e-9).all()
-    rm = honest_did((b, S, 5, 2), grid_points=100, sims=1000).to_frame()
+    rm = honest_did((b, S, 5, 2), grid_points=100, reps=1000).to_frame()
     assert rm["M"].tolist() == [0.0, 0.5, 1.0, 1.5, 2.0]
 
 
@@ -236,7 +236,7 @@ def test_rm_coverage_under_parallel_trends():
     n = 100
     for _ in range(n):
         b = rng.multivariate_normal(np.zeros(5), S)
-        r = honest_did((b, S, 3, 2), M=[1.0], grid_points=40, sims=1000,
+        r = honest_did((b, S, 3, 2), M=[1.0], grid_points=40, reps=1000,
                        random_state=int(rng.integers(1 << 30)))
         f = r.to_frame().iloc[0]
         cover += f["ci_low"] <= 0 <= f["ci_high"]

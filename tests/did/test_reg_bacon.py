@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wsa_eval.did.bacon import TYPES, bacon_decomposition
+from wsa_eval.did.bacon import LATE_ALWAYS, TYPES, bacon_decomposition
 from wsa_eval.did.twfe import did2x2, twfe
 from wsa_eval.errors import ColumnError, EstimationError, PanelError
 
@@ -34,14 +34,9 @@ PUBLISHED = {  # bacondecomp castle example (see module docstring); tolerance 5e
 
 
 @pytest.fixture(scope="module")
-def castle(reference_dir):
-    return pd.read_csv(reference_dir / "castle.csv")
-
-
-@pytest.fixture(scope="module")
 def decomp(castle):
     return bacon_decomposition(castle, outcome="l_homicide", unit="state", time="year",
-                               treated="post")
+                               treatment="post")
 
 
 def test_bacon_castle_published_by_type(decomp):
@@ -59,10 +54,10 @@ def test_bacon_reproduces_twfe_exactly(decomp, castle):
                                  "weight"]
     assert tab["weight"].sum() == pytest.approx(1.0, abs=1e-10)
     assert (tab["weight"] > 0).all()
-    tw = twfe(castle, outcome="l_homicide", unit="state", time="year", treated="post")
+    tw = twfe(castle, outcome="l_homicide", unit="state", time="year", treatment="post")
     assert float((tab["estimate"] * tab["weight"]).sum()) == pytest.approx(tw.estimate,
                                                                             abs=1e-10)
-    assert set(tab["type"]) == set(TYPES)
+    assert set(tab["type"]) == set(TYPES) - {LATE_ALWAYS}  # castle: no always-treated state
     # 5 cohorts (2005-2009) and never treated: 5 + 2 * C(5, 2) = 25 comparisons
     assert len(tab) == 25
 
@@ -76,7 +71,7 @@ def test_bacon_2006_vs_never_has_most_weight(decomp, castle):
     first = castle.loc[castle.post == 1].groupby("state")["year"].min()
     units = list(first.index[first == 2006])
     sub = castle.loc[castle.treatment_date.isna() | castle.state.isin(units)]
-    r = did2x2(sub, outcome="l_homicide", unit="state", time="year", treated_units=units,
+    r = did2x2(sub, outcome="l_homicide", unit="state", time="year", treated=units,
                start=2006)
     assert r.estimate == pytest.approx(top["estimate"], abs=1e-10)
 
@@ -118,16 +113,16 @@ def test_bacon_plot_summary_interpret(decomp):
 def test_bacon_input_unchanged_and_bad_inputs(castle):
     before = castle.copy()
     bacon_decomposition(castle, outcome="l_homicide", unit="state", time="year",
-                        treated="post")
+                        treatment="post")
     pd.testing.assert_frame_equal(castle, before)
     with pytest.raises(PanelError, match="balanced"):
         bacon_decomposition(castle.iloc[1:], outcome="l_homicide", unit="state",
-                            time="year", treated="post")
+                            time="year", treatment="post")
     with pytest.raises(ColumnError):
         bacon_decomposition(castle, outcome="l_homicidee", unit="state", time="year",
-                            treated="post")
+                            treatment="post")
     one = castle.loc[castle.treatment_date.eq(2006) & ~castle.state.isin(["Alaska",
                                                                           "Arizona"])]
     with pytest.raises((EstimationError, PanelError)):
         bacon_decomposition(one, outcome="l_homicide", unit="state", time="year",
-                            treated="post")
+                            treatment="post")

@@ -103,7 +103,7 @@ def test_sunab_recovers_dynamic_effects_where_twfe_fails():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sa = sun_abraham(d, outcome="y", unit="id", time="t", first_treated="g",
-                         control="last_cohort")
+                         control_group="last_cohort")
     post = sa.post_period
     truth = post["event_time"].to_numpy() + 1.0
     assert np.all(np.abs(post["estimate"].to_numpy() - truth) < 4 * post["std_error"])
@@ -143,7 +143,7 @@ def test_sunab_plot_and_input_unchanged(castle):
 def test_sunab_bad_inputs(castle):
     kw = dict(outcome="l_homicide", unit="state", time="year", first_treated="g")
     with pytest.raises(SpecificationError, match="control"):
-        sun_abraham(castle, control="not_yet", **kw)
+        sun_abraham(castle, control_group="not_yet", **kw)
     with pytest.raises(SpecificationError, match="reference"):
         sun_abraham(castle, reference=1, **kw)
     with pytest.raises(SpecificationError, match="lags"):
@@ -153,7 +153,7 @@ def test_sunab_bad_inputs(castle):
         sun_abraham(no_never, **kw)
     one = castle.loc[castle.g.isin([2006])]
     with pytest.raises((EstimationError, PanelError)):
-        sun_abraham(one, control="last_cohort", **kw)
+        sun_abraham(one, control_group="last_cohort", **kw)
 
 
 def test_sunab_covariates_and_overlay_plot(castle):

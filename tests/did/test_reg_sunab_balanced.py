@@ -28,7 +28,7 @@ def _both(monkeypatch, data, **kw):
 
 @pytest.mark.parametrize("extra", [
     {},
-    {"control": "last_cohort"},
+    {"control_group": "last_cohort"},
     {"cluster": "cl"},
     {"share_variance": False, "leads": 2, "lags": 2},
 ])

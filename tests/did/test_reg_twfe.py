@@ -41,7 +41,7 @@ def _quiet(f, *a, **k):
 # -- known answers ---------------------------------------------------------------------------
 
 def test_twfe_castle_published(castle):
-    r = twfe(castle, outcome="l_homicide", unit="state", time="year", treated="post")
+    r = twfe(castle, outcome="l_homicide", unit="state", time="year", treatment="post")
     # Goodman-Bacon (2021) / Cheng & Hoekstra (2013): TWFE 0.0818; R bacondecomp README prints
     # lm(l_homicide ~ post + factor(state) + factor(year)) = 0.0818 (rounded to 4 dp)
     assert r.estimate == pytest.approx(0.0818, abs=5e-5)
@@ -53,14 +53,14 @@ def test_twfe_castle_published(castle):
 
 
 def test_twfe_first_treated_equals_treated(castle):
-    a = twfe(castle, outcome="l_homicide", unit="state", time="year", treated="post")
+    a = twfe(castle, outcome="l_homicide", unit="state", time="year", treatment="post")
     b = twfe(castle, outcome="l_homicide", unit="state", time="year", first_treated="g")
     assert a.estimate == pytest.approx(b.estimate, abs=1e-12)
     assert a.se == pytest.approx(b.se, abs=1e-12)
 
 
 def test_twfe_population_weights(castle):
-    r = twfe(castle, outcome="l_homicide", unit="state", time="year", treated="post",
+    r = twfe(castle, outcome="l_homicide", unit="state", time="year", treatment="post",
              weights="popwt")
     # pyfixest feols(..., weights="popwt"), CRV1 by state (make_reference.py); tol 1e-6
     assert r.estimate == pytest.approx(REF["castle_twfe_popwt"]["coef"], abs=1e-9)
@@ -71,7 +71,7 @@ def test_twfe_covariate_and_coarser_cluster(castle):
     d = castle.copy()
     d["block"] = d["sid"] % 7
     d["x"] = np.sin(d["sid"] * 1.3 + d["year"] * 0.7)
-    r = _quiet(twfe, d, outcome="l_homicide", unit="state", time="year", treated="post",
+    r = _quiet(twfe, d, outcome="l_homicide", unit="state", time="year", treatment="post",
                covariates=["x"], cluster="block")
     ref = REF["castle_twfe_cov_block"]  # pyfixest post + x | sid + year, CRV1 by block
     assert r.effects["estimate"].to_numpy() == pytest.approx(ref["coef"], abs=1e-9)
@@ -120,13 +120,13 @@ def test_event_study_bins_pool_endpoints(castle):
 def test_did2x2_matches_statsmodels(castle):
     d = castle.loc[castle.g.isin([0, 2006])]
     units = list(d.loc[d.g == 2006, "state"].unique())
-    r = did2x2(d, outcome="l_homicide", unit="state", time="year", treated_units=units,
+    r = did2x2(d, outcome="l_homicide", unit="state", time="year", treated=units,
                start=2006)
     ref = REF["castle_2x2_2006"]  # statsmodels OLS l_homicide ~ tr * po, cluster by state
     assert r.estimate == pytest.approx(ref["coef"], abs=1e-10)
     assert r.se == pytest.approx(ref["se"], abs=1e-8)
     d2 = d.assign(tr=d["g"].eq(2006).astype(int))
-    r2 = did2x2(d2, outcome="l_homicide", unit="state", time="year", treat="tr", start=2006)
+    r2 = did2x2(d2, outcome="l_homicide", unit="state", time="year", treatment="tr", start=2006)
     assert r2.estimate == pytest.approx(r.estimate, abs=1e-12)
     # the 2x2 by hand from the four means
     m = d2.assign(po=d2.year >= 2006).groupby(["tr", "po"])["l_homicide"].mean()
@@ -178,7 +178,7 @@ def test_single_treated_unit_by_label(castle):
     """One treated area (the Greater Manchester set-up): treated_units + start."""
     d = castle.loc[castle.treatment_date.isna() | castle.state.eq("Florida")]
     with pytest.warns(InferenceWarning, match="Only 1 cluster"):
-        a = twfe(d, outcome="l_homicide", unit="state", time="year", treated_units="Florida",
+        a = twfe(d, outcome="l_homicide", unit="state", time="year", treated="Florida",
                  start=2005)
     with pytest.warns(InferenceWarning):
         b = twfe(d, outcome="l_homicide", unit="state", time="year", first_treated="g")
@@ -186,7 +186,7 @@ def test_single_treated_unit_by_label(castle):
     assert a.n_treated == 1
     with pytest.warns(InferenceWarning):
         e = event_study(d, outcome="l_homicide", unit="state", time="year",
-                        treated_units=["Florida"], start={"Florida": 2005}, leads=3, lags=3)
+                        treated=["Florida"], start={"Florida": 2005}, leads=3, lags=3)
     assert list(e.effects["event_time"]) == [-3, -2, 0, 1, 2, 3]
 
 
@@ -220,12 +220,12 @@ def test_results_frozen_plot_summary(castle):
 
 def test_input_unchanged(castle):
     before = castle.copy()
-    _quiet(twfe, castle, outcome="l_homicide", unit="state", time="year", treated="post",
+    _quiet(twfe, castle, outcome="l_homicide", unit="state", time="year", treatment="post",
            weights="popwt")
     _quiet(event_study, castle, outcome="l_homicide", unit="state", time="year",
            first_treated="g", leads=2, lags=2)
     _quiet(did2x2, castle, outcome="l_homicide", unit="state", time="year",
-           treated_units=["Florida"], start=2005)
+           treated=["Florida"], start=2005)
     pd.testing.assert_frame_equal(castle, before)
 
 
@@ -233,16 +233,16 @@ def test_input_unchanged(castle):
 
 def test_bad_inputs(castle):
     kw = dict(outcome="l_homicide", unit="state", time="year")
-    with pytest.raises(ColumnError, match="nope"):
+    with pytest.raises(SpecificationError, match="nope"):
         twfe(castle, treated="nope", **kw)
     with pytest.raises(SpecificationError, match="one way"):
-        twfe(castle, treated="post", first_treated="g", **kw)
+        twfe(castle, treatment="post", first_treated="g", **kw)
     with pytest.raises(SpecificationError, match="timing"):
         twfe(castle, **kw)
     off = castle.copy()
     off.loc[(off.state == "Florida") & (off.year == 2010), "post"] = 0
     with pytest.raises(PanelError, match="switch|back to"):
-        twfe(off, treated="post", **kw)
+        twfe(off, treatment="post", **kw)
     with pytest.raises(SpecificationError, match="reference"):
         event_study(castle, first_treated="g", reference=0, **kw)
     with pytest.raises(SpecificationError, match="outside"):
@@ -250,21 +250,21 @@ def test_bad_inputs(castle):
     with pytest.raises(SpecificationError, match="leads"):
         event_study(castle, first_treated="g", leads=-1, **kw)
     with pytest.raises(SpecificationError, match="alpha"):
-        twfe(castle, treated="post", alpha=2, **kw)
+        twfe(castle, treatment="post", alpha=2, **kw)
     with pytest.raises(SpecificationError, match="one way"):
         did2x2(castle, start=2006, **kw)
     with pytest.raises(EstimationError, match="no periods before"):
-        did2x2(castle, treated_units=["Florida"], start=1990, **kw)
+        did2x2(castle, treated=["Florida"], start=1990, **kw)
     varying = castle.assign(tr=(castle.year > 2005).astype(int))
     with pytest.raises(SpecificationError, match="same in every row"):
-        did2x2(varying, treat="tr", start=2006, **kw)
+        did2x2(varying, treatment="tr", start=2006, **kw)
     with pytest.raises(ColumnError):
-        twfe(castle, treated="post", cluster="region", **kw)
+        twfe(castle, treatment="post", cluster="region", **kw)
     with pytest.raises(SpecificationError, match="zeros"):
-        twfe(castle.assign(w=castle.popwt.where(castle.year > 2000, 0.0)), treated="post",
+        twfe(castle.assign(w=castle.popwt.where(castle.year > 2000, 0.0)), treatment="post",
              weights="w", **kw)
     with pytest.raises(PanelError, match="weights"):
-        twfe(castle.assign(w=-1.0), treated="post", weights="w", **kw)
+        twfe(castle.assign(w=-1.0), treatment="post", weights="w", **kw)
 
 
 def test_event_study_not_identified_without_never_treated():
@@ -277,7 +277,7 @@ def test_twfe_unbalanced_weighted(castle):
     """Unbalanced panel (1 row in 13 removed by a fixed rule) with population weights."""
     d = castle.loc[(castle["sid"] * 7 + castle["year"]) % 13 != 0]
     with pytest.warns(DataWarning, match="not observed in every period"):
-        r = twfe(d, outcome="l_homicide", unit="state", time="year", treated="post",
+        r = twfe(d, outcome="l_homicide", unit="state", time="year", treatment="post",
                  weights="popwt")
     ref = REF["castle_unbalanced_twfe_popwt"]  # statsmodels WLS with dummies + CR1 by hand
     assert r.n_obs == ref["n"]

@@ -71,7 +71,7 @@ def test_min_p_value_is_one_over_j_plus_one():
     Y, post = _ar1_panel(rng, N=42, effect=-30.0)  # far outside every placebo
     df = _frame(Y)
     r = randomization_inference(df, outcome="y", unit="area", time="year",
-                                treated_units="A00", start=2018)
+                                treated="A00", start=2018)
     assert r.min_p_value == pytest.approx(1 / 42)
     assert r.p_value == pytest.approx(1 / 42)
     assert r.diagnostics["n_assignments"] == 42 and r.diagnostics["enumerated"]
@@ -80,7 +80,7 @@ def test_min_p_value_is_one_over_j_plus_one():
     assert "evidence of a reduction" in r.interpret()
     # p-values are multiples of 1/(J+1)
     r2 = randomization_inference(_frame(_ar1_panel(rng, N=42)[0]), outcome="y", unit="area",
-                                 time="year", treated_units="A00", start=2018)
+                                 time="year", treated="A00", start=2018)
     assert (r2.p_value * 42) == pytest.approx(round(r2.p_value * 42))
 
 
@@ -127,8 +127,8 @@ def test_random_draws_seeded_and_input_unchanged():
     rng = np.random.default_rng(9)
     df = _frame(_ar1_panel(rng, N=40)[0])
     before = df.copy()
-    kw = dict(outcome="y", unit="area", time="year", treated_units=["A00", "A01", "A02"],
-              start=2018, max_draws=500, ci=False)
+    kw = dict(outcome="y", unit="area", time="year", treated=["A00", "A01", "A02"],
+              start=2018, reps=500, ci=False)
     a = randomization_inference(df, random_state=3, **kw)
     b = randomization_inference(df, random_state=3, **kw)
     c = randomization_inference(df, random_state=4, **kw)
@@ -147,7 +147,7 @@ def test_exclude_and_too_few_units_warn():
     df = _frame(_ar1_panel(rng, N=12)[0])
     with pytest.warns(InferenceWarning, match="smallest p-value"):
         r = randomization_inference(df, outcome="y", unit="area", time="year",
-                                    treated_units="A00", start=2018, exclude=["A01", "A02"])
+                                    treated="A00", start=2018, exclude=["A01", "A02"])
     assert r.n_units == 10 and math.isinf(r.ci_low)
 
 
@@ -156,21 +156,21 @@ def test_bad_input():
     df = _frame(_ar1_panel(rng, N=10)[0])
     kw = dict(outcome="y", unit="area", time="year")
     with pytest.raises(SpecificationError, match="'ZZ'"):
-        randomization_inference(df, treated_units="ZZ", start=2018, **kw)
+        randomization_inference(df, treated="ZZ", start=2018, **kw)
     for bad in (2010, 2009, 2030):
         with pytest.raises(SpecificationError, match="start="):
-            randomization_inference(df, treated_units="A00", start=bad, **kw)
+            randomization_inference(df, treated="A00", start=bad, **kw)
     with pytest.raises(EstimationError, match="at least 2 comparison"):
-        randomization_inference(df[df.area.isin(["A00", "A01"])], treated_units="A00",
+        randomization_inference(df[df.area.isin(["A00", "A01"])], treated="A00",
                                 start=2018, **kw)
     with pytest.raises(SpecificationError, match="statistic"):
-        randomization_inference(df, treated_units="A00", start=2018, statistic="rmspe", **kw)
+        randomization_inference(df, treated="A00", start=2018, statistic="rmspe", **kw)
     with pytest.raises(SpecificationError, match="both treated and excluded"):
-        randomization_inference(df, treated_units="A00", start=2018, exclude="A00", **kw)
+        randomization_inference(df, treated="A00", start=2018, exclude="A00", **kw)
     with pytest.raises(PanelError, match="not observed in every period"):
-        randomization_inference(df.iloc[1:], treated_units="A00", start=2018, **kw)
+        randomization_inference(df.iloc[1:], treated="A00", start=2018, **kw)
     with pytest.raises(SpecificationError, match="one common start"):
-        conley_taber(df, treated_units="A00", start={"A00": 2018}, **kw)
+        conley_taber(df, treated="A00", start={"A00": 2018}, **kw)
 
 
 def test_conley_taber_coverage_and_formula():
@@ -194,7 +194,7 @@ def test_conley_taber_wrapper():
     Y, _ = _ar1_panel(rng, N=42, effect=-25.0)
     df = _frame(Y)
     before = df.copy()
-    r = conley_taber(df, outcome="y", unit="area", time="year", treated_units="A00",
+    r = conley_taber(df, outcome="y", unit="area", time="year", treated="A00",
                      start=2018)
     pd.testing.assert_frame_equal(df, before)
     assert r.ci_high < 0 and r.p_value <= 2 / 42
@@ -202,12 +202,12 @@ def test_conley_taber_wrapper():
     assert "Conley-Taber" in r.inference
     assert r.plot(kind="placebo").get_xlabel().startswith("W")
     two = conley_taber(df, outcome="y", unit="area", time="year",
-                       treated_units=["A00", "A01"], start=2018, max_draws=200, random_state=1)
+                       treated=["A00", "A01"], start=2018, reps=200, random_state=1)
     again = conley_taber(df, outcome="y", unit="area", time="year",
-                         treated_units=["A00", "A01"], start=2018, max_draws=200,
+                         treated=["A00", "A01"], start=2018, reps=200,
                          random_state=1)
     assert two.ci_low == again.ci_low and not two.diagnostics["enumerated"]
     small = _frame(_ar1_panel(rng, N=15)[0])
     with pytest.warns(InferenceWarning, match="unbounded"):
-        conley_taber(small, outcome="y", unit="area", time="year", treated_units="A00",
+        conley_taber(small, outcome="y", unit="area", time="year", treated="A00",
                      start=2018)

@@ -55,7 +55,7 @@ def test_panel_wrapper_absorbs_unit_effects_exactly(panel, ref):
     # interval as the dummy-variable regression; t differs only by the small-sample factor
     # (n - k) since absorbed effects are not counted (as fixest does for nested FE).
     with pytest.warns(InferenceWarning, match="2 of 8 clusters"):
-        w = wild_bootstrap_twfe(panel, outcome="y", unit="unit", time="year", treated="d")
+        w = wild_bootstrap_twfe(panel, outcome="y", unit="unit", time="year", treatment="d")
     full = wild_cluster_bootstrap(_lsdv(panel), panel["y"].to_numpy(),
                                   panel["unit"].to_numpy(), 0)
     assert w.p_value == pytest.approx(full.p_value, abs=1e-12)
@@ -94,7 +94,7 @@ def test_recovers_effect_with_many_treated_clusters():
     y = 1.0 * d + rng.normal(size=N)[u] + rng.normal(size=T)[t] + rng.normal(size=N * T) * 0.5
     df = pd.DataFrame({"u": u, "t": t, "d": d, "y": y})
     before = df.copy()
-    r = wild_bootstrap_twfe(df, outcome="y", unit="u", time="t", treated="d", reps=999,
+    r = wild_bootstrap_twfe(df, outcome="y", unit="u", time="t", treatment="d", reps=999,
                             random_state=1)
     pd.testing.assert_frame_equal(df, before)
     assert r.estimate == pytest.approx(1.0, abs=0.3)
@@ -114,7 +114,7 @@ def test_one_treated_cluster_warns_plainly():
     d = ((u == 0) & (t >= 3)).astype(float)
     df = pd.DataFrame({"u": u, "t": t, "d": d, "y": rng.normal(size=N * T)})
     with pytest.warns(InferenceWarning, match="Only 1 of 12 clusters"):
-        r = wild_bootstrap_twfe(df, outcome="y", unit="u", time="t", treated="d", reps=999,
+        r = wild_bootstrap_twfe(df, outcome="y", unit="u", time="t", treatment="d", reps=999,
                                 random_state=0)
     assert any("conservative" in w for w in r.warnings)
 
@@ -135,8 +135,8 @@ def test_bad_input(panel):
     bad[0] = np.nan
     with pytest.raises(SpecificationError, match="finite"):
         wild_cluster_bootstrap(X, bad, g, 0)
-    with pytest.raises(ColumnError, match="treated='dd'"):
-        wild_bootstrap_twfe(panel, outcome="y", unit="unit", time="year", treated="dd")
+    with pytest.raises(ColumnError, match="treatment='dd'"):
+        wild_bootstrap_twfe(panel, outcome="y", unit="unit", time="year", treatment="dd")
 
 
 def test_no_warning_with_many_treated():
@@ -148,6 +148,6 @@ def test_no_warning_with_many_treated():
     df = pd.DataFrame({"u": u, "t": t, "d": d, "y": rng.normal(size=N * T)})
     with warnings.catch_warnings():
         warnings.simplefilter("error", InferenceWarning)
-        r = wild_bootstrap_twfe(df, outcome="y", unit="u", time="t", treated="d", reps=999,
+        r = wild_bootstrap_twfe(df, outcome="y", unit="u", time="t", treatment="d", reps=999,
                                 random_state=0)
     assert r.warnings == ()

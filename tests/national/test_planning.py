@@ -71,12 +71,14 @@ def test_an_injected_effect_moves_the_estimate_by_exactly_its_size():
     d = panel(seed=1)
     pool = d[d["area"] != "T"]
     base = sdid(pool, outcome="y", unit="area", time="year", treated="A03", start=2015,
-                se=None).to_frame()
+                inference=None).to_frame()
     q = pool.assign(y=np.log(pool["y"]))
-    q0 = sdid(q, outcome="y", unit="area", time="year", treated="A03", start=2015, se=None)
+    q0 = sdid(q, outcome="y", unit="area", time="year", treated="A03", start=2015,
+              inference=None)
     m = (q["area"] == "A03") & (q["year"] >= 2015)
     q.loc[m, "y"] += -0.4
-    q1 = sdid(q, outcome="y", unit="area", time="year", treated="A03", start=2015, se=None)
+    q1 = sdid(q, outcome="y", unit="area", time="year", treated="A03", start=2015,
+              inference=None)
     g0, g1 = q0.to_frame()["estimate"].to_numpy(), q1.to_frame()["estimate"].to_numpy()
     post = q0.to_frame()["time"].to_numpy() >= 2015
     np.testing.assert_allclose(g1[post] - g0[post], -0.4, atol=1e-9)

@@ -80,7 +80,8 @@ def test_simulated_cohort_recovers_known_rate_and_counts():
     # event coding for survival
     assert (per["event"] == truth).all()
     np.testing.assert_array_equal(per["time"], np.where(truth, first_true, 365))
-    assert (per["censored"] == 1 - per["event"]).all()
+    assert (per["n_censored"] == 1 - per["event"]).all()
+    assert "censored" not in per.columns
     assert per["follow_up_complete"].all()
     assert res.dropped.shape[0] == 0
     assert "area" in res.persons.columns  # index columns are carried

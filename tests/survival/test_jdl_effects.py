@@ -131,13 +131,13 @@ def test_wording_jdl_style_and_inconclusive():
     assert "fewer proven reoffences" in text and "evidence of a reduction" in text
     assert "no effect" not in text
     small = df.iloc[:160]
-    with pytest.warns(InferenceWarning, match="at least 60"):
+    with pytest.warns(InferenceWarning, match="fewer than the 60 the Justice Data Lab"):
         r2 = reoffending_effects(small, treatment="z", weights=np.ones(len(small)),
                                  population="women")
     t2 = r2.interpret()
     assert INCONCLUSIVE in t2 and "no effect" not in t2
     assert "does not show that the support makes no difference" in t2
-    assert "Warning: Only" in t2
+    assert "Warning: 45 treated women have complete follow-up, fewer than the 60" in t2
     s = str(res.summary())
     assert "percentage points" in s and "For any 100 women" in s
     assert res.plot() is not None

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from wsa_eval.errors import DataWarning
-from wsa_eval.survival.km import _grouped_curves, kaplan_meier, km_curve
+from wsa_eval.survival._km_core import grouped_curves as _grouped_curves
+from wsa_eval.survival.km import kaplan_meier, km_curve
 
 
 def _sim(n: int = 3000, seed: int = 7) -> pd.DataFrame:

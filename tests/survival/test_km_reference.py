@@ -55,7 +55,7 @@ def test_rossi_curves(rossi, conf_type):
     _compare(f"km_all_{conf_type}", kaplan_meier(rossi, **kw))
     res = kaplan_meier(rossi, group="fin", **kw)
     _compare(f"km_fin_{conf_type}", res)
-    assert list(res.to_frame().columns) == ["group"] + COLS
+    assert list(res.to_frame().columns) == ["group", *COLS[:3], "n_censored", *COLS[3:]]
     assert "group" not in kaplan_meier(rossi, **kw).to_frame().columns
 
 
@@ -122,3 +122,37 @@ def test_non_integer_weights_use_r_robust_variance(rossi):
     assert "jackknife" in res.method
     _compare("km_ipwentry_log", kaplan_meier(d, duration="week", event="arrest", weights="w",
                                              entry="entry", conf_type="log"))
+
+
+def test_censored_and_entered_counts_match_r():
+    """n_censored (people censored from an event time until the next) and n_entered (people
+    entering after the previous event time, with delayed entry) against R survfit's n.censor
+    summed into those intervals, and entries counted by km_interval_counts.R (exact)."""
+    from wsa_eval.datasets import load_rossi
+
+    rossi = load_rossi()
+    rossi["wi"] = 1 + rossi["id"] % 3
+    rossi["entry"] = np.minimum(rossi["week"] - 1, rossi["id"] % 7)
+    ref = pd.read_csv(REF / "km_interval_counts.csv")
+    kw = dict(duration="week", event="arrest")
+    cases = {"fin": kaplan_meier(rossi, group="fin", **kw),
+             "fin_weights": kaplan_meier(rossi, group="fin", weights="wi", **kw),
+             "entry": kaplan_meier(rossi, entry="entry", **kw)}
+    for case, res in cases.items():
+        got, exp = res.to_frame(), ref[ref.case == case]
+        assert got.shape[0] == exp.shape[0], case
+        np.testing.assert_array_equal(got["time"], exp["time"])
+        np.testing.assert_array_equal(got["n_censored"], exp["n_censored"], err_msg=case)
+        if case == "entry":
+            np.testing.assert_array_equal(got["n_entered"], exp["n_entered"])
+        else:
+            assert "n_entered" not in got.columns
+        # every person leaves once: events plus censored is the weighted group size
+        per = got.groupby(got["group"] if "group" in got else np.zeros(len(got)))
+        total = (rossi["wi"] if case == "fin_weights" else pd.Series(1, rossi.index))
+        size = total.groupby(rossi["fin"]).sum() if "group" in got else total.sum()
+        left = per["n_events"].sum() + per["n_censored"].sum()
+        if case == "entry":  # people censored before the first event time are in no row
+            assert left.sum() <= size
+        else:
+            np.testing.assert_array_equal(left.to_numpy(), np.atleast_1d(size))

@@ -23,17 +23,9 @@ REF = json.loads((ROOT / "tests" / "reference" / "synth_sdid" /
 TREATED = "Basque Country (Pais Vasco)"
 
 
-def _reference_dir() -> Path:
-    for base in (ROOT.parent, ROOT.parent.parent):
-        p = base / "shared" / "data" / "reference"
-        if p.is_dir():
-            return p
-    pytest.skip("reference data folder shared/data/reference not found")
-
-
 @pytest.fixture(scope="module")
-def basque() -> pd.DataFrame:
-    df = pd.read_csv(_reference_dir() / "basque.csv")
+def basque(reference_dir) -> pd.DataFrame:
+    df = pd.read_csv(reference_dir / "basque.csv")
     return df[df.regionname != "Spain (Espana)"]
 
 

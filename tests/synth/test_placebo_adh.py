@@ -125,3 +125,11 @@ def test_penalised_placebo_runs():
                               start=start, v="inverse_variance", penalty=0.1)
     p = r.placebo(progress=False)
     assert 0 < p.p_value <= 1
+
+
+def test_infinite_ratios_tie():
+    # exact pre-period fits (rounding-error RMSPE) have infinite post/pre ratios: they tie
+    # with each other, so the treated unit's p-value counts every other exact fit
+    assert rank_p_value([np.inf, np.inf, 1.0, 2.0]) == pytest.approx(0.5)
+    assert rank_p_value([np.inf, 3.0, 1.0, 2.0]) == pytest.approx(0.25)
+    assert rank_p_value([2.0, np.inf, 1.0, 3.0]) == pytest.approx(0.75)

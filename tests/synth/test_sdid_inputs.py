@@ -71,15 +71,15 @@ def test_constant_outcome(small):
     flat = df.assign(y=1.0)
     for fn in (sdid, sc):
         with pytest.raises(EstimationError, match="constant"):
-            fn(flat, **KW, treated=tr, start=start, se=None)
+            fn(flat, **KW, treated=tr, start=start, inference=None)
 
 
 def test_missing_column_and_bad_arguments(small):
     df, tr, start = small
     with pytest.raises(ColumnError, match="cigs"):
         sdid(df, outcome="cigs", unit="area", time="year", treated=tr, start=start)
-    with pytest.raises(SpecificationError, match="se="):
-        sdid(df, **KW, treated=tr, start=start, se="wild")
+    with pytest.raises(SpecificationError, match="inference="):
+        sdid(df, **KW, treated=tr, start=start, inference="wild")
     with pytest.raises(SpecificationError, match="reps"):
         sdid(df, **KW, treated=tr, start=start, reps=1)
     with pytest.raises(SpecificationError, match="alpha"):
@@ -107,15 +107,15 @@ def test_placebo_needs_more_controls_than_treated():
 def test_too_few_controls():
     df, tr, start = factor_panel(n_co=1, n_tr=1)
     with pytest.raises(EstimationError, match="comparison unit"):
-        sdid(df, **KW, treated=tr, start=start, se=None)
+        sdid(df, **KW, treated=tr, start=start, inference=None)
 
 
 def test_sdid_recovers_a_known_effect_where_did_is_biased():
     # factor model with treated units loading differently: SDID close to the truth (-3),
     # plain DiD off; tolerance 0.6 (noise sd 0.5, 3 treated units, 4 post periods)
     df, tr, start = factor_panel(seed=11, n_co=30, n_tr=3, T=16, T0=12)
-    r = sdid(df, **KW, treated=tr, start=start, se=None)
-    d = did(df, **KW, treated=tr, start=start, se=None)
+    r = sdid(df, **KW, treated=tr, start=start, inference=None)
+    d = did(df, **KW, treated=tr, start=start, inference=None)
     assert abs(r.estimate + 3.0) < 0.6
     assert abs(d.estimate + 3.0) > abs(r.estimate + 3.0)
 

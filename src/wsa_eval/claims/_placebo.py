@@ -32,9 +32,9 @@ def fit_method(method: str, df: pd.DataFrame, outcome: str, unit: str, time: str
     fn = {"sdid": sdid, "sc": sc, "did": did}[method]
     with warnings.catch_warnings():  # the panel's data warnings were raised once already
         warnings.simplefilter("ignore", DataWarning)
-        warnings.simplefilter("ignore", FutureWarning)
         return fn(df, outcome=outcome, unit=unit, time=time, treated=treated, start=start,
-                  se=inference, reps=reps, alpha=alpha, random_state=rng, progress=progress)
+                  inference=inference, reps=reps or None, alpha=alpha, random_state=rng,
+                  progress=progress)
 
 
 def gap_path(fit: Any) -> pd.Series:

@@ -12,7 +12,7 @@ import pandas as pd
 from .._utils import require_columns, require_frame
 from ..errors import PanelError, SpecificationError, format_examples
 
-__all__ = ["Prepared", "prepare", "infer_count", "claim_years"]
+__all__ = ["Prepared", "prepare", "claim_years"]
 
 
 @dataclass(frozen=True)
@@ -22,26 +22,7 @@ class Prepared:
     data: pd.DataFrame
     donors: tuple
     excluded: tuple
-
-
-def infer_count(values: pd.Series) -> bool:
-    """Whether an outcome looks like a count of people: whole numbers (the default rule of
-    ``outcome_is_count=None``; negative whole numbers then fail as impossible counts)."""
-    v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
-    return bool(len(v)) and bool(np.all(np.isfinite(v))) and bool(np.all(v == np.round(v)))
-
-
-def check_counts(data: pd.DataFrame, outcome: str, unit: str, time: str) -> None:
-    """A count of people cannot be negative or fractional: name where it is."""
-    v = pd.to_numeric(data[outcome], errors="coerce")
-    bad = data[(v < 0) | (v != np.round(v))]
-    if len(bad):
-        where = [f"({u!r}, {t}: {x})" for u, t, x in zip(bad[unit], bad[time], bad[outcome])]
-        raise PanelError(
-            f"The outcome {outcome!r} is a count of people, which cannot be negative or "
-            f"fractional, but it is at (unit, period: value) {format_examples(where, quote=False)}"
-            ". Correct the data, or, if the outcome is not a count of people, say so with "
-            "outcome_is_count=False.")
+    outcome_is_count: bool = False
 
 
 def claim_years(data: pd.DataFrame, time: str, start: Any, end: Any, baseline: Any
@@ -80,9 +61,11 @@ def _pool(units: set, treated: Any, unit: str, exclude: Any, donors: Any
 
 
 def prepare(data: pd.DataFrame, outcome: str, unit: str, time: str, treated: Any, start: Any,
-            end: Any, scale: str, donors: Any, exclude: Any, outcome_is_count: bool
+            end: Any, scale: str, donors: Any, exclude: Any, outcome_is_count: bool | None
             ) -> Prepared:
-    """Validate the panel, drop excluded areas and periods after ``end``, take logs."""
+    """Validate the panel (the library's one validation, which also decides whether the
+    outcome counts people and refuses impossible counts), drop excluded areas and periods
+    after ``end``, take logs."""
     from ..panel import validate_panel
 
     require_frame(data)
@@ -98,10 +81,9 @@ def prepare(data: pd.DataFrame, outcome: str, unit: str, time: str, treated: Any
     excluded = _pool(units, treated, unit, exclude, donors)
     df = df[~df[unit].isin(excluded)]
     rep = validate_panel(df, unit=unit, time=time, outcome=outcome, treated=treated,
-                         start=start, min_pre_periods=2)
+                         start=start, min_pre_periods=2, outcome_is_count=outcome_is_count,
+                         log_outcome=scale == "log")
     df = rep.data
-    if outcome_is_count:
-        check_counts(df, outcome, unit, time)
     if scale == "log":
         bad = df[outcome] <= 0
         if bad.any():
@@ -115,7 +97,7 @@ def prepare(data: pd.DataFrame, outcome: str, unit: str, time: str, treated: Any
     if df[time].max() < end:
         raise PanelError(f"The data end in {df[time].max()}, before the claim's end {end}.")
     pool = tuple(sorted(set(df[unit]) - {treated}, key=str))
-    return Prepared(df, pool, tuple(sorted(excluded, key=str)))
+    return Prepared(df, pool, tuple(sorted(excluded, key=str)), bool(rep.outcome_is_count))
 
 
 def level_at(data: pd.DataFrame, outcome: str, unit: str, time: str, area: Any, period: Any

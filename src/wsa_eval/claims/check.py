@@ -47,7 +47,7 @@ from ..interpret import explain_verdict, verdict
 from ..results import make_spec
 from ._arithmetic import attributable_change, claim_changes, end_year_inference
 from ._placebo import fit_method, gap_path, permutation_p, placebo_gaps, rmspe_ratio
-from ._prepare import Prepared, claim_years, infer_count, level_at, prepare
+from ._prepare import Prepared, claim_years, level_at, prepare
 from .result import METHOD_LABELS, ClaimResult
 
 __all__ = ["check_claim"]
@@ -208,8 +208,8 @@ def check_claim(
         Analyse log outcomes (effects read as percentage changes; default) or levels.
     outcome_is_count : bool, optional
         Whether the outcome counts people (disclosure control then applies to it in
-        reports, and negative or fractional values are refused). Default: inferred, True
-        when every value is a whole number.
+        reports, and negative or fractional values are refused). Default: decided by
+        :func:`wsa_eval.validate_panel` (a column of whole numbers is a count).
     outcome_label : str, optional
         The outcome in words for reports (default: from the column name).
     alternative_data : mapping, optional
@@ -246,12 +246,11 @@ def check_claim(
     """
     alpha, methods, primary, claimed = _arguments(methods, primary, claimed_change, scale,
                                                   alpha, start, end)
-    if outcome_is_count is None:
-        outcome_is_count = infer_count(data[outcome]) if outcome in data.columns else False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataWarning)
         prep = prepare(data, outcome, unit, time, treated, start, end, scale, donors, exclude,
-                       bool(outcome_is_count))
+                       outcome_is_count)
+    outcome_is_count = prep.outcome_is_count
     data_warnings = [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
     for msg in data_warnings:
         warnings.warn(msg, DataWarning, stacklevel=2)

@@ -305,6 +305,33 @@ def read_moj_outcomes(
     Notes
     -----
     The PFA is that of the sentencing court, not of the offender's residence.
+
+    Examples
+    --------
+    A few rows in the December 2022 layout (a real file has millions; pass its path):
+
+    >>> import io
+    >>> from wsa_eval.data import read_moj_outcomes
+    >>> csv = io.StringIO(
+    ...     "Police Force Area,Year,Sex,Age group,Offence group,Sentence Outcome,"
+    ...     "Custodial Sentence Length,Sentenced\\n"
+    ...     "Greater Manchester,2014,02: Female,03: Adults (21+),Theft,"
+    ...     "06: Total Immediate Custody,Less than 6 months,40\\n"
+    ...     "Greater Manchester,2014,02: Female,02: Young adults (18-20),Theft,"
+    ...     "06: Total Immediate Custody,Less than 6 months,5\\n"
+    ...     "Greater Manchester,2014,01: Male,03: Adults (21+),Theft,"
+    ...     "06: Total Immediate Custody,Less than 6 months,300\\n"
+    ...     "Metropolitan Police,2014,02: Female,03: Adults (21+),Theft,"
+    ...     "06: Total Immediate Custody,6 months to less than 12 months,12\\n"
+    ...     "Metropolitan Police,2014,02: Female,03: Adults (21+),Theft,"
+    ...     "04: Suspended Sentence,,9\\n")
+    >>> counts = read_moj_outcomes(csv)  # women 18+ sentenced to immediate custody
+    >>> counts
+                       pfa  year            outcome  count
+    0   Greater Manchester  2014  Immediate custody     45
+    1  Metropolitan Police  2014  Immediate custody     12
+    >>> counts.attrs["layout"]
+    'dec2022'
     """
     by = [by] if isinstance(by, str) else list(by)
     bad_by = [b for b in by if b not in _BY_FIELDS]

@@ -214,6 +214,25 @@ def read_ons_population(
         names are not recognised, or ages/years cannot be read.
     SpecificationError
         A requested sex does not occur, or an age/year argument is missing or invalid.
+
+    Examples
+    --------
+    A long table by local authority, summed to the PFA through a lookup (women 18+):
+
+    >>> import io
+    >>> import pandas as pd
+    >>> from wsa_eval.data import read_ons_population
+    >>> table = io.StringIO(
+    ...     "area,sex,age,year,population\\n"
+    ...     "Manchester,F,30,2014,1000\\n"
+    ...     "Manchester,F,10,2014,800\\n"
+    ...     "Bolton,F,40,2014,500\\n"
+    ...     "Manchester,M,30,2014,900\\n")
+    >>> lookup = pd.DataFrame({"LAD14NM": ["Manchester", "Bolton"],
+    ...                        "PFA14NM": ["Greater Manchester", "Greater Manchester"]})
+    >>> read_ons_population(table, lookup=lookup)
+                      pfa  year  population
+    0  Greater Manchester  2014      1500.0
     """
     pop = _read(path_or_frame, "population table", skiprows)
     if not isinstance(pop, pd.DataFrame) or pop.shape[0] == 0:
@@ -512,6 +531,19 @@ def add_rates(
     DataFormatError
         A row of ``counts`` has no population (the message names the PFA-years and the years
         the population covers), the population table has duplicate or non-positive rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from wsa_eval.data import add_rates
+    >>> counts = pd.DataFrame({"pfa": ["Greater Manchester", "Metropolitan Police"],
+    ...                        "year": [2014, 2014], "count": [45, 12]})
+    >>> pop = pd.DataFrame({"pfa": ["Greater Manchester", "Metropolitan"],  # any spelling
+    ...                     "year": [2014, 2014], "population": [1_100_000.0, 3_300_000.0]})
+    >>> add_rates(counts, pop)[["pfa", "count", "rate_per_100k"]].round(2)
+                       pfa  count  rate_per_100k
+    0   Greater Manchester     45           4.09
+    1  Metropolitan Police     12           0.36
     """
     for what, f in (("counts", counts), ("population", population)):
         if not isinstance(f, pd.DataFrame):

@@ -226,6 +226,17 @@ def list_datasets() -> pd.DataFrame:
     Government Licence v3.0 (Ministry of Justice, Criminal Justice System statistics quarterly,
     as processed and published by the Prison Reform Trust). Where the licence of a reference
     data set as such is not stated, the ``licence`` column says so.
+
+    Examples
+    --------
+    >>> from wsa_eval.datasets import list_datasets
+    >>> cat = list_datasets()
+    >>> cat.shape
+    (16, 7)
+    >>> cat.set_index("name").loc["rossi", "loader"]
+    'load_rossi()'
+    >>> cat["name"].tolist()[-7:]  # the public reference data sets
+    ['mpdta', 'rossi', 'mgus2_cr', 'prop99', 'prop99_synthdid', 'basque', 'castle']
     """
     return pd.DataFrame(
         _CATALOGUE,

@@ -41,6 +41,15 @@ def load_mpdta() -> pd.DataFrame:
 
     Reference: Callaway, B. and Sant'Anna, P. H. C. (2021). Difference-in-differences with
     multiple time periods. Journal of Econometrics 225(2), 200-230.
+
+    Examples
+    --------
+    >>> from wsa_eval.datasets import load_mpdta
+    >>> d = load_mpdta()
+    >>> d.shape
+    (2500, 6)
+    >>> sorted(d["first.treat"].unique().tolist())  # 0 = never treated
+    [0, 2004, 2006, 2007]
     """
     return _ints(read_shipped("mpdta.csv"), ["year", "countyreal", "first.treat", "treat"])
 
@@ -59,6 +68,15 @@ def load_rossi() -> pd.DataFrame:
     from Rossi, P. H., Berk, R. A. and Lenihan, K. J. (1980), Money, Work and Crime:
     Some Experimental Results, Academic Press. The licence of the data as such is not stated
     separately from the R package: see ``wsa_eval/datasets/data/README.md``.
+
+    Examples
+    --------
+    >>> from wsa_eval.datasets import load_rossi
+    >>> d = load_rossi()
+    >>> len(d), int(d["arrest"].sum())  # 114 of 432 men arrested within a year
+    (432, 114)
+    >>> d.groupby("fin")["arrest"].mean().round(3).to_dict()  # by financial aid
+    {0: 0.306, 1: 0.222}
     """
     return read_shipped("rossi.csv")
 
@@ -75,6 +93,13 @@ def load_mgus2_cr() -> pd.DataFrame:
     Kyle et al. 2002, New England Journal of Medicine 346, 564-569). The licence of the data as
     such is not stated separately from the R package: see
     ``wsa_eval/datasets/data/README.md``.
+
+    Examples
+    --------
+    >>> from wsa_eval.datasets import load_mgus2_cr
+    >>> d = load_mgus2_cr()
+    >>> d["event"].value_counts().sort_index().to_dict()  # censored, progression, death
+    {0: 409, 1: 115, 2: 860}
     """
     return read_shipped("mgus2_cr.csv")
 
@@ -89,6 +114,15 @@ def load_prop99() -> pd.DataFrame:
 
     Source: the copy shipped with the PyPI package ``pysyncon`` (MIT licence; originally from
     the R package ``Synth``, GPL (>= 2)).
+
+    Examples
+    --------
+    >>> from wsa_eval.datasets import load_prop99
+    >>> d = load_prop99()
+    >>> d["state"].nunique(), d["year"].agg(["min", "max"]).tolist()
+    (39, [1970, 2000])
+    >>> round(float(d.query("state == 'California' and year == 1988")["cigsale"].iloc[0]), 1)
+    90.1
     """
     return _ints(read_shipped("prop99_smoking.csv"), ["year"])
 
@@ -103,6 +137,17 @@ def load_prop99_synthdid() -> pd.DataFrame:
     Source: the copy shipped with the PyPI ``synthdid`` port (d2cml-ai/synthdid.py, MIT
     licence), itself from the R package ``synthdid``
     (licence GPL (>= 2) or BSD-3-Clause).
+
+    Examples
+    --------
+    >>> from wsa_eval.datasets import load_prop99_synthdid
+    >>> d = load_prop99_synthdid()
+    >>> list(d.columns)
+    ['State', 'Year', 'PacksPerCapita', 'treated']
+    >>> d.loc[d["treated"] == 1, ["State", "Year"]].agg({"State": "unique", "Year": "min"})
+    State    [California]
+    Year             1989
+    dtype: object
     """
     return read_shipped("prop99_california_synthdid.csv", sep=";")
 
@@ -117,6 +162,15 @@ def load_basque() -> pd.DataFrame:
 
     Source: the copy shipped with the PyPI package ``pysyncon`` (MIT licence; originally
     the R package ``Synth``, GPL (>= 2)).
+
+    Examples
+    --------
+    >>> from wsa_eval.datasets import load_basque
+    >>> d = load_basque()
+    >>> d["regionname"].nunique(), d["year"].agg(["min", "max"]).tolist()
+    (18, [1955, 1997])
+    >>> "Basque Country (Pais Vasco)" in set(d["regionname"])
+    True
     """
     return _ints(read_shipped("basque.csv"), ["regionno", "year"])
 
@@ -135,5 +189,14 @@ def load_castle() -> pd.DataFrame:
     replication data; as distributed with the R package ``bacondecomp`` (MIT licence in its
     DESCRIPTION). The licence of the
     replication data as such is not stated: see ``wsa_eval/datasets/data/README.md``.
+
+    Examples
+    --------
+    >>> from wsa_eval.datasets import load_castle
+    >>> d = load_castle()
+    >>> d["state"].nunique(), d["year"].agg(["min", "max"]).tolist()
+    (50, [2000, 2010])
+    >>> d.groupby("treatment_date")["state"].nunique().to_dict()  # states per adoption year
+    {2005.0: 3, 2006.0: 11, 2007.0: 4, 2008.0: 2, 2009.0: 1}
     """
     return _ints(read_shipped("castle.csv"), ["year", "sid", "population"])

@@ -196,6 +196,16 @@ def load_wsa_start_dates() -> pd.DataFrame:
         / ``day`` / ``unknown``), ``evidence_strength`` (``high`` / ``medium`` / ``low`` /
         ``none``; ``none`` marks an area where no scheme was found), ``source_url``, ``note``.
         A PFA can have several rows (pilot, roll-out, funding).
+
+    Examples
+    --------
+    >>> from wsa_eval.datasets import load_wsa_start_dates
+    >>> d = load_wsa_start_dates()
+    >>> d.loc[d["pfa"] == "Greater Manchester", ["start_year", "evidence_strength"]]
+       start_year evidence_strength
+    0        2014            medium
+    1        2016              high
+    2        2016              high
     """
     raw = read_shipped(FILES["start_dates"])
     out = pd.DataFrame({"pfa": harmonise_pfa(raw["pfa"].astype(object))})
@@ -332,6 +342,14 @@ def load_england_wales_totals() -> pd.DataFrame:
         ``immediate_custody_sum_of_pfa_rows`` (our sum of the PFA rows; equals the printed
         total wherever both exist), ``note``, ``source``. Populations of the two editions
         differ by 5-6% (different ONS vintages): do not mix them.
+
+    Examples
+    --------
+    >>> from wsa_eval.datasets import load_england_wales_totals
+    >>> t = load_england_wales_totals()
+    >>> ew = t.query("geography == 'England and Wales' and year == 2014").set_index("edition")
+    >>> ew["immediate_custody_prt_printed"].astype(int).to_dict()
+    {'A': 7418, 'B': 7394}
     """
     return _plain(FILES["totals"])
 
@@ -352,6 +370,18 @@ def load_gm_series() -> pd.DataFrame:
         edition its own denominator), ``gm_lt6m_edA/edB`` (under 6 months),
         ``gm_community_edA``, ``gm_suspended_edA``, and ``flags`` (text, e.g. "edB 2017
         suspect"). GM 2014 = 446 and 2020 = 186 in edition A (-58%).
+
+    Examples
+    --------
+    >>> from wsa_eval.datasets import load_gm_series
+    >>> s = load_gm_series().set_index("year")
+    >>> s.loc[[2014, 2020], ["gm_custody_edA", "ew_custody_edA"]].astype(int)
+          gm_custody_edA  ew_custody_edA
+    year
+    2014             446            7418
+    2020             186            4383
+    >>> round(186 / 446 - 1, 2), round(4383 / 7418 - 1, 2)  # GM against England and Wales
+    (-0.58, -0.41)
     """
     return _plain(FILES["gm"])
 
@@ -364,6 +394,17 @@ def load_edition_comparison() -> pd.DataFrame:
     Shows how MoJ's June 2023 court-to-PFA re-mapping moved sentences between PFAs. Contains
     public sector information licensed under the Open Government Licence v3.0 (MoJ, as
     processed and published by the Prison Reform Trust).
+
+    Examples
+    --------
+    >>> from wsa_eval.datasets import load_edition_comparison
+    >>> e = load_edition_comparison()
+    >>> e.query("year == 2014 and pfa in ['Gwent', 'South Wales']").set_index("pfa")[
+    ...     ["edA_cjsq_dec2022", "edB_cjsq_dec2024"]].astype(int)
+                 edA_cjsq_dec2022  edB_cjsq_dec2024
+    pfa
+    Gwent                      90                56
+    South Wales               343               399
     """
     return _plain(FILES["comparison"])
 
@@ -375,6 +416,15 @@ def load_pfa_2009_fragments() -> pd.DataFrame:
     (PRT's 2022 build from the MoJ 2009-2019 Court Outcomes by PFA tool). Contains public
     sector information licensed under the Open Government Licence v3.0 (Ministry of Justice
     statistics, as processed and published by the Prison Reform Trust).
+
+    Examples
+    --------
+    >>> from wsa_eval.datasets import load_pfa_2009_fragments
+    >>> load_pfa_2009_fragments()[["pfa", "year", "immediate_custody"]]
+                     pfa  year  immediate_custody
+    0  Avon and Somerset  2009              165.0
+    1         Derbyshire  2009              120.0
+    2     Cambridgeshire  2009                NaN
     """
     return _plain(FILES["fragments_2009"])
 
@@ -386,6 +436,13 @@ def load_published_claims() -> pd.DataFrame:
     ``period``, ``published_value``, ``panel_value_edA``, ``panel_value_edB`` (our own
     recalculations from the panel), ``consistent``, ``source_url``. Claims are paraphrased
     from the cited sources.
+
+    Examples
+    --------
+    >>> from wsa_eval.datasets import load_published_claims
+    >>> c = load_published_claims()
+    >>> len(c), c["claim_id"].iloc[0]
+    (10, 'moj_concordat_gm_custody')
     """
     return _plain(FILES["claims"])
 
@@ -397,5 +454,14 @@ def load_reported_evaluations() -> pd.DataFrame:
     ``n_treated``, ``treated_value``, ``comparison_value``, ``reported_effect``,
     ``significance``, ``source_url``, ``note``; paraphrased from the cited sources (MoJ
     Justice Data Lab reports are official statistics under the Open Government Licence v3.0).
+
+    Examples
+    --------
+    >>> from wsa_eval.datasets import load_reported_evaluations
+    >>> e = load_reported_evaluations()
+    >>> len(e)
+    11
+    >>> e["study"].iloc[0]
+    "MoJ Justice Data Lab: Women's Centres throughout England (2015)"
     """
     return _plain(FILES["evaluations"])

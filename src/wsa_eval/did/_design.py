@@ -19,15 +19,23 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._compat import warn_renamed
 from .._utils import require_columns, require_frame
-from ..errors import EstimationError, InferenceWarning, PanelError, SpecificationError
+from ..errors import (
+    DataWarning,
+    EstimationError,
+    InferenceWarning,
+    PanelError,
+    SpecificationError,
+    format_examples,
+)
 from ..panel import PanelReport, validate_panel
 
 FEW_CLUSTERS = 10
@@ -38,11 +46,14 @@ FEW_CLUSTERS_ADVICE = (
 )
 
 
+ALWAYS_DROPPED = "treated before the first observed period"  # validate_panel's reason
+
+
 @dataclass
 class Prepared:
     """A validated panel with integer codes (internal)."""
 
-    data: pd.DataFrame  # cleaned copy, sorted by unit then time
+    data: pd.DataFrame  # cleaned copy (row order as validate_panel left it)
     report: PanelReport
     y: np.ndarray
     unit_codes: np.ndarray
@@ -56,6 +67,19 @@ class Prepared:
     cluster_name: str
     X: np.ndarray | None  # covariates
     covariates: list[str]
+    warnings: list[str] = field(default_factory=list)  # what the caller should report
+    cohorts: pd.Series | None = None  # first treated period by unit (always-treated kept)
+
+
+def codes_of(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes ``0..k-1`` and the distinct values, sorted when the values can be
+    ordered (numbers, or strings) and in order of first appearance when they cannot (unit
+    labels mixing numbers and text, e.g. ``[1, 2, "E10000001"]``)."""
+    try:
+        codes, uniq = pd.factorize(pd.Series(values), sort=True)
+    except TypeError:
+        codes, uniq = pd.factorize(pd.Series(values), sort=False)
+    return codes.astype(np.int64), np.asarray(uniq)
 
 
 def prepare(
@@ -65,54 +89,64 @@ def prepare(
     unit: str,
     time: str,
     first_treated: str | None = None,
-    treated: str | None = None,
-    treated_units: Any = None,
+    treatment: str | None = None,
+    treated: Any = None,
     start: Any = None,
     weights: str | None = None,
     cluster: str | None = None,
     covariates: Sequence[str] | None = None,
     balanced: bool = False,
     control_group: str = "either",
+    always_treated: str = "drop",
 ) -> Prepared:
-    """Validate and code a panel for the regression estimators (never modifies ``data``)."""
+    """Validate and code a panel for the regression estimators (never modifies ``data``).
+
+    ``always_treated="keep"`` keeps the units treated from the first observed period (no
+    pre-period of their own) in the sample: a two-way fixed effects regression uses them as
+    an "always treated" comparison group (Goodman-Bacon 2021), as R ``fixest`` and Stata
+    ``reghdfe`` do. ``"drop"`` (the default of the event-study estimators) drops them with a
+    warning.
+    """
     require_frame(data)
     if not isinstance(outcome, str):
         raise SpecificationError("outcome must be the name of one column (a string).")
-    if first_treated is None and treated is None and treated_units is None:
+    if first_treated is None and treatment is None and treated is None:
         raise SpecificationError(
-            "Give the treatment timing: first_treated= (first treated period by unit) or "
-            "treated= (a 0/1 column)."
+            "Give the treatment timing: first_treated= (first treated period by unit), "
+            "treatment= (a 0/1 column) or treated= (unit label(s)) with start=."
         )
     if isinstance(covariates, str):
         covariates = [covariates]
     covariates = list(covariates or [])
     require_columns(data, {"cluster": cluster})
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # re-emitted below with the caller's stack level
+        warnings.simplefilter("ignore")  # the caller re-emits them at its own stack level
         report = validate_panel(
             data, unit=unit, time=time, outcome=outcome, first_treated=first_treated,
-            treatment=treated, treated=treated_units, start=start,
+            treatment=treatment, treated=treated, start=start,
             covariates=covariates, weights=weights, balanced=balanced,
             control_group=control_group,
         )
-    from ..errors import DataWarning
-
-    for m in report.warnings:
-        warnings.warn(m, DataWarning, stacklevel=3)
     df = report.data
+    cohorts = report.cohorts
+    notes = list(report.warnings)
+    if always_treated == "keep":
+        df, cohorts, notes = _restore_always_treated(
+            report, df, cohorts, notes, unit=unit, time=time, first_treated=first_treated,
+            treatment=treatment, start=start)
+    for m in notes:
+        warnings.warn(m, DataWarning, stacklevel=4)
     if cluster is not None and df[cluster].isna().any():
         bad = df.loc[df[cluster].isna(), [unit, time]].head(3).to_records(index=False)
         raise PanelError(
             f"The cluster column {cluster!r} is missing at (unit, period) "
             f"{', '.join(str(tuple(r)) for r in bad)}."
         )
-    units, unit_codes = np.unique(df[unit].to_numpy(), return_inverse=True)
+    unit_codes, units = codes_of(df[unit].to_numpy())
     times, time_codes = np.unique(df[time].to_numpy(dtype=float), return_inverse=True)
-    cohorts = report.cohorts
     g = cohorts.reindex(df[unit].to_numpy()).to_numpy(dtype=float)
     cl_col = cluster or unit
-    _, cluster_codes = np.unique(df[cl_col].astype(str).to_numpy() if df[cl_col].dtype == object
-                                 else df[cl_col].to_numpy(), return_inverse=True)
+    cluster_codes, _ = codes_of(df[cl_col].to_numpy())
     w = None
     if weights is not None:
         w = df[weights].to_numpy(dtype=float)
@@ -125,11 +159,46 @@ def prepare(
     X = df[covariates].to_numpy(dtype=float) if covariates else None
     return Prepared(
         data=df, report=report, y=df[outcome].to_numpy(dtype=float),
-        unit_codes=unit_codes.astype(np.int64), time_codes=time_codes.astype(np.int64),
+        unit_codes=unit_codes, time_codes=time_codes.astype(np.int64),
         times=times, units=units, g=g, t=df[time].to_numpy(dtype=float), w=w,
-        cluster_codes=cluster_codes.astype(np.int64), cluster_name=cl_col, X=X,
-        covariates=covariates,
+        cluster_codes=cluster_codes, cluster_name=cl_col, X=X,
+        covariates=covariates, warnings=notes, cohorts=cohorts,
     )
+
+
+def _restore_always_treated(
+    report: PanelReport, df: pd.DataFrame, cohorts: pd.Series, notes: list[str], *,
+    unit: str, time: str, first_treated: str | None, treatment: str | None, start: Any,
+) -> tuple[pd.DataFrame, pd.Series, list[str]]:
+    """Put back the units validate_panel dropped as treated before the data start, with
+    their first treated period, and say so instead of "dropped"."""
+    dropped = report.dropped
+    if dropped.empty or "reason" not in dropped.columns:
+        return df, cohorts, notes
+    back = dropped.loc[dropped["reason"] == ALWAYS_DROPPED].drop(columns="reason")
+    if back.empty:
+        return df, cohorts, notes
+    back = back[df.columns]
+    if first_treated is not None:
+        g = pd.to_numeric(back[first_treated], errors="coerce").groupby(
+            back[unit].to_numpy(), sort=False).first()
+    elif treatment is not None:
+        on = pd.to_numeric(back[treatment], errors="coerce") == 1
+        g = back.loc[on, time].astype(float).groupby(back.loc[on, unit].to_numpy(),
+                                                     sort=False).min()
+    else:
+        starts = start if isinstance(start, dict) else None
+        labels = pd.unique(back[unit])
+        g = pd.Series([float(starts[u]) if starts else float(start) for u in labels],
+                      index=labels)
+    df = pd.concat([df, back], ignore_index=True)
+    cohorts = pd.concat([cohorts, g.astype(float)])
+    names = format_examples(list(g.index))
+    notes = [m for m in notes if "no pre-period to compare them with" not in m]
+    notes.append(f"Unit(s) {names} are treated from the first observed period; they are kept "
+                 "as an 'always treated' comparison group (their treatment never changes, so "
+                 "they act as controls for the other units).")
+    return df, cohorts, notes
 
 
 def nested(inner: np.ndarray, outer: np.ndarray) -> bool:
@@ -226,7 +295,7 @@ def treated_clusters(p: Prepared) -> int:
     return int(len(np.unique(p.cluster_codes[np.isfinite(p.g)])))
 
 
-def few_clusters_warning(p: Prepared, messages: list[str], stacklevel: int = 2) -> None:
+def few_clusters_warning(p: Prepared, messages: list[str], stacklevel: int = 3) -> None:
     n_tc = treated_clusters(p)
     if n_tc < FEW_CLUSTERS:
         msg = (f"Only {n_tc} cluster(s) of {p.cluster_name!r} contain treated units. "
@@ -265,3 +334,44 @@ def rel_periods(p: Prepared) -> np.ndarray:
     fin = np.isfinite(p.g)
     out[fin] = p.time_codes[fin] - pos[fin]
     return out
+
+
+def timing_arguments(func: str, data: Any, unit: str, treatment: Any, treated: Any,
+                     start: Any = None, *, stacklevel: int = 5) -> tuple[Any, Any]:
+    """Accept the old spelling ``treated="D"`` naming a 0/1 column (now ``treatment=``) for
+    one release, with a FutureWarning; a ``treated`` that is a unit label stays a label.
+
+    ``stacklevel`` counts from :func:`~wsa_eval._compat.warn_renamed` to the user's call (5
+    for a function decorated with ``renamed_arguments`` that calls this directly).
+    """
+    if (treatment is None and isinstance(treated, str) and isinstance(data, pd.DataFrame)
+            and unit in data.columns):
+        is_label = bool((data[unit] == treated).any())
+        if treated in data.columns and not is_label:
+            warn_renamed(func, "treated (naming a 0/1 column)",
+                         "'treatment' (treated= now takes unit labels, with start=)",
+                         stacklevel=stacklevel)
+            return treated, None
+        if not is_label and start is None:
+            raise SpecificationError(
+                f"{func}(): treated={treated!r} is neither a unit in the {unit!r} column nor "
+                "a column. treated= takes the treated unit label(s) with start= (the first "
+                "treated period); a 0/1 treatment column goes in treatment=.")
+    return treatment, treated
+
+
+def require_full_rank(X: np.ndarray, names: Sequence[str]) -> None:
+    """Raise an EstimationError naming the regressors that are collinear (exactly, up to
+    rounding): those whose removal leaves the rank of ``X`` unchanged."""
+    X = np.asarray(X, dtype=float)
+    rank = np.linalg.matrix_rank(X)
+    if rank == X.shape[1]:
+        return
+    culprits = [nm for j, nm in enumerate(names)
+                if np.linalg.matrix_rank(np.delete(X, j, axis=1)) == rank]
+    raise EstimationError(
+        f"The regressors {format_examples(culprits)} are collinear (one is an exact "
+        "combination of the others in this sample), so their coefficients cannot be "
+        "estimated. Check that the treated and comparison groups both have periods before "
+        "and after the start."
+    )

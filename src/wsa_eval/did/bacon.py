@@ -21,10 +21,18 @@ each 2x2 subsample, divided by the variance of the two-way demeaned treatment du
 positive and sum to one, and the weighted sum of the 2x2 estimates reproduces the TWFE
 coefficient exactly (checked at run time). Type labels follow the R package ``bacondecomp``.
 
+* later vs always treated (``"Later vs Always Treated"``): cohort ``k`` against the units
+  treated from the first observed period (before the data start), over the whole panel.
+  Their treatment never changes, so the TWFE regression uses them as controls; Goodman-Bacon
+  (2021, Section 3) counts them with the untreated group ``U`` and R ``bacondecomp`` reports
+  them under this label. They are already treated, so these comparisons are biased when
+  their effects change over time.
+
 Assumptions for the decomposition itself: none beyond a balanced panel, a binary treatment
 that never switches off, no covariates and no weights (the decomposition with time-varying
-covariates is not implemented). Units treated in the first observed period are dropped (with
-a warning) before both the TWFE fit and the decomposition.
+covariates is not implemented). Every unit is kept, so the decomposition is that of the
+TWFE regression on the user's whole panel (:func:`wsa_eval.did.twfe.twfe` gives the same
+coefficient).
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from .._compat import renamed_arguments
 from .._utils import hash_frame
 from ..errors import EstimationError
 from ..results import Result, make_spec, result_dataclass
@@ -44,7 +53,8 @@ __all__ = ["bacon_decomposition", "BaconResult", "TYPES"]
 EARLY_LATE = "Earlier vs Later Treated"
 LATE_EARLY = "Later vs Earlier Treated"
 TREAT_NEVER = "Treated vs Untreated"
-TYPES = (EARLY_LATE, LATE_EARLY, TREAT_NEVER)
+LATE_ALWAYS = "Later vs Always Treated"
+TYPES = (EARLY_LATE, LATE_EARLY, TREAT_NEVER, LATE_ALWAYS)
 
 
 @result_dataclass
@@ -92,9 +102,10 @@ class BaconResult(Result):
 
     @property
     def forbidden_weight(self) -> float:
-        """Total weight on comparisons that use already-treated units as controls."""
+        """Total weight on comparisons that use already-treated units as controls (earlier
+        cohorts, and units treated before the data start)."""
         bt = self.by_type.set_index("type")["weight"]
-        return float(bt.get(LATE_EARLY, 0.0))
+        return float(bt.get(LATE_EARLY, 0.0) + bt.get(LATE_ALWAYS, 0.0))
 
     def interpret(self) -> str:
         share = self.forbidden_weight
@@ -119,8 +130,9 @@ def bacon_core(Y: np.ndarray, pos: np.ndarray) -> tuple[pd.DataFrame, float, flo
     """Decompose TWFE on a balanced panel (pure numpy).
 
     ``Y`` is units x periods; ``pos[i]`` is the index of unit i's first treated period
-    (``>= T`` for never treated). Returns the 2x2 table, the TWFE coefficient computed
-    directly, and the sum of the weights (1 up to rounding).
+    (``0`` for units treated from the first period, ``>= T`` for never treated). Returns the
+    2x2 table, the TWFE coefficient computed directly, and the sum of the weights (1 up to
+    rounding).
     """
     N, T = Y.shape
     Dm = (np.arange(T)[None, :] >= pos[:, None]).astype(float)
@@ -131,57 +143,56 @@ def bacon_core(Y: np.ndarray, pos: np.ndarray) -> tuple[pd.DataFrame, float, flo
                               "removed: there is nothing to decompose.")
     beta = float((Dt * Y).sum() / (Dt ** 2).sum())
     groups = np.unique(pos)
-    treated_groups = groups[groups < T]
-    never = groups[groups >= T]
+    timing = groups[(groups > 0) & (groups < T)]  # treated within the panel
+    untreated = [int(u) for u in groups if u >= T or u == 0]  # never / always treated
     ybar = {int(k): Y[pos == k].mean(0) for k in groups}
     share = {int(k): float((pos == k).mean()) for k in groups}
     dbar = {int(k): float((T - min(k, T)) / T) for k in groups}
     t = np.arange(T)
     rows = []
-
-    def dd(yt: np.ndarray, yc: np.ndarray, after: np.ndarray, before: np.ndarray) -> float:
-        return float((yt[after].mean() - yt[before].mean())
-                     - (yc[after].mean() - yc[before].mean()))
-
-    for k in treated_groups:
-        k = int(k)
-        for u in never:
-            u = int(u)
+    for k in map(int, timing):
+        for u in untreated:  # Theorem 1: timing group k against an untreated group U
             nk, nu = share[k], share[u]
             nku = nk / (nk + nu)
             s = (nk + nu) ** 2 * nku * (1 - nku) * dbar[k] * (1 - dbar[k]) / VD
-            rows.append((TREAT_NEVER, k, u, dd(ybar[k], ybar[u], t >= k, t < k), s))
-        for l_ in treated_groups:
-            l_ = int(l_)
-            if l_ <= k:
-                continue
+            typ = LATE_ALWAYS if u == 0 else TREAT_NEVER
+            rows.append((typ, k, u, _dd(ybar[k], ybar[u], t >= k, t < k), s))
+        for l_ in map(int, timing[timing > k]):
             nk, nl = share[k], share[l_]
             nkl = nk / (nk + nl)
             dk, dl = dbar[k], dbar[l_]
             # earlier k treated vs later l not yet treated, periods before l starts
             s_k = (((nk + nl) * (1 - dl)) ** 2 * nkl * (1 - nkl)
                    * ((dk - dl) / (1 - dl)) * ((1 - dk) / (1 - dl)) / VD)
-            win = t < l_
-            b_k = dd(ybar[k], ybar[l_], win & (t >= k), t < k)
+            b_k = _dd(ybar[k], ybar[l_], (t < l_) & (t >= k), t < k)
             rows.append((EARLY_LATE, k, l_, b_k, s_k))
             # later l treated vs already treated k, periods from k's start on
             s_l = (((nk + nl) * dk) ** 2 * nkl * (1 - nkl)
                    * (dl / dk) * ((dk - dl) / dk) / VD)
-            b_l = dd(ybar[l_], ybar[k], t >= l_, (t >= k) & (t < l_))
+            b_l = _dd(ybar[l_], ybar[k], t >= l_, (t >= k) & (t < l_))
             rows.append((LATE_EARLY, l_, k, b_l, s_l))
     out = pd.DataFrame(rows, columns=["type", "treated_pos", "control_pos", "estimate",
                                       "weight"])
     return out, beta, float(out["weight"].sum())
 
 
+def _dd(yt: np.ndarray, yc: np.ndarray, after: np.ndarray, before: np.ndarray) -> float:
+    """The 2x2 DiD of two mean outcome paths between the ``before`` and ``after`` periods."""
+    return float((yt[after].mean() - yt[before].mean())
+                 - (yc[after].mean() - yc[before].mean()))
+
+
+@renamed_arguments(treated_units="treated")
 def bacon_decomposition(
     data: pd.DataFrame,
     *,
     outcome: str,
     unit: str,
     time: str,
-    treated: str | None = None,
+    treatment: str | None = None,
     first_treated: str | None = None,
+    treated: Any = None,
+    start: Any = None,
     tol: float = 1e-8,
 ) -> BaconResult:
     """Goodman-Bacon (2021) decomposition of the static TWFE estimate.
@@ -192,8 +203,11 @@ def bacon_decomposition(
         Balanced long panel (never modified).
     outcome, unit, time : str
         Column names.
-    treated, first_treated : str
+    treatment, first_treated : str
         A 0/1 treatment column, or each unit's first treated period (0/NaN = never).
+    treated, start
+        Alternatively, the treated unit label(s) and their first treated period (a value,
+        or a dict unit -> period).
     tol : float
         The decomposition must reproduce the TWFE coefficient to this (relative) tolerance;
         otherwise an :class:`EstimationError` is raised (it would mean a bug).
@@ -203,10 +217,14 @@ def bacon_decomposition(
     BaconResult
         ``.to_frame()`` has one row per 2x2 comparison (``type``, ``treated_cohort``,
         ``control_cohort``, ``estimate``, ``weight``); ``.plot()`` draws estimate against
-        weight by type.
+        weight by type. Units treated from the first observed period are kept as the
+        "always treated" comparison group (``control_cohort`` is then the first period).
     """
-    p = D.prepare(data, outcome=outcome, unit=unit, time=time, treated=treated,
-                  first_treated=first_treated, balanced=True)
+    treatment, treated = D.timing_arguments("bacon_decomposition", data, unit, treatment, treated,
+                                            start)
+    p = D.prepare(data, outcome=outcome, unit=unit, time=time, treatment=treatment,
+                  first_treated=first_treated, treated=treated, start=start, balanced=True,
+                  always_treated="keep")
     N, T = len(p.units), len(p.times)
     Y = np.full((N, T), np.nan)
     Y[p.unit_codes, p.time_codes] = p.y
@@ -235,12 +253,14 @@ def bacon_decomposition(
     by = by.sort_values("type").reset_index(drop=True)
     by["type"] = by["type"].astype(str)
     spec = make_spec("bacon_decomposition", dict(outcome=outcome, unit=unit, time=time,
-                                                 treated=treated, first_treated=first_treated),
+                                                 treatment=treatment,
+                                                 first_treated=first_treated, treated=treated,
+                                                 start=start),
                      data_hash=hash_frame(data))
     return BaconResult(
         method="Goodman-Bacon (2021) decomposition of two-way fixed effects", spec=spec,
         diagnostics={"weight_sum": wsum, "reconstructed": recon, "twfe": beta},
-        warnings=tuple(p.report.warnings), estimate=beta, two_by_twos=tab, by_type=by,
+        warnings=tuple(p.warnings), estimate=beta, two_by_twos=tab, by_type=by,
         n_obs=len(p.y), n_units=N,
     )
 

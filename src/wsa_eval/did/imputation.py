@@ -38,12 +38,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
+from .._compat import renamed_arguments
 from .._utils import check_alpha, hash_frame
 from ..errors import DataWarning, EstimationError, SpecificationError, format_examples
 from ..results import make_spec, result_dataclass, tidy_frame
@@ -152,6 +154,7 @@ def impute_core(
     return {"estimate": est, "vcov": V, "tau": tau, "v": v, "n_singleton": np.array(n_single)}
 
 
+@renamed_arguments(treated_units="treated")
 def imputation(
     data: pd.DataFrame,
     *,
@@ -159,7 +162,9 @@ def imputation(
     unit: str,
     time: str,
     first_treated: str | None = None,
-    treated: str | None = None,
+    treatment: str | None = None,
+    treated: Any = None,
+    start: Any = None,
     horizons: Sequence[int] | None = None,
     pretrends: int | bool | None = None,
     weights: str | None = None,
@@ -176,8 +181,10 @@ def imputation(
         Long panel (never modified); need not be balanced.
     outcome, unit, time : str
         Column names.
-    first_treated, treated : str
+    first_treated, treatment : str
         Each unit's first treated period (0/NaN = never), or a 0/1 treatment column.
+    treated, start
+        Alternatively, the treated unit label(s) and their first treated period.
     horizons : list of int, optional
         Event times (>= 0) to estimate (default: every observed one). The overall ATT
         averages the treated observations at these horizons.
@@ -195,9 +202,12 @@ def imputation(
         1 - confidence level.
     """
     alpha = check_alpha(alpha)
+    treatment, treated = D.timing_arguments("imputation", data, unit, treatment, treated,
+                                            start)
     p = D.prepare(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
-                  treated=treated, weights=weights, cluster=cluster, covariates=covariates)
-    msgs: list[str] = list(p.report.warnings)
+                  treatment=treatment, treated=treated, start=start, weights=weights,
+                  cluster=cluster, covariates=covariates)
+    msgs: list[str] = list(p.warnings)
     rel = D.rel_periods(p)
     trt = np.isfinite(p.g) & (rel >= 0)
     # treated rows that cannot be imputed: their period, or their unit, has no untreated
@@ -213,13 +223,13 @@ def imputation(
                f"{format_examples([_fmt(t) for t in bad], quote=False)}, where every unit is "
                "already treated: their untreated outcome cannot be imputed.")
         msgs.append(msg)
-        warnings.warn(msg, DataWarning, stacklevel=2)
+        warnings.warn(msg, DataWarning, stacklevel=3)
     if not ok_u.all():
         bad_u = list(p.units[np.unique(p.unit_codes[~ok_u])])
         msg = (f"Dropped unit(s) {format_examples(bad_u)}: they are never observed before "
                "treatment, so their untreated outcome cannot be imputed.")
         msgs.append(msg)
-        warnings.warn(msg, DataWarning, stacklevel=2)
+        warnings.warn(msg, DataWarning, stacklevel=3)
     keep = ok.copy()
     all_h = np.unique(rel[trt & ok]).astype(int)
     if horizons is None:
@@ -260,7 +270,7 @@ def imputation(
                "effect is not available there; the full-group average was used, which can "
                "understate the standard error.")
         msgs.append(msg)
-        warnings.warn(msg, DataWarning, stacklevel=2)
+        warnings.warn(msg, DataWarning, stacklevel=3)
     est, V = core["estimate"], core["vcov"]
     se = np.sqrt(np.diag(V))
     terms = [D.event_term(h) for h in hz]
@@ -277,7 +287,8 @@ def imputation(
     h = D.headline(est[-1], se[-1], alpha)
     D.few_clusters_warning(p, msgs)
     spec = make_spec("imputation", dict(
-        outcome=outcome, unit=unit, time=time, first_treated=first_treated, treated=treated,
+        outcome=outcome, unit=unit, time=time, first_treated=first_treated,
+        treatment=treatment, treated=treated, start=start,
         horizons=None if horizons is None else [int(x) for x in hz], pretrends=pretrends,
         weights=weights, cluster=cluster, covariates=list(p.covariates), leave_out=leave_out,
         alpha=alpha), data_hash=hash_frame(data))

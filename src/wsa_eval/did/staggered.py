@@ -22,27 +22,33 @@ a coarser ``cluster``), or the multiplier bootstrap (:mod:`wsa_eval.inference.mu
 with simultaneous (sup-t) bands. The numbers match the R package ``did`` (``att_gt`` and
 ``aggte``), including the estimation effect of the cohort shares in aggregated effects.
 
-Implementation: for a balanced panel the outcome is reshaped once to a units x periods
-matrix; every ATT(g,t) and its influence function is computed on unit-level arrays, and
-aggregated effects are linear combinations of a small basis of influence functions, so
-that their variances and bootstrap draws cost almost nothing once the cells are estimated.
+Implementation: without covariates on a balanced panel every ATT(g,t) and the covariance
+of all of them come from cohort moments -- per-cohort means and centred cross-products of
+the outcome, one pass over the data (:mod:`wsa_eval.did._cs_moments`); the unit-level
+influence functions are built only for the multiplier bootstrap, clusters, covariates or
+repeated cross-sections (:mod:`wsa_eval.did._cs_engine`). Aggregated effects are linear
+combinations of a small basis of influence functions, so their variances and bootstrap
+draws cost almost nothing once the cells are estimated. The steps: data checks and arrays
+(:mod:`wsa_eval.did._cs_data`), cells and Gram matrix (:mod:`wsa_eval.did._cs_fit`),
+standard errors and tables (:mod:`wsa_eval.did._cs_tables`), aggregation
+(:mod:`wsa_eval.did._cs_aggregate`).
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._compat import warn_renamed
 from .._utils import (
     check_alpha,
     check_choice,
-    hash_frame,
     require_columns,
     require_frame,
     resolve_random_state,
@@ -51,14 +57,22 @@ from ..errors import (
     DataWarning,
     EstimationError,
     InferenceWarning,
-    PanelError,
     SpecificationError,
 )
-from ..inference.multiplier import bootstrap_se, multiplier_draws, sup_t_critical_value
-from ..panel import validate_panel
-from ..results import EffectResult, make_spec, result_dataclass, tidy_frame
+from ..inference.multiplier import multiplier_draws
+from ..results import EffectResult, make_spec, result_dataclass
 from ._cs_aggregate import Cells, aggregate_components
-from ._cs_engine import PanelArrays, RCArrays, estimate_panel, estimate_rc, plan_cells
+from ._cs_data import CSData, prepare_cs
+from ._cs_engine import CellPlan, plan_cells
+from ._cs_fit import fit_cells, unit_basis
+from ._cs_tables import (
+    ESTIMANDS,
+    aggregate_effects,
+    headline_row,
+    inference_text,
+    standard_errors,
+    tidy,
+)
 from ._design import FEW_CLUSTERS
 
 __all__ = ["callaway_santanna", "CallawaySantAnnaResult", "CSAggregateResult"]
@@ -90,6 +104,11 @@ class CSAggregateResult(EffectResult):
     }
     _default_plot: ClassVar[str | None] = "effects"
 
+    def to_frame(self) -> pd.DataFrame:
+        """The effects by cohort, event time or period; for the simple aggregation, which
+        has none, its one ``overall`` row (no table is empty)."""
+        return self.effects
+
     def plot(self, kind: str | None = None, ax: Any = None, **kwargs: Any) -> Any:
         if kind is None and self.aggregation == "dynamic":
             kind = "event_study"
@@ -117,6 +136,7 @@ class CallawaySantAnnaResult(EffectResult):
     cells: Cells | None = None
     _gram: np.ndarray | None = None
     _sums: np.ndarray | None = None
+    _inputs: Any = None
     _draws: np.ndarray | None = None
     _n: int = 0
     _boot_weights: str = "mammen"
@@ -135,9 +155,11 @@ class CallawaySantAnnaResult(EffectResult):
         balance_e: int | None = None,
         min_e: float = -math.inf,
         max_e: float = math.inf,
-        bootstrap: bool | int | None = None,
+        inference: str | None = None,
+        reps: int | None = None,
         alpha: float | None = None,
         random_state: int | np.random.Generator | None = None,
+        bootstrap: bool | int | None = None,
     ) -> CSAggregateResult:
         """Aggregate ATT(g,t) as R ``did::aggte`` does.
 
@@ -145,81 +167,60 @@ class CallawaySantAnnaResult(EffectResult):
         cohort, overall = cohort-size weighted average), ``"dynamic"`` (by event time
         ``e = t - g``, overall = mean over ``e >= 0``; ``balance_e`` keeps only cohorts
         observed for ``balance_e`` periods after treatment), ``"calendar"`` (by period).
-        ``min_e``/``max_e`` limit the event times used. ``bootstrap``: None reuses the
-        fit's bootstrap draws when there were any (else analytic standard errors); True or
-        a number of draws runs a multiplier bootstrap now.
+        ``min_e``/``max_e`` limit the event times used. ``inference``: None reuses the
+        fit's bootstrap draws when there were any (else analytic standard errors);
+        ``"analytic"``; or ``"bootstrap"`` to run a multiplier bootstrap of ``reps`` draws
+        (default 1,000) now. ``bootstrap=`` is the old spelling.
         """
         check_choice("type", type, ("simple", "group", "dynamic", "calendar"))
         alpha = self.alpha if alpha is None else check_alpha(alpha)
-        cells = self.cells
-        overall, comps = aggregate_components(cells, type, balance_e=balance_e, min_e=min_e,
-                                              max_e=max_e)
-        draws = self._draws
-        reps = self.bootstrap_reps
-        if bootstrap is not None and bootstrap is not False:
-            reps = 1000 if bootstrap is True else _check_reps(bootstrap)
-            draws = multiplier_draws(self._sums, n=self._n, reps=reps,
-                                     weights=self._boot_weights,
-                                     random_state=random_state).draws
-        elif bootstrap is False:
-            draws, reps = None, 0
+        if bootstrap is not None:
+            inference, reps = _old_bootstrap("aggregate", bootstrap, inference, reps)
+        overall, comps = aggregate_components(self.cells, type, balance_e=balance_e,
+                                              min_e=min_e, max_e=max_e)
+        draws, n_reps = self._draws, self.bootstrap_reps
+        if inference is not None:
+            check_choice("inference", inference, ("analytic", "bootstrap"))
+            draws, n_reps = None, 0
+            if inference == "bootstrap":
+                n_reps = _check_reps(1000 if reps is None else reps)
+                draws = multiplier_draws(self._basis(), n=self._n, reps=n_reps,
+                                         weights=self._boot_weights,
+                                         random_state=random_state).draws
         coefs = np.array([c.coef for c in comps]).reshape(len(comps), overall.coef.shape[0])
         est = np.array([c.estimate for c in comps], dtype=float)
-        z = stats.norm.ppf(1 - alpha / 2)
-        crit = math.nan
-        if draws is None:
-            se_all = _analytic_se(self._gram, np.vstack([coefs, overall.coef[None, :]]), self._n)
-        else:
-            bd = draws @ np.vstack([coefs, overall.coef[None, :]]).T
-            se_all = bootstrap_se(bd)
-            if len(comps):
-                crit = sup_t_critical_value(bd[:, :-1], se_all[:-1], alpha)
-                crit = max(crit, z) if np.isfinite(crit) else z
-        se, se_overall = se_all[:-1], float(se_all[-1])
-        col = {"group": "cohort", "dynamic": "event_time", "calendar": "time"}.get(type)
-        if comps:
-            label = {"group": "cohort {}", "dynamic": "e = {}", "calendar": "period {}"}[type]
-            extra: dict[str, Any] = {col: [c.label for c in comps]}
-            if draws is not None:
-                extra["cband_low"] = est - crit * se
-                extra["cband_high"] = est + crit * se
-            effects = tidy_frame([label.format(_fmt(c.label)) for c in comps], est, se,
-                                 alpha=alpha, extra=extra)
-        else:
-            effects = tidy_frame([], [], [], alpha=alpha)
-        head = tidy_frame(["overall"], [overall.estimate], [se_overall], alpha=alpha)
-        estimand = {
-            "simple": "average effect on the treated (all post-treatment periods)",
-            "group": "average effect on the treated, averaged over cohorts",
-            "dynamic": "average effect on the treated over post-treatment event times",
-            "calendar": "average effect on the treated, averaged over calendar periods",
-        }[type]
-        inference = (f"multiplier bootstrap ({reps} draws, {self._boot_weights} weights"
-                     f"{_cl_text(self._cluster_name)})" if draws is not None else
-                     f"analytic influence-function standard errors{_cl_text(self._cluster_name)}")
+        se_all, crit = standard_errors(self._gram, draws, self._n,
+                                        np.vstack([coefs, overall.coef[None, :]]), alpha)
+        se_overall = float(se_all[-1])
+        effects = aggregate_effects(type, comps, est, se_all[:-1], crit, alpha,
+                                     draws is not None, overall.estimate, se_overall)
+        head = headline_row(overall.estimate, se_overall, alpha)
         spec = dict(self.spec)
         spec["aggregation"] = {"type": type, "balance_e": balance_e, "min_e": min_e,
-                               "max_e": max_e, "bootstrap": bootstrap, "alpha": alpha}
+                               "max_e": max_e, "inference": inference, "reps": reps,
+                               "alpha": alpha}
         return CSAggregateResult(
             method=f"{_METHOD}, {type} aggregation",
-            spec=spec,
-            diagnostics=dict(self.diagnostics),
-            warnings=self.warnings,
-            estimate=overall.estimate,
-            se=se_overall,
-            ci_low=float(head["ci_low"].iloc[0]),
-            ci_high=float(head["ci_high"].iloc[0]),
-            p_value=float(head["p_value"].iloc[0]),
-            alpha=alpha,
-            inference=inference,
-            estimand=estimand,
-            effects=effects,
-            n_obs=self.n_obs,
-            n_units=self.n_units,
-            n_treated=self.n_treated,
-            aggregation=type,
+            spec=spec, diagnostics=dict(self.diagnostics), warnings=self.warnings,
+            estimate=overall.estimate, se=se_overall,
+            ci_low=float(head["ci_low"]), ci_high=float(head["ci_high"]),
+            p_value=float(head["p_value"]), alpha=alpha,
+            inference=inference_text(n_reps if draws is not None else 0, self._boot_weights,
+                                      self._cluster_name),
+            estimand=ESTIMANDS[type], effects=effects, n_obs=self.n_obs,
+            n_units=self.n_units, n_treated=self.n_treated, aggregation=type,
             critical_value=crit,
         )
+
+    def _basis(self) -> np.ndarray:
+        """The basis summed within clusters, rebuilt from the kept outcome matrix when the
+        fit took its standard errors from cohort moments."""
+        if self._sums is not None:
+            return self._sums
+        inputs = self._inputs
+        if inputs is None:  # pragma: no cover - every fit keeps one or the other
+            raise EstimationError("This result keeps no influence functions to bootstrap.")
+        return unit_basis(inputs.data, inputs.plan, **inputs.options)[1]
 
     def _summary_header(self) -> list[tuple[str, Any]]:
         return super()._summary_header() + [
@@ -253,26 +254,38 @@ def _plot_event_study(result: CallawaySantAnnaResult, ax: Any = None, **kw: Any)
     return event_study_plot(result.aggregate("dynamic"), ax=ax, **kw)
 
 
-def _cl_text(name: str | None) -> str:
-    return f", clustered by {name!r}" if name else ", clustered by unit"
-
-
-def _analytic_se(gram: np.ndarray, coefs: np.ndarray, n: int) -> np.ndarray:
-    var = np.einsum("ij,jk,ik->i", coefs, gram, coefs)
-    se = np.sqrt(np.maximum(var, 0.0)) / n
-    return np.where(se > math.sqrt(np.finfo(float).eps) * 10, se, np.nan)
-
-
 def _check_reps(b: Any) -> int:
     if isinstance(b, bool) or not isinstance(b, (int, np.integer)) or b < 2:
-        raise SpecificationError(f"bootstrap must be False, True or a number of draws >= 2, "
-                                 f"not {b!r}.")
+        raise SpecificationError(f"reps must be a whole number of draws >= 2, not {b!r}.")
     return int(b)
+
+
+def _old_bootstrap(func: str, bootstrap: Any, inference: str | None,
+                   reps: int | None) -> tuple[str, int | None]:
+    """``bootstrap=False/True/int`` (old spelling) as ``inference=`` and ``reps=``."""
+    if inference is not None:
+        raise SpecificationError(f"{func}(): give inference= (and reps=) only; bootstrap= is "
+                                 "its old spelling.")
+    warn_renamed(func, "bootstrap", "inference='bootstrap' with reps=", stacklevel=4)
+    if bootstrap is False:
+        return "analytic", reps
+    if bootstrap is True:
+        return "bootstrap", reps
+    return "bootstrap", _check_reps(bootstrap)
 
 
 # ---------------------------------------------------------------------------------------
 # the estimator
 # ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Inputs:
+    """What a result keeps to rebuild its influence functions for a later bootstrap."""
+
+    data: CSData
+    plan: list[CellPlan]
+    options: dict[str, Any]
+
+
 def callaway_santanna(
     data: pd.DataFrame,
     *,
@@ -288,11 +301,13 @@ def callaway_santanna(
     panel: bool = True,
     weights: str | None = None,
     cluster: str | None = None,
-    bootstrap: bool | int = False,
+    inference: str = "analytic",
+    reps: int = 1000,
     bootstrap_weights: str = "mammen",
     alpha: float = 0.05,
     random_state: int | np.random.Generator | None = None,
     progress: bool | None = None,
+    bootstrap: bool | int | None = None,
 ) -> CallawaySantAnnaResult:
     """Group-time average treatment effects with staggered adoption (Callaway & Sant'Anna).
 
@@ -324,21 +339,28 @@ def callaway_santanna(
     panel : bool
         True: a balanced panel. False: repeated cross-sections or an unbalanced panel, using
         the repeated cross-section estimators, with influence functions summed by unit.
+        On an unbalanced panel with covariates, ``method="reg"`` and ``"ipw"`` then treat a
+        unit's observations in different periods as unrelated (as R ``did`` does) and can
+        be far from the doubly robust estimate: a warning says so.
     weights : str, optional
         Column of sampling weights (constant within a unit for panel data).
     cluster : str, optional
         Column of clusters coarser than units (e.g. police force area); must be constant
         within a unit. Default: clustered by unit.
-    bootstrap : bool or int
-        False: analytic standard errors. True (1,000 draws) or a number of draws: the
-        multiplier bootstrap, with simultaneous (sup-t) bands ``cband_low``/``cband_high``.
+    inference : {"analytic", "bootstrap"}
+        Analytic influence-function standard errors (default), or the multiplier bootstrap
+        with ``reps`` draws and simultaneous (sup-t) bands ``cband_low``/``cband_high``.
+    reps : int
+        Bootstrap draws (default 1,000).
     bootstrap_weights : {"mammen", "rademacher"}
     alpha : float
         1 - confidence level.
     random_state : int, Generator or None
-        Seed of the bootstrap.
+        Seed of the bootstrap (recorded in ``spec["seed"]``).
     progress : bool or None
         Progress bar for the bootstrap.
+    bootstrap : bool or int
+        Old spelling of ``inference``/``reps`` (False, True or a number of draws).
 
     Returns
     -------
@@ -346,11 +368,67 @@ def callaway_santanna(
         ``att_gt`` (one row per cell), headline ``estimate`` = simple aggregation, and
         ``aggregate("simple" | "group" | "dynamic" | "calendar", ...)``.
     """
+    if bootstrap is not None:
+        inference, reps = _old_bootstrap("callaway_santanna", bootstrap,
+                                         None if inference == "analytic" else inference, reps)
+        reps = 1000 if reps is None else reps
+    opts = _check_options(data, control_group=control_group, method=method,
+                          base_period=base_period, bootstrap_weights=bootstrap_weights,
+                          alpha=alpha, anticipation=anticipation, panel=panel,
+                          inference=inference, reps=reps, covariates=covariates,
+                          cluster=cluster, unit=unit)
+    n_reps, covs, cluster = opts["reps"], opts["covariates"], opts["cluster"]
+    alpha = opts["alpha"]
+    d = prepare_cs(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
+                   control_group=control_group, covariates=covs,
+                   anticipation=int(anticipation), panel=bool(panel), weights=weights,
+                   cluster=cluster)
+    notes = list(d.notes)
+    if not panel and covs and method in ("reg", "ipw"):
+        _pairing_note(data, unit, time, method, notes)
+    for m in notes:
+        warnings.warn(m, DataWarning, stacklevel=2)
+    plan = plan_cells(d.glist, d.times, base_period, anticipation)
+    fit_opts = dict(control_group=control_group, method=method,
+                    anticipation=int(anticipation), covariates=covs, outcome=outcome,
+                    time=time, panel=bool(panel))
+    att, gram, sums = fit_cells(d, plan, need_basis=bool(n_reps), **fit_opts)
+    if sums is not None and sums.base is None:
+        sums.setflags(write=False)  # the result keeps it without a copy
+    rng, seed = resolve_random_state(random_state) if n_reps else (None, None)
+    cells = _cells(att, plan, d)
+    draws = None
+    if n_reps:
+        draws = multiplier_draws(sums, n=d.n, reps=n_reps, weights=bootstrap_weights,
+                                 random_state=rng, progress=progress).draws
+        draws.setflags(write=False)
+    n_tc = _few_treated(d, notes)
+    args = dict(outcome=outcome, unit=unit, time=time, first_treated=first_treated,
+                control_group=control_group, covariates=covs or None, method=method,
+                anticipation=int(anticipation), base_period=base_period, panel=bool(panel),
+                weights=weights, cluster=cluster, inference=inference, reps=n_reps or None,
+                bootstrap_weights=bootstrap_weights, alpha=alpha)
+    return _result(
+        cells=cells, plan=plan, d=d, gram=gram, sums=sums, draws=draws, alpha=alpha,
+        spec=make_spec("callaway_santanna", args, data_hash=d.data_hash, seed=seed),
+        notes=notes, n_reps=n_reps, control_group=control_group, method=method,
+        base_period=base_period, anticipation=int(anticipation),
+        boot_weights=bootstrap_weights, cluster=cluster, n_treated_clusters=n_tc,
+        inputs=None if sums is not None else _Inputs(d, plan, fit_opts),
+    )
+
+
+def _check_options(data: Any, *, control_group: str, method: str, base_period: str,
+                   bootstrap_weights: str, alpha: float, anticipation: Any, panel: Any,
+                   inference: str, reps: Any, covariates: Any, cluster: str | None,
+                   unit: str) -> dict[str, Any]:
+    """Check the arguments that do not need the data's values."""
     require_frame(data)
     check_choice("control_group", control_group, ("never_treated", "not_yet_treated"))
     check_choice("method", method, ("dr", "ipw", "reg"))
     check_choice("base_period", base_period, ("varying", "universal"))
     check_choice("bootstrap_weights", bootstrap_weights, ("mammen", "rademacher"))
+    check_choice("inference", inference, ("analytic", "bootstrap"))
     alpha = check_alpha(alpha)
     if isinstance(anticipation, bool) or not isinstance(anticipation, (int, np.integer)) \
             or anticipation < 0:
@@ -358,188 +436,103 @@ def callaway_santanna(
                                  f"not {anticipation!r}.")
     if not isinstance(panel, (bool, np.bool_)):
         raise SpecificationError(f"panel must be True or False, not {panel!r}.")
-    reps = 0 if bootstrap is False else (1000 if bootstrap is True else _check_reps(bootstrap))
+    n_reps = _check_reps(reps) if inference == "bootstrap" else 0
     covs = [covariates] if isinstance(covariates, str) else list(covariates or [])
     require_columns(data, {"cluster": cluster})
     if cluster is not None and cluster == unit:
         cluster = None
-    rng, seed = resolve_random_state(random_state) if reps else (None, None)
-    args = dict(outcome=outcome, unit=unit, time=time, first_treated=first_treated,
-                control_group=control_group, covariates=covs or None, method=method,
-                anticipation=int(anticipation), base_period=base_period, panel=bool(panel),
-                weights=weights, cluster=cluster, bootstrap=bootstrap,
-                bootstrap_weights=bootstrap_weights, alpha=alpha)
-    try:
-        report = validate_panel(data, unit=unit, time=time, outcome=outcome,
-                                first_treated=first_treated, covariates=covs or None,
-                                weights=weights, control_group=control_group,
-                                balanced=bool(panel), anticipation=int(anticipation),
-                                min_pre_periods=1, warn=False)
-    except PanelError as exc:
-        if panel and any("balanced panel" in p for p in exc.problems):
-            raise PanelError(f"{exc} For an unbalanced panel or repeated cross-sections pass "
-                             "panel=False.", exc.problems) from exc
-        raise
-    notes = list(report.warnings)
-    df = report.data
-    times = np.asarray(report.times, dtype=float)
-    cohorts = report.cohorts.astype(float)
-    # R did: not-yet-treated without never-treated units -> the last cohort is the control
-    if control_group == "not_yet_treated" and not np.isinf(cohorts.to_numpy()).any():
-        gmax = float(np.nanmax(cohorts.to_numpy()))
-        notes = [m for m in notes if not m.startswith("No never-treated units")]
-        keep_t = times < gmax - anticipation
-        notes.append(f"No never-treated units: the last cohort (first treated in {_fmt(gmax)}) "
-                     f"is used as the comparison group and periods from "
-                     f"{_fmt(gmax - anticipation)} on are dropped.")
-        df = df.loc[df[time].to_numpy(dtype=float) < gmax - anticipation].reset_index(drop=True)
-        times = times[keep_t]
-        cohorts = cohorts.where(cohorts != gmax, np.inf)
-    for m in notes:
-        warnings.warn(m, DataWarning, stacklevel=2)
-    glist = np.unique(cohorts.to_numpy()[np.isfinite(cohorts.to_numpy())])
-    if len(glist) == 0:
-        raise EstimationError("No treated cohort is left to estimate.")
+    return {"alpha": alpha, "reps": n_reps, "covariates": covs, "cluster": cluster}
 
-    if panel:
-        # validate_panel returns a balanced panel sorted by unit, then time: unit i's rows
-        # are i*T .. i*T+T-1, in the order of report.units (as pd.factorize would number them)
-        uniq = pd.Index(report.units)
-        n = len(uniq)
-        codes = np.repeat(np.arange(n, dtype=np.intp), len(times))
-    else:
-        codes, uniq = pd.factorize(df[unit], sort=False)
-        n = len(uniq)
-    g_unit = cohorts.reindex(uniq).to_numpy(dtype=float)
-    cl_codes, cl_name = None, None
-    if cluster is not None:
-        cl_codes, cl_name = _unit_constant_codes(df[cluster], codes, n, cluster), cluster
-    if weights is None:  # every weight is one (what the general branch would give exactly)
-        w_unit = np.ones(n)
-        w_row = np.ones(len(df)) if not panel else None
-    else:
-        w_row = df[weights].to_numpy(dtype=float)
-        _check_unit_constant(w_row, codes, n, "weights", weights)
-        w_unit = np.bincount(codes, weights=w_row, minlength=n) / np.bincount(codes,
-                                                                             minlength=n)
-        if not w_unit.sum() > 0:
-            raise SpecificationError(f"The weights column {weights!r} is zero for every unit.")
-        scale = w_unit.mean()
-        w_unit, w_row = w_unit / scale, w_row / scale
-    plan = plan_cells(glist, times, base_period, anticipation)
-    xr = df[covs].to_numpy(dtype=float) if covs else None
-    if panel:
-        T = len(times)
-        arrays = PanelArrays(
-            y=np.ascontiguousarray(df[outcome].to_numpy(dtype=float).reshape(n, T).T),
-            x=None if xr is None else xr.reshape(n, T, len(covs)),
-            g=g_unit, w=w_unit, times=times, glist=glist)
-        att, basis, _ = estimate_panel(arrays, plan, control_group, method, anticipation)
-    else:
-        tidx = np.searchsorted(times, df[time].to_numpy(dtype=float))
-        g_row = g_unit[codes]
-        arrays_rc = RCArrays(y=df[outcome].to_numpy(dtype=float), tidx=tidx, uid=codes,
-                             g=g_row, w=w_row, x=xr, n_units=n, g_unit=g_unit, w_unit=w_unit,
-                             times=times, glist=glist)
-        att, basis, _ = estimate_rc(arrays_rc, plan, control_group, method, anticipation)
 
-    from ..inference.multiplier import cluster_sums
+def _pairing_note(data: pd.DataFrame, unit: str, time: str, method: str,
+                  notes: list[str]) -> None:
+    """Warn when repeated cross-section OR/IPW estimators meet units seen more than once."""
+    if unit not in data.columns or not data[unit].duplicated().any():
+        return  # true repeated cross-sections: nothing is paired
+    name = {"reg": "outcome-regression", "ipw": "inverse-probability-weighting"}[method]
+    notes.append(
+        f"panel=False with method={method!r}: the {name} estimator for repeated "
+        "cross-sections treats each unit's rows in different periods as unrelated "
+        "observations (as R did does), so on an unbalanced panel it can differ markedly "
+        "from the doubly robust estimate. Keep the units observed in every period and use "
+        "panel=True, or use method='dr'.")
 
-    sums = cluster_sums(basis, cl_codes) if cl_codes is not None else basis
-    # S'S without BLAS threads (whose start-up cost dominates on small shared machines)
-    gram = np.einsum("ij,ik->jk", sums, sums)
-    pg = np.array([np.mean(w_unit * (g_unit == g)) for g in glist])
-    cells = Cells(att=att, cohort=np.array([c.g for c in plan]),
-                  gidx=np.array([c.gidx for c in plan], dtype=int),
-                  time=times[[c.ti for c in plan]],
-                  reference=np.array([c.reference for c in plan], dtype=bool),
-                  glist=glist, pg=pg, t_first=float(times[0]), t_last=float(times[-1]))
-    K = cells.k
-    eye = np.eye(K + len(glist))[:K]
-    draws = None
-    crit = math.nan
-    z = stats.norm.ppf(1 - alpha / 2)
-    if reps:
-        draws = multiplier_draws(sums, n=n, reps=reps, weights=bootstrap_weights,
-                                 random_state=rng, progress=progress).draws
-        se = bootstrap_se(draws[:, :K])
-        crit = sup_t_critical_value(draws[:, :K], se, alpha)
-        crit = max(crit, z) if np.isfinite(crit) else z
-    else:
-        se = _analytic_se(gram, eye, n)
-    se = np.where(cells.reference, np.nan, se)
-    extra: dict[str, Any] = {
-        "cohort": cells.cohort, "time": cells.time, "event_time": cells.event_time,
-        "base_period": times[[c.bi for c in plan]], "post": cells.post,
-        "reference": cells.reference,
-    }
-    if reps:
-        extra["cband_low"] = att - crit * se
-        extra["cband_high"] = att + crit * se
-    terms = [f"ATT(g={_fmt(g)}, t={_fmt(t)})" for g, t in zip(cells.cohort, cells.time)]
-    effects = tidy_frame(terms, att, se, alpha=alpha, extra=extra)
-    order = ["cohort", "time", "event_time", "base_period", "post", "estimate", "std_error",
-             "statistic", "p_value", "ci_low", "ci_high"] + (
-        ["cband_low", "cband_high"] if reps else []) + ["reference"]
-    diagnostics = {"pretrend_test": _pretrend_wald(att, gram, n, cells),
-                   "n_cells": K, "cohorts": [float(g) for g in glist],
-                   "cohort_shares": dict(zip([float(g) for g in glist], pg.tolist())),
-                   "n_clusters": int(sums.shape[0])}
-    # few treated units/clusters: the influence-function SEs and the multiplier bootstrap are
-    # asymptotic in the number of treated clusters; with one treated area validation/RESULTS.md
-    # measured a 65-81% false-positive rate at the 5% level
-    treated_mask = np.isfinite(g_unit)
-    n_tc = (len(np.unique(cl_codes[treated_mask])) if cl_codes is not None
-            else int(treated_mask.sum()))
+
+def _cells(att: np.ndarray, plan: list[CellPlan], d: CSData) -> Cells:
+    G = len(d.glist)
+    pg = np.bincount(d.cohort, weights=d.w_unit, minlength=G + 1)[:G] / d.n
+    return Cells(att=att, cohort=np.array([c.g for c in plan]),
+                 gidx=np.array([c.gidx for c in plan], dtype=int),
+                 time=d.times[[c.ti for c in plan]],
+                 reference=np.array([c.reference for c in plan], dtype=bool),
+                 glist=d.glist, pg=pg, t_first=float(d.times[0]), t_last=float(d.times[-1]))
+
+
+def _few_treated(d: CSData, notes: list[str]) -> int:
+    """Warn when few units (or clusters) are treated: the SEs and bands are asymptotic in
+    the number of treated clusters (with one treated area validation/RESULTS.md measured a
+    65-81% false-positive rate at the 5% level)."""
+    treated_mask = np.isfinite(d.g_unit)
+    cl = d.cl_codes
+    n_tc = len(np.unique(cl[treated_mask])) if cl is not None else int(treated_mask.sum())
     if n_tc < FEW_CLUSTERS:
-        msg = (f"Only {n_tc} treated {'cluster(s)' if cl_codes is not None else 'unit(s)'}: "
+        msg = (f"Only {n_tc} treated {'cluster(s)' if cl is not None else 'unit(s)'}: "
                "the standard errors and bootstrap bands assume many treated units and are "
                "usually far too narrow with so few (with one treated area they found an "
                "'effect' in about 70% of areas that had none). Use randomization inference "
                "(wsa_eval.inference) or, for one area, wsa_eval.check_claim / synth.sdid with "
                "placebo inference.")
         notes.append(msg)
-        warnings.warn(msg, InferenceWarning, stacklevel=2)
-    res = CallawaySantAnnaResult(
-        method=_METHOD, spec=make_spec("callaway_santanna", args, data_hash=hash_frame(data),
-                                       seed=seed),
-        diagnostics=diagnostics, warnings=tuple(notes), estimate=math.nan, alpha=alpha,
-        effects=effects, att_gt=effects[order].copy(), n_obs=int(len(df)), n_units=int(n),
-        n_treated=int(np.isfinite(g_unit).sum()), control_group=control_group,
-        adjustment=method, base_period=base_period, anticipation=int(anticipation),
-        critical_value=crit, bootstrap_reps=reps, cells=cells, _gram=gram, _sums=sums,
-        _draws=draws, _n=n, _boot_weights=bootstrap_weights, _cluster_name=cl_name,
-        estimand="average effect on the treated (all post-treatment periods)",
+        warnings.warn(msg, InferenceWarning, stacklevel=3)
+    return n_tc
+
+
+def _result(*, cells: Cells, plan: list[CellPlan], d: CSData, gram: np.ndarray,
+            sums: np.ndarray | None, draws: np.ndarray | None, alpha: float,
+            spec: dict[str, Any], notes: list[str], n_reps: int, control_group: str,
+            method: str, base_period: str, anticipation: int, boot_weights: str,
+            cluster: str | None, n_treated_clusters: int, inputs: _Inputs | None,
+            ) -> CallawaySantAnnaResult:
+    """The ATT(g,t) table, the simple aggregation as headline, and the result."""
+    K, n = cells.k, d.n
+    eye = np.eye(K + len(d.glist))[:K]
+    overall, _ = aggregate_components(cells, "simple")
+    se_all, crit = standard_errors(gram, draws, n, np.vstack([eye, overall.coef]), alpha)
+    se = np.where(cells.reference, np.nan, se_all[:K])
+    att = cells.att
+    extra: dict[str, Any] = {
+        "cohort": cells.cohort, "time": cells.time, "event_time": cells.event_time,
+        "base_period": d.times[[c.bi for c in plan]], "post": cells.post,
+    }
+    if n_reps:
+        extra["cband_low"] = att - crit * se
+        extra["cband_high"] = att + crit * se
+    extra["reference"] = cells.reference
+    terms = [f"ATT(g={_fmt(g)}, t={_fmt(t)})" for g, t in zip(cells.cohort, cells.time)]
+    effects = tidy(terms, att, se, alpha, extra)
+    order = ["cohort", "time", "event_time", "base_period", "post", "estimate", "std_error",
+             "statistic", "p_value", "ci_low", "ci_high"] + (
+        ["cband_low", "cband_high"] if n_reps else []) + ["reference"]
+    se_overall = float(se_all[-1])
+    head = headline_row(overall.estimate, se_overall, alpha)
+    diagnostics = {"pretrend_test": _pretrend_wald(att, gram, n, cells),
+                   "n_cells": K, "cohorts": [float(g) for g in d.glist],
+                   "cohort_shares": dict(zip([float(g) for g in d.glist], cells.pg.tolist())),
+                   "n_clusters": int(len(np.unique(d.cl_codes)) if d.cl_codes is not None
+                                     else n),
+                   "n_treated_clusters": n_treated_clusters}
+    return CallawaySantAnnaResult(
+        method=_METHOD, spec=spec, diagnostics=diagnostics, warnings=tuple(notes),
+        estimate=overall.estimate, se=se_overall, ci_low=head["ci_low"],
+        ci_high=head["ci_high"], p_value=head["p_value"], alpha=alpha,
+        inference=inference_text(n_reps, boot_weights, cluster),
+        effects=effects, att_gt=effects[order], n_obs=d.n_obs, n_units=int(n),
+        n_treated=int(np.isfinite(d.g_unit).sum()), control_group=control_group,
+        adjustment=method, base_period=base_period, anticipation=anticipation,
+        critical_value=crit, bootstrap_reps=n_reps, cells=cells, _gram=gram, _sums=sums,
+        _inputs=inputs, _draws=draws, _n=n, _boot_weights=boot_weights,
+        _cluster_name=cluster, estimand=ESTIMANDS["simple"],
     )
-    simple = res.aggregate("simple")
-    return res.replace(estimate=simple.estimate, se=simple.se, ci_low=simple.ci_low,
-                       ci_high=simple.ci_high, p_value=simple.p_value,
-                       inference=simple.inference)
-
-
-def _check_unit_constant(values: np.ndarray, codes: np.ndarray, n: int, what: str,
-                         col: str | None) -> None:
-    if len(values) == 0:
-        return
-    if np.any(np.diff(codes) < 0):
-        order = np.argsort(codes, kind="stable")
-        values, codes = values[order], codes[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1]
-    lo = np.minimum.reduceat(values, starts)
-    hi = np.maximum.reduceat(values, starts)
-    if np.any(hi - lo > 1e-12 * np.maximum(1.0, np.abs(hi))):
-        raise SpecificationError(f"The {what} column {col!r} must be the same in every "
-                                 "period of a unit.")
-
-
-def _unit_constant_codes(col: pd.Series, codes: np.ndarray, n: int, name: str) -> np.ndarray:
-    if col.isna().any():
-        raise SpecificationError(f"The cluster column {name!r} has missing values.")
-    ccodes, _ = pd.factorize(col, sort=False)
-    _check_unit_constant(ccodes.astype(float), codes, n, "cluster", name)
-    out = np.zeros(n, dtype=np.int64)
-    out[codes] = ccodes
-    return out
 
 
 def _pretrend_wald(att: np.ndarray, gram: np.ndarray, n: int, cells: Cells) -> dict[str, Any]:

@@ -10,7 +10,8 @@ relative period, -1 by default):
     Y_it = alpha_i + lambda_t + sum_g sum_{l != ref} delta_{g,l} 1{G_i = g} 1{t - g = l} + e_it
 
 on the treated cohorts and a control cohort ``C``: the never-treated units
-(``control="never_treated"``) or the last-treated cohort (``control="last_cohort"``, with the
+(``control_group="never_treated"``) or the last-treated cohort
+(``control_group="last_cohort"``, with the
 periods from its first treated period on dropped; never-treated units, if any, are kept as
 controls too). ``delta_{g,l}`` estimates the cohort-specific average treatment effect
 ``CATT_{g,l}``. Step 2 averages them with the cohorts' shares at each relative period,
@@ -36,11 +37,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from .._compat import renamed_arguments
 from .._utils import check_alpha, check_choice, hash_frame
 from ..errors import EstimationError, SpecificationError
 from ..results import make_spec, result_dataclass, tidy_frame
@@ -64,6 +66,7 @@ def iw_weights(cells: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@renamed_arguments(control="control_group", treated_units="treated")
 def sun_abraham(
     data: pd.DataFrame,
     *,
@@ -71,8 +74,10 @@ def sun_abraham(
     unit: str,
     time: str,
     first_treated: str | None = None,
-    treated: str | None = None,
-    control: Literal["never_treated", "last_cohort"] = "never_treated",
+    treatment: str | None = None,
+    treated: Any = None,
+    start: Any = None,
+    control_group: Literal["never_treated", "last_cohort"] = "never_treated",
     reference: int = -1,
     leads: int | None = None,
     lags: int | None = None,
@@ -90,10 +95,12 @@ def sun_abraham(
         Long panel (never modified).
     outcome, unit, time : str
         Column names.
-    first_treated, treated : str
+    first_treated, treatment : str
         Each unit's first treated period (0/NaN = never), or a 0/1 treatment column.
-    control : {"never_treated", "last_cohort"}
-        The control cohort (see the module docstring).
+    treated, start
+        Alternatively, the treated unit label(s) and their first treated period.
+    control_group : {"never_treated", "last_cohort"}
+        The control cohort (see the module docstring). ``control`` is its old name.
     reference : int
         The omitted relative period (default -1).
     leads, lags : int, optional
@@ -113,22 +120,26 @@ def sun_abraham(
         ``cohort_effects`` lists every cell with its weight.
     """
     alpha = check_alpha(alpha)
-    check_choice("control", control, ("never_treated", "last_cohort"))
+    check_choice("control_group", control_group, ("never_treated", "last_cohort"))
     if not isinstance(reference, (int, np.integer)) or reference >= 0:
         raise SpecificationError(f"reference must be a negative whole number, not {reference!r}.")
     for nm, v in (("leads", leads), ("lags", lags)):
         if v is not None and (not isinstance(v, (int, np.integer)) or v < 0):
             raise SpecificationError(f"{nm} must be a non-negative whole number, not {v!r}.")
+    treatment, treated = D.timing_arguments("sun_abraham", data, unit, treatment, treated,
+                                            start)
     p = D.prepare(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
-                  treated=treated, weights=weights, cluster=cluster, covariates=covariates,
-                  control_group="never_treated" if control == "never_treated" else "either")
-    msgs: list[str] = list(p.report.warnings)
+                  treatment=treatment, treated=treated, start=start, weights=weights,
+                  cluster=cluster, covariates=covariates,
+                  control_group="never_treated" if control_group == "never_treated"
+                  else "either")
+    msgs: list[str] = list(p.warnings)
     g = p.g.copy()
     keep = np.ones(len(g), dtype=bool)
     cohorts = np.unique(g[np.isfinite(g)])
-    if control == "last_cohort":
+    if control_group == "last_cohort":
         if len(cohorts) < 2:
-            raise EstimationError("control='last_cohort' needs at least two treated cohorts.")
+            raise EstimationError("control_group='last_cohort' needs at least two treated cohorts.")
         g_last = cohorts[-1]
         keep = p.t < g_last
         g = np.where(g == g_last, np.inf, g)  # the last cohort becomes the control cohort
@@ -204,15 +215,16 @@ def sun_abraham(
                            "weight": cells["weight"].to_numpy(),
                            "n_obs_or_weight": cells["mass"].to_numpy()})
     spec = make_spec("sun_abraham", dict(
-        outcome=outcome, unit=unit, time=time, first_treated=first_treated, treated=treated,
-        control=control, reference=reference, leads=leads, lags=lags, weights=weights,
+        outcome=outcome, unit=unit, time=time, first_treated=first_treated,
+        treatment=treatment, treated=treated, start=start,
+        control_group=control_group, reference=reference, leads=leads, lags=lags, weights=weights,
         cluster=cluster, covariates=list(p.covariates), share_variance=share_variance,
         alpha=alpha),
         data_hash=hash_frame(data))
     return SunAbrahamResult(
         method="Sun & Abraham (2021) interaction-weighted event study", spec=spec,
         diagnostics={"pretrend_wald": pw, "n_clusters": fit.n_clusters,
-                     "n_treated_clusters": D.treated_clusters(p), "control": control,
+                     "n_treated_clusters": D.treated_clusters(p), "control_group": control_group,
                      "cohorts": [float(c) for c in cohorts]},
         warnings=tuple(msgs), alpha=alpha,
         inference=(f"delta method on cluster-robust (CR1) covariance, clustered by "

@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from .._compat import renamed_arguments
 from .._utils import check_alpha, hash_frame, require_columns, require_frame
 from ..errors import DataWarning, EstimationError, SpecificationError, format_examples
 from ..results import EffectResult, make_spec, result_dataclass, tidy_frame
@@ -107,21 +108,21 @@ class EventStudyResult(EffectResult):
 # 2x2
 # ------------------------------------------------------------------------------------------
 
-def _ols_cluster(y: np.ndarray, X: np.ndarray, clusters: np.ndarray,
+def _ols_cluster(y: np.ndarray, X: np.ndarray, names: list[str], clusters: np.ndarray,
                  w: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """OLS/WLS with CR1 cluster-robust covariance (Stata/statsmodels small-sample factor)."""
-    sw = np.ones_like(y) if w is None else np.sqrt(w)
-    Xw, yw = X * sw[:, None], y * sw
-    b, *_ = np.linalg.lstsq(Xw, yw, rcond=None)
-    e = yw - Xw @ b
-    bread = np.linalg.pinv(Xw.T @ Xw)
-    S = pd.DataFrame(Xw * e[:, None]).groupby(clusters).sum().to_numpy()
-    n, k = X.shape
-    G = S.shape[0]
-    V = bread @ (S.T @ S) @ bread * (G / (G - 1)) * ((n - 1) / (n - k))
-    return b, V
+    """OLS/WLS on statsmodels with CR1 cluster-robust covariance (the Stata small-sample
+    factor ``G/(G-1) (n-1)/(n-k)``). Collinear regressors raise an EstimationError naming
+    them, instead of a pseudo-inverse quietly picking one solution."""
+    import statsmodels.api as sm
+
+    D.require_full_rank(X, names)
+    model = sm.OLS(y, X) if w is None else sm.WLS(y, X, weights=w)
+    fit = model.fit(cov_type="cluster", cov_kwds={"groups": clusters, "use_correction": True,
+                                                   "df_correction": True})
+    return np.asarray(fit.params), np.asarray(fit.cov_params())
 
 
+@renamed_arguments(treated_units="treated", treat="treatment")
 def did2x2(
     data: pd.DataFrame,
     *,
@@ -129,8 +130,8 @@ def did2x2(
     unit: str,
     time: str,
     start: Any,
-    treated_units: Any = None,
-    treat: str | None = None,
+    treated: Any = None,
+    treatment: str | None = None,
     weights: str | None = None,
     cluster: str | None = None,
     alpha: float = 0.05,
@@ -138,33 +139,22 @@ def did2x2(
     """The canonical 2x2 difference-in-differences.
 
     Periods ``>= start`` are "after", earlier ones "before"; the treated group is given by
-    ``treated_units`` (label or list of labels) or ``treat`` (a 0/1 column, constant within
-    unit). Every period is used: the estimate is the interaction coefficient of
-    ``Y ~ treat + post + treat:post``, i.e. the change in the treated group's mean outcome
-    minus the change in the comparison group's. Standard errors are clustered by unit (or
-    ``cluster``), CR1.
+    ``treated`` (unit label or list of labels) or ``treatment`` (a 0/1 column, constant
+    within unit). Every period is used: the estimate is the interaction coefficient of
+    ``Y ~ treated + post + treated:post`` (OLS, or WLS with ``weights``, on statsmodels),
+    i.e. the change in the treated group's mean outcome minus the change in the comparison
+    group's. Standard errors are clustered by unit (or ``cluster``), CR1.
     """
     require_frame(data)
     alpha = check_alpha(alpha)
-    if (treated_units is None) == (treat is None):
-        raise SpecificationError("Give the treated group one way: treated_units= or treat=.")
-    require_columns(data, {"outcome": outcome, "unit": unit, "time": time, "treat": treat,
-                           "weights": weights, "cluster": cluster})
-    if treat is not None:
-        tr = pd.to_numeric(data[treat], errors="coerce")
-        if not tr.isin([0, 1]).all():
-            raise SpecificationError(f"The treat column {treat!r} must be 0 or 1 in every row.")
-        varies = tr.groupby(data[unit]).nunique()
-        if (varies > 1).any():
-            bad = format_examples(list(varies[varies > 1].index))
-            raise SpecificationError(
-                f"The treat column {treat!r} marks the treated group, so it must be the same "
-                f"in every row of a unit; it varies for {bad}."
-            )
-        treated_units = list(pd.unique(data.loc[tr == 1, unit]))
-        if not treated_units:
-            raise EstimationError(f"No unit has {treat!r} = 1.")
-    tu = [treated_units] if np.isscalar(treated_units) else list(treated_units)
+    if (treated is None) == (treatment is None):
+        raise SpecificationError("Give the treated group one way: treated= (unit labels) or "
+                                 "treatment= (a 0/1 column).")
+    require_columns(data, {"outcome": outcome, "unit": unit, "time": time,
+                           "treatment": treatment, "weights": weights, "cluster": cluster})
+    if treatment is not None:
+        treated = _treated_from_column(data, unit, treatment)
+    tu = [treated] if np.isscalar(treated) else list(treated)
     tvals = pd.to_numeric(data[time], errors="coerce")
     try:
         s0 = float(start)
@@ -175,22 +165,22 @@ def did2x2(
             f"start={start!r} leaves no periods before or no periods after it (the data run "
             f"from {tvals.min():g} to {tvals.max():g})."
         )
-    p = D.prepare(data, outcome=outcome, unit=unit, time=time, treated_units=tu, start=start,
+    p = D.prepare(data, outcome=outcome, unit=unit, time=time, treated=tu, start=start,
                   weights=weights, cluster=cluster, balanced=False, control_group="either")
     trt = np.isfinite(p.g).astype(float)
     post = (p.t >= float(start)).astype(float)
     if trt.all():
         raise EstimationError("Every unit is treated: there is no comparison group.")
     X = np.column_stack([np.ones_like(trt), trt, post, trt * post])
-    b, V = _ols_cluster(p.y, X, p.cluster_codes, p.w)
+    names = ["intercept", "treated", "post", "treated:post"]
+    b, V = _ols_cluster(p.y, X, names, p.cluster_codes, p.w)
     est, se = float(b[3]), float(np.sqrt(V[3, 3]))
     h = D.headline(est, se, alpha)
-    msgs: list[str] = list(p.report.warnings)
+    msgs: list[str] = list(p.warnings)
     D.few_clusters_warning(p, msgs)
-    names = ["intercept", "treated", "post", "treated:post"]
     eff = tidy_frame(names, b, np.sqrt(np.diag(V)), alpha=alpha)
     spec = make_spec("did2x2", dict(outcome=outcome, unit=unit, time=time, start=start,
-                                    treated_units=tu, treat=treat, weights=weights,
+                                    treated=tu, treatment=treatment, weights=weights,
                                     cluster=cluster, alpha=alpha), data_hash=hash_frame(data))
     return TWFEResult(
         method="Canonical 2x2 difference-in-differences", spec=spec,
@@ -204,19 +194,39 @@ def did2x2(
     )
 
 
+def _treated_from_column(data: pd.DataFrame, unit: str, treatment: str) -> list[Any]:
+    """The units marked 1 in a 0/1 column that must be constant within each unit."""
+    tr = pd.to_numeric(data[treatment], errors="coerce")
+    if not tr.isin([0, 1]).all():
+        raise SpecificationError(f"The treatment column {treatment!r} must be 0 or 1 in every "
+                                 "row.")
+    varies = tr.groupby(data[unit]).nunique()
+    if (varies > 1).any():
+        bad = format_examples(list(varies[varies > 1].index))
+        raise SpecificationError(
+            f"The treatment column {treatment!r} marks the treated group, so it must be the "
+            f"same in every row of a unit; it varies for {bad}."
+        )
+    treated = list(pd.unique(data.loc[tr == 1, unit]))
+    if not treated:
+        raise EstimationError(f"No unit has {treatment!r} = 1.")
+    return treated
+
+
 # ------------------------------------------------------------------------------------------
 # static TWFE
 # ------------------------------------------------------------------------------------------
 
+@renamed_arguments(treated_units="treated")
 def twfe(
     data: pd.DataFrame,
     *,
     outcome: str,
     unit: str,
     time: str,
-    treated: str | None = None,
+    treatment: str | None = None,
     first_treated: str | None = None,
-    treated_units: Any = None,
+    treated: Any = None,
     start: Any = None,
     weights: str | None = None,
     cluster: str | None = None,
@@ -231,11 +241,11 @@ def twfe(
         Long panel, one row per unit and period (never modified).
     outcome, unit, time : str
         Column names.
-    treated, first_treated : str
+    treatment, first_treated : str
         Treatment as a 0/1 column, or each unit's first treated period (0/NaN = never).
-    treated_units, start
+    treated, start
         Alternatively, the treated unit label(s) and their first treated period (a value,
-        or a dict unit -> period), e.g. one area that started a scheme in 2014.
+        or a dict unit -> period), e.g. ``treated="Greater Manchester", start=2014``.
     weights : str, optional
         Analytic (regression) weights, e.g. population.
     cluster : str, optional
@@ -250,21 +260,27 @@ def twfe(
     TWFEResult
         ``estimate`` is the coefficient on the treatment dummy; ``effects`` lists every
         coefficient (treatment first, then covariates); ``vcov`` their covariance.
+
+    Units treated from the first observed period stay in the regression (as in R
+    ``fixest`` and Stata ``reghdfe``): their dummy never changes, so they act as an "always
+    treated" comparison group (see :func:`~wsa_eval.did.bacon.bacon_decomposition`).
     """
     alpha = check_alpha(alpha)
+    treatment, treated = D.timing_arguments("twfe", data, unit, treatment, treated,
+                                            start)
     p = D.prepare(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
-                  treated=treated, treated_units=treated_units, start=start, weights=weights,
-                  cluster=cluster, covariates=covariates)
+                  treatment=treatment, treated=treated, start=start, weights=weights,
+                  cluster=cluster, covariates=covariates, always_treated="keep")
     dit = (p.t >= p.g).astype(float)
     X = dit[:, None] if p.X is None else np.column_stack([dit, p.X])
     names = ["treated", *p.covariates]
     fit = D.fit_twoway(p.y, X, p.unit_codes, p.time_codes, p.cluster_codes, p.w, names)
     se = np.sqrt(np.diag(fit.vcov))
     h = D.headline(float(fit.params[0]), float(se[0]), alpha)
-    msgs: list[str] = list(p.report.warnings)
+    msgs: list[str] = list(p.warnings)
     D.few_clusters_warning(p, msgs)
-    spec = make_spec("twfe", dict(outcome=outcome, unit=unit, time=time, treated=treated,
-                                  first_treated=first_treated, treated_units=treated_units,
+    spec = make_spec("twfe", dict(outcome=outcome, unit=unit, time=time, treatment=treatment,
+                                  first_treated=first_treated, treated=treated,
                                   start=start, weights=weights, cluster=cluster,
                                   covariates=list(p.covariates), alpha=alpha),
                      data_hash=hash_frame(data))
@@ -276,7 +292,7 @@ def twfe(
         estimand="two-way fixed effects coefficient on treatment",
         effects=tidy_frame(names, fit.params, se, alpha=alpha),
         vcov=pd.DataFrame(fit.vcov, index=names, columns=names), n_obs=fit.n_obs,
-        n_units=len(p.units), n_treated=int(np.isfinite(p.report.cohorts).sum()), **h,
+        n_units=len(p.units), n_treated=int(np.isfinite(p.cohorts).sum()), **h,
     )
 
 
@@ -313,6 +329,7 @@ def event_time_design(
     return Xd, times, keep
 
 
+@renamed_arguments(treated_units="treated")
 def event_study(
     data: pd.DataFrame,
     *,
@@ -320,8 +337,8 @@ def event_study(
     unit: str,
     time: str,
     first_treated: str | None = None,
-    treated: str | None = None,
-    treated_units: Any = None,
+    treatment: str | None = None,
+    treated: Any = None,
     start: Any = None,
     leads: int | None = None,
     lags: int | None = None,
@@ -343,8 +360,9 @@ def event_study(
         False, treated rows outside the window are dropped (with a warning).
     reference : int
         The omitted event time (default -1, the period before treatment).
-    first_treated, treated, treated_units, start, weights, cluster, covariates, alpha
-        As in :func:`twfe`.
+    first_treated, treatment, treated, start, weights, cluster, covariates, alpha
+        As in :func:`twfe`. Units treated from the first observed period have no
+        pre-period and are dropped (with a warning).
 
     Returns
     -------
@@ -363,19 +381,21 @@ def event_study(
             f"reference must be a negative whole number (a pre-treatment event time), not "
             f"{reference!r}."
         )
+    treatment, treated = D.timing_arguments("event_study", data, unit, treatment, treated,
+                                            start)
     p = D.prepare(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
-                  treated=treated, treated_units=treated_units, start=start, weights=weights,
+                  treatment=treatment, treated=treated, start=start, weights=weights,
                   cluster=cluster, covariates=covariates)
     tmask = np.isfinite(p.g)
     rel = np.where(tmask, _rel_periods(p), 0).astype(int)
     Xd, etimes, keep = event_time_design(rel, tmask, leads=leads, lags=lags,
                                          bin_endpoints=bin_endpoints, reference=reference)
-    msgs: list[str] = list(p.report.warnings)
+    msgs: list[str] = list(p.warnings)
     if not keep.all():
         m = (f"Dropped {int((~keep).sum())} treated row(s) outside the event-time window "
              f"[{etimes[0]}, {etimes[-1]}] (bin_endpoints=False).")
         msgs.append(m)
-        warnings.warn(m, DataWarning, stacklevel=2)
+        warnings.warn(m, DataWarning, stacklevel=3)
     empty = [k for j, k in enumerate(etimes) if not Xd[keep, j].any()]
     if empty:
         raise EstimationError(f"No treated observation at event time(s) "
@@ -399,8 +419,8 @@ def event_study(
     pw = D.wald_zero(b[pre], V[np.ix_(pre, pre)])
     D.few_clusters_warning(p, msgs)
     spec = make_spec("event_study", dict(
-        outcome=outcome, unit=unit, time=time, first_treated=first_treated, treated=treated,
-        treated_units=treated_units, start=start, leads=leads, lags=lags,
+        outcome=outcome, unit=unit, time=time, first_treated=first_treated,
+        treatment=treatment, treated=treated, start=start, leads=leads, lags=lags,
         bin_endpoints=bin_endpoints, reference=reference,
         weights=weights, cluster=cluster, covariates=list(p.covariates), alpha=alpha),
         data_hash=hash_frame(data))

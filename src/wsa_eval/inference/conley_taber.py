@@ -36,6 +36,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from .._compat import renamed_arguments
 from .._utils import as_generator, check_alpha, hash_frame, resolve_random_state
 from ..errors import InferenceWarning
 from ..results import EffectResult, make_spec, result_dataclass, tidy_frame
@@ -44,13 +45,14 @@ from .randomization import panel_setup
 __all__ = ["ConleyTaberResult", "conley_taber", "conley_taber_arrays"]
 
 
+@renamed_arguments(max_draws="reps")
 def conley_taber_arrays(
     Y: np.ndarray,
     post: np.ndarray,
     treated_idx: Any,
     *,
     alpha: float = 0.05,
-    max_draws: int = 9999,
+    reps: int = 9999,
     random_state: int | np.random.Generator | None = None,
 ) -> dict[str, Any]:
     """Pure-array core: ``Y`` units x periods (balanced), ``post`` bool, treated rows."""
@@ -68,12 +70,12 @@ def conley_taber_arrays(
     est = float(delta[tr].mean() - delta[~tr].mean())
     if k == 1:
         W, enumerated = Wj.copy(), True
-    elif J**k <= max_draws:
+    elif J**k <= reps:
         W = np.array([np.mean(c) for c in product(Wj, repeat=k)])
         enumerated = True
     else:
         rng = as_generator(random_state)
-        W = Wj[rng.integers(0, J, size=(max_draws, k))].mean(axis=1)
+        W = Wj[rng.integers(0, J, size=(reps, k))].mean(axis=1)
         enumerated = False
     n = len(W)
     Ws = np.sort(W)
@@ -100,17 +102,18 @@ class ConleyTaberResult(EffectResult):
         "placebo": "wsa_eval.plotting.honest:placebo_plot"}
 
 
+@renamed_arguments(treated_units="treated", max_draws="reps")
 def conley_taber(
     data: pd.DataFrame,
     *,
     outcome: str,
     unit: str,
     time: str,
-    treated_units: Any,
+    treated: Any,
     start: Any,
     alpha: float = 0.05,
     exclude: Any = None,
-    max_draws: int = 9999,
+    reps: int = 9999,
     random_state: int | np.random.Generator | None = None,
 ) -> ConleyTaberResult:
     """Conley & Taber (2011) interval for a DiD with one or a few treated units.
@@ -121,7 +124,7 @@ def conley_taber(
         Balanced panel (never modified).
     outcome, unit, time : str
         Column names.
-    treated_units : label or list
+    treated : label or list
         Treated unit(s), all starting in ``start``.
     start : number
         First treated period.
@@ -129,22 +132,22 @@ def conley_taber(
         1 - coverage of the interval.
     exclude : label or list, optional
         Units to leave out of the comparison pool.
-    max_draws, random_state
+    reps, random_state
         With several treated units, the number of simulated W's when not all k-tuples of
-        controls are enumerated, and the seed.
+        controls are enumerated (``max_draws`` is the old name), and the seed.
 
     Returns
     -------
     ConleyTaberResult
     """
     alpha = check_alpha(alpha)
-    args = dict(outcome=outcome, unit=unit, time=time, treated_units=treated_units,
-                start=start, alpha=alpha, exclude=exclude, max_draws=max_draws)
+    args = dict(outcome=outcome, unit=unit, time=time, treated=treated,
+                start=start, alpha=alpha, exclude=exclude, reps=reps)
     units, times, Y, post, idx, tu = panel_setup(
-        data, outcome=outcome, unit=unit, time=time, treated_units=treated_units,
+        data, outcome=outcome, unit=unit, time=time, treated=treated,
         start=start, exclude=exclude)
     rng, seed = resolve_random_state(random_state)
-    out = conley_taber_arrays(Y, post, idx, alpha=alpha, max_draws=max_draws,
+    out = conley_taber_arrays(Y, post, idx, alpha=alpha, reps=reps,
                               random_state=rng)
     warns = []
     if not (math.isfinite(out["ci_low"]) and math.isfinite(out["ci_high"])):
@@ -155,7 +158,7 @@ def conley_taber(
         warns.append(f"Only {out['n_controls']} comparison units: Conley-Taber intervals rely "
                      "on many controls and may be inaccurate.")
     for w in warns:
-        warnings.warn(w, InferenceWarning, stacklevel=2)
+        warnings.warn(w, InferenceWarning, stacklevel=3)
     inference = (f"Conley-Taber (2011) interval from the distribution of the treated error "
                  f"term estimated with {out['n_controls']} comparison units' residuals "
                  "(assumes errors identically distributed across areas); equal-tailed p-value")

@@ -35,6 +35,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
+from .._compat import renamed_arguments
 from .._utils import (
     as_generator,
     check_alpha,
@@ -92,22 +93,23 @@ _BUILTIN: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]] 
 
 
 def assignments(
-    n_units: int, treated_idx: np.ndarray, max_draws: int, rng: np.random.Generator
+    n_units: int, treated_idx: np.ndarray, reps: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, bool]:
-    """0/1 assignment matrix (first row = the actual one) and whether all were enumerated."""
+    """0/1 assignment matrix (first row = the actual one) and whether all were enumerated
+    (when there are at most ``reps + 1``; otherwise ``reps`` random ones)."""
     k = len(treated_idx)
     actual = np.zeros(n_units)
     actual[treated_idx] = 1.0
-    if math.comb(n_units, k) <= max_draws + 1:
+    if math.comb(n_units, k) <= reps + 1:
         Z = np.zeros((math.comb(n_units, k), n_units))
         for r, c in enumerate(combinations(range(n_units), k)):
             Z[r, list(c)] = 1.0
         is_actual = (Z == actual).all(axis=1)
         Z = np.vstack([actual, Z[~is_actual]])
         return Z, True
-    Z = np.zeros((max_draws + 1, n_units))
+    Z = np.zeros((reps + 1, n_units))
     Z[0] = actual
-    for b in range(1, max_draws + 1):
+    for b in range(1, reps + 1):
         Z[b, rng.choice(n_units, size=k, replace=False)] = 1.0
     return Z, False
 
@@ -125,6 +127,7 @@ def _pvalue(stats: np.ndarray, alternative: str) -> float:
     return float(np.sum(ext & ok) / np.sum(ok))
 
 
+@renamed_arguments(max_draws="reps")
 def randomization_test(
     Y: np.ndarray,
     post: np.ndarray,
@@ -132,17 +135,21 @@ def randomization_test(
     *,
     statistic: str | Statistic = "did",
     alternative: Literal["two-sided", "less", "greater"] = "two-sided",
-    max_draws: int = 9999,
+    reps: int = 9999,
     alpha: float = 0.05,
     ci: bool = True,
     random_state: int | np.random.Generator | None = None,
     progress: bool | None = None,
+    labels: Any = None,
 ) -> dict[str, Any]:
     """Pure-array core: ``Y`` (units x periods), ``post`` (periods, bool), treated rows.
 
     ``statistic`` is "did", "t" or a callable ``f(Y, treated_mask, post_mask) -> float``.
     Returns a dict with ``estimate``, ``p_value``, ``ci_low``, ``ci_high``, ``stats``
-    (first = observed), ``Z`` (assignments), ``enumerated``, ``min_p_value``.
+    (first = observed), ``Z`` (assignments), ``enumerated``, ``min_p_value`` and
+    ``nonfinite`` (rows of ``Z`` whose statistic is not finite). Those reassignments are
+    left out of the p-value with an :class:`InferenceWarning` naming them (by ``labels``,
+    the units' names, when given; else by row number).
     """
     Y = np.asarray(Y, dtype=float)
     post = np.asarray(post, dtype=bool)
@@ -157,7 +164,7 @@ def randomization_test(
     check_choice("alternative", alternative, ("two-sided", "less", "greater"))
     alpha = check_alpha(alpha)
     rng = as_generator(random_state)
-    Z, enumerated = assignments(N, treated_idx, int(max_draws), rng)
+    Z, enumerated = assignments(N, treated_idx, int(reps), rng)
 
     if callable(statistic):
         fn = statistic
@@ -178,6 +185,9 @@ def randomization_test(
     stats = stat_fn(Y)
     if not np.isfinite(stats[0]):
         raise EstimationError("The statistic is not finite for the actual assignment.")
+    nonfinite = np.flatnonzero(~np.isfinite(stats))
+    if len(nonfinite):
+        _warn_nonfinite(Z, nonfinite, labels)
     p = _pvalue(stats, alternative)
     n_assign = int(np.isfinite(stats).sum())
     est = float(did_statistic(Y, Z[:1], post)[0])
@@ -201,7 +211,21 @@ def randomization_test(
             lo, hi = _invert(pfun, est, scale, alpha, progress=False)
     return {"estimate": est, "p_value": p, "ci_low": lo, "ci_high": hi, "stats": stats,
             "Z": Z, "enumerated": enumerated, "min_p_value": 1.0 / n_assign,
-            "n_assignments": n_assign}
+            "n_assignments": n_assign, "nonfinite": nonfinite}
+
+
+def _warn_nonfinite(Z: np.ndarray, rows: np.ndarray, labels: Any) -> None:
+    """Say which reassignments gave a non-finite statistic (they leave the p-value)."""
+    def name(b: int) -> str:
+        idx = np.flatnonzero(Z[b] > 0)
+        return "+".join(str(labels[i]) for i in idx) if labels is not None else f"row {b}"
+
+    shown = format_examples([name(int(b)) for b in rows], 5)
+    warnings.warn(
+        f"{len(rows)} of {Z.shape[0]} reassignments give a statistic that is not finite "
+        f"(treating {shown}); they are left out, so the p-value is computed over the other "
+        f"{Z.shape[0] - len(rows)}. Check those units' outcomes (constant or missing "
+        "values make a t-statistic undefined).", InferenceWarning, stacklevel=4)
 
 
 # -- panel wrapper --------------------------------------------------------------------------
@@ -223,7 +247,7 @@ class RandomizationResult(EffectResult):
 
 
 def panel_setup(
-    data: pd.DataFrame, *, outcome: str, unit: str, time: str, treated_units: Any,
+    data: pd.DataFrame, *, outcome: str, unit: str, time: str, treated: Any,
     start: Any, exclude: Any = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[Any]]:
     """Validate; return (units, times, Y, post, treated row indices, treated labels).
@@ -232,13 +256,13 @@ def panel_setup(
     """
     require_frame(data)
     require_columns(data, {"outcome": outcome, "unit": unit, "time": time})
-    if treated_units is None:
-        raise SpecificationError("treated_units= is required (the treated area label(s)).")
+    if treated is None:
+        raise SpecificationError("treated= is required (the treated area label(s)).")
     if isinstance(start, dict):
         raise SpecificationError("Give one common start period (a number), not a dict.")
-    tu = [treated_units] if np.isscalar(treated_units) else list(treated_units)
+    tu = [treated] if np.isscalar(treated) else list(treated)
     if len(tu) == 0:
-        raise SpecificationError("treated_units= is empty.")
+        raise SpecificationError("treated= is empty.")
     present = set(pd.unique(data[unit]))
     missing = [u for u in tu if u not in present]
     if missing:
@@ -273,18 +297,19 @@ def panel_setup(
     return units, times, Y, post, idx, tu
 
 
+@renamed_arguments(treated_units="treated", max_draws="reps")
 def randomization_inference(
     data: pd.DataFrame,
     *,
     outcome: str,
     unit: str,
     time: str,
-    treated_units: Any,
+    treated: Any,
     start: Any,
     statistic: str | Statistic = "did",
     alternative: Literal["two-sided", "less", "greater"] = "two-sided",
     exclude: Any = None,
-    max_draws: int = 9999,
+    reps: int = 9999,
     alpha: float = 0.05,
     ci: bool = True,
     random_state: int | np.random.Generator | None = None,
@@ -298,8 +323,9 @@ def randomization_inference(
         Balanced panel, one row per unit and period. Never modified.
     outcome, unit, time : str
         Column names.
-    treated_units : label or list of labels
-        The treated unit(s); all start in the same period ``start``.
+    treated : label or list of labels
+        The treated unit(s); all start in the same period ``start`` (``treated_units`` is
+        the old name).
     start : number
         First treated period.
     statistic : {"did", "t"} or callable
@@ -310,9 +336,11 @@ def randomization_inference(
         Direction of the test ("less": evidence of a reduction).
     exclude : label or list, optional
         Units to drop from the comparison pool (e.g. areas with their own scheme).
-    max_draws : int
-        All reassignments are used when there are at most ``max_draws + 1``; otherwise
-        ``max_draws`` random ones (p-value ``(1 + count) / (max_draws + 1)``).
+    reps : int
+        All reassignments are used when there are at most ``reps + 1``; otherwise ``reps``
+        random ones (p-value ``(1 + count) / (reps + 1)``). ``max_draws`` is the old name.
+        Reassignments whose statistic is not finite are left out with a warning naming
+        them.
     alpha : float
         Level of the interval (two-sided, whatever ``alternative``; test inversion under a
         constant additive effect).
@@ -325,17 +353,16 @@ def randomization_inference(
     -------
     RandomizationResult
     """
-    args = dict(outcome=outcome, unit=unit, time=time, treated_units=treated_units,
+    args = dict(outcome=outcome, unit=unit, time=time, treated=treated,
                 start=start, statistic=statistic if isinstance(statistic, str) else "callable",
-                alternative=alternative, exclude=exclude, max_draws=max_draws, alpha=alpha,
-                ci=ci)
+                alternative=alternative, exclude=exclude, reps=reps, alpha=alpha, ci=ci)
     units, times, Y, post, idx, tu = panel_setup(
-        data, outcome=outcome, unit=unit, time=time, treated_units=treated_units,
+        data, outcome=outcome, unit=unit, time=time, treated=treated,
         start=start, exclude=exclude)
     rng, seed = resolve_random_state(random_state)
     out = randomization_test(Y, post, idx, statistic=statistic, alternative=alternative,
-                             max_draws=max_draws, alpha=alpha, ci=ci,
-                             random_state=rng, progress=progress)
+                             reps=reps, alpha=alpha, ci=ci,
+                             random_state=rng, progress=progress, labels=units)
     J = len(units) - len(tu)
     warns = []
     if out["min_p_value"] > alpha:
@@ -346,7 +373,7 @@ def randomization_inference(
     elif ci and not (math.isfinite(out["ci_low"]) and math.isfinite(out["ci_high"])):
         warns.append("The randomization interval is unbounded on at least one side.")
     for w in warns:
-        warnings.warn(w, InferenceWarning, stacklevel=2)
+        warnings.warn(w, InferenceWarning, stacklevel=3)
     Z = out["Z"]
     labels = [", ".join(map(str, units[Z[b] > 0])) for b in range(Z.shape[0])]
     placebo = pd.DataFrame({"assigned": labels, "statistic": out["stats"],
@@ -371,6 +398,7 @@ def randomization_inference(
                        seed=seed),
         diagnostics={"min_p_value": out["min_p_value"], "n_assignments": out["n_assignments"],
                      "enumerated": out["enumerated"], "n_controls": J,
+                     "n_nonfinite": int(len(out["nonfinite"])),
                      "statistic": sname},
         warnings=tuple(warns), placebo=placebo, min_p_value=out["min_p_value"],
     )

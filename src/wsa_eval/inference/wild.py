@@ -44,6 +44,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
+from .._compat import warn_renamed
 from .._utils import (
     as_generator,
     check_alpha,
@@ -324,7 +325,9 @@ def wild_bootstrap_twfe(
     outcome: str,
     unit: str,
     time: str,
-    treated: str,
+    treatment: str | None = None,
+    treated: Any = None,
+    start: Any = None,
     cluster: str | None = None,
     null: float = 0.0,
     weights: Literal["rademacher", "webb"] = "rademacher",
@@ -334,20 +337,28 @@ def wild_bootstrap_twfe(
     random_state: int | np.random.Generator | None = None,
     progress: bool | None = None,
 ) -> WildBootstrapResult:
-    """TWFE DiD (``outcome ~ treated + unit FE + period FE``) with wild cluster bootstrap.
+    """TWFE DiD (``outcome ~ D + unit FE + period FE``) with wild cluster bootstrap.
 
-    ``treated`` is a 0/1 column (1 in treated unit-periods). Clusters default to ``unit``.
-    Unit effects are absorbed by demeaning when units are nested in clusters; period effects
-    enter as dummies. See :func:`wild_cluster_bootstrap` for the method and its caveats.
+    The treatment is ``treatment``, a 0/1 column (1 in treated unit-periods), or ``treated``
+    (unit label(s)) with ``start`` (their first treated period). ``treated="D"`` naming a
+    0/1 column is the old spelling (a FutureWarning; use ``treatment="D"``). Clusters
+    default to ``unit``. Unit effects are absorbed by demeaning when units are nested in
+    clusters; period effects enter as dummies. See :func:`wild_cluster_bootstrap` for the
+    method and its caveats.
     """
     require_frame(data)
-    require_columns(data, {"outcome": outcome, "unit": unit, "time": time, "treated": treated,
-                           "cluster": cluster})
-    args = dict(outcome=outcome, unit=unit, time=time, treated=treated, cluster=cluster,
-                null=null, weights=weights, reps=reps, impose_null=impose_null, alpha=alpha)
-    rep = validate_panel(data, unit=unit, time=time, outcome=outcome, treatment=treated,
-                         balanced=False)
+    treatment, treated = _timing(data, unit, treatment, treated)
+    require_columns(data, {"outcome": outcome, "unit": unit, "time": time,
+                           "treatment": treatment, "cluster": cluster})
+    args = dict(outcome=outcome, unit=unit, time=time, treatment=treatment, treated=treated,
+                start=start, cluster=cluster, null=null, weights=weights, reps=reps,
+                impose_null=impose_null, alpha=alpha)
+    rep = validate_panel(data, unit=unit, time=time, outcome=outcome, treatment=treatment,
+                         treated=treated, start=start, balanced=False)
     df = rep.data
+    g = rep.cohorts.reindex(df[unit].to_numpy()).to_numpy(dtype=float)
+    dvec = (df[time].to_numpy(dtype=float) >= g).astype(float)
+    term = treatment or "treated"
     cl_col = cluster or unit
     if df[cl_col].isna().any():
         raise SpecificationError(f"The cluster column {cl_col!r} has missing values.")
@@ -356,7 +367,7 @@ def wild_bootstrap_twfe(
     clusters = df[cl_col].to_numpy()
     absorb = nested_in(df[unit].to_numpy(), clusters)
     X, y, names, _ = twfe_design(u_codes, t_codes, df[outcome].to_numpy(float),
-                                 df[treated].to_numpy(float), [treated], absorb_unit=absorb)
+                                 dvec, [term], absorb_unit=absorb)
     rng, seed = resolve_random_state(random_state)
     test = wild_cluster_bootstrap(X, y, clusters, 0, null=null, weights=weights, reps=reps,
                                   impose_null=impose_null, alpha=alpha,
@@ -378,7 +389,7 @@ def wild_bootstrap_twfe(
                  f"{cl_col!r} ({test.n_treated_clusters} treated); p-value for "
                  f"H0: effect = {null:g}; interval by "
                  + ("test inversion" if impose_null else "studentized bootstrap"))
-    eff = tidy_frame([treated], [test.estimate], [test.se], alpha=alpha,
+    eff = tidy_frame([term], [test.estimate], [test.se], alpha=alpha,
                      p_values=[test.p_value], ci=(np.array([test.ci_low]),
                                                   np.array([test.ci_high])))
     return WildBootstrapResult(
@@ -387,7 +398,7 @@ def wild_bootstrap_twfe(
         p_value=test.p_value, alpha=alpha, inference=inference,
         estimand="average effect on the treated (TWFE coefficient)", effects=eff,
         n_obs=int(len(y)), n_units=int(df[unit].nunique()),
-        n_treated=int(df.loc[df[treated] == 1, unit].nunique()),
+        n_treated=int(np.isfinite(rep.cohorts.to_numpy(dtype=float)).sum()),
         spec=make_spec("wild_bootstrap_twfe", args, data_hash=hash_frame(data),
                        seed=seed),
         diagnostics={"n_clusters": test.n_clusters,
@@ -397,3 +408,18 @@ def wild_bootstrap_twfe(
                      "regressors": names},
         warnings=tuple(warns), test=test,
     )
+
+
+def _timing(data: pd.DataFrame, unit: str, treatment: Any, treated: Any) -> tuple[Any, Any]:
+    """The old spelling ``treated="D"`` (a 0/1 column) becomes ``treatment="D"`` with a
+    FutureWarning; a ``treated`` that is a unit label stays a label."""
+    if (treatment is None and isinstance(treated, str) and treated in data.columns
+            and not (unit in data.columns and (data[unit] == treated).any())):
+        warn_renamed("wild_bootstrap_twfe", "treated (naming a 0/1 column)",
+                     "'treatment' (treated= now takes unit labels, with start=)",
+                     stacklevel=4)
+        return treated, None
+    if treatment is None and treated is None:
+        raise SpecificationError("Give the treatment: treatment= (a 0/1 column) or treated= "
+                                 "(unit label(s)) with start=.")
+    return treatment, treated

@@ -6,7 +6,7 @@ from typing import Any
 
 from . import get_ax
 
-__all__ = ["cif_plot"]
+__all__ = ["cif_plot", "draw_cif"]
 
 
 def cif_plot(result: Any, ax: Any = None, *, bands: bool = True, percent: bool = True) -> Any:
@@ -28,3 +28,14 @@ def cif_plot(result: Any, ax: Any = None, *, bands: bool = True, percent: bool =
     if tab["group"].nunique() > 1:
         ax.legend(frameon=False)
     return ax
+
+
+def draw_cif(ax: Any, frame: Any, *, event_label: str = "the event", xlabel: str = "time",
+             group_title: str | None = None) -> None:
+    """Cumulative incidence (percent) from a disclosure-controlled curve table (see
+    :func:`wsa_eval.plotting.survival.draw_curves`): gaps where values are withheld, numbers
+    at risk under the axis."""
+    from .survival import draw_curves
+
+    draw_curves(ax, frame, start=0.0, percent=True, xlabel=xlabel,
+                ylabel=f"cumulative incidence of {event_label} (%)", group_title=group_title)

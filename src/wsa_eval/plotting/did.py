@@ -16,14 +16,15 @@ from . import get_ax
 __all__ = ["bacon_plot"]
 
 _MARKERS = {"Earlier vs Later Treated": "o", "Later vs Earlier Treated": "^",
-            "Treated vs Untreated": "s"}
+            "Treated vs Untreated": "s", "Later vs Always Treated": "v"}
 
 
 def bacon_plot(result: Any, ax: Any = None, *, annotate: bool = False) -> Any:
     """Goodman-Bacon scatter: each 2x2 estimate against its weight, by comparison type.
 
     The dashed line is the TWFE estimate (the weighted average of the points). With
-    ``annotate=True`` each point is labelled ``treated cohort / control cohort``.
+    ``annotate=True`` each point is labelled ``treated cohort / control cohort``
+    (``never``, or ``always`` for units treated before the data start).
     """
     ax = get_ax(ax)
     tab = result.to_frame()
@@ -34,7 +35,8 @@ def bacon_plot(result: Any, ax: Any = None, *, annotate: bool = False) -> Any:
                    color=f"C{i}", label=typ, s=30, alpha=0.85)
         if annotate:
             for _, r in sub.iterrows():
-                c = "never" if not np.isfinite(r["control_cohort"]) else f"{r['control_cohort']:g}"
+                c = ("never" if not np.isfinite(r["control_cohort"]) else "always"
+                     if r["type"] == "Later vs Always Treated" else f"{r['control_cohort']:g}")
                 ax.annotate(f"{r['treated_cohort']:g}/{c}", (r["weight"], r["estimate"]),
                             fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.axhline(result.estimate, color="0.3", ls="--", lw=1,

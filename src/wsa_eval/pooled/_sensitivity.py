@@ -53,7 +53,8 @@ def leave_one_out(Y, times, areas, starts, perm_idx, long, unit, time, methods, 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 row["sdid_estimate"] = float(sdid(d, outcome="_y", unit=unit, time=time,
-                                                  first_treated="_g", se=None).estimate)
+                                                  first_treated="_g",
+                                                  inference=None).estimate)
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -171,8 +171,8 @@ def _sdid(data_log: pd.DataFrame, unit, time, starts_by_unit, perm_starts, progr
         d = data_log.assign(_g=data_log[unit].map(sb).replace(math.inf, 0).fillna(0))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return sdid(d, outcome="_y", unit=unit, time=time, first_treated="_g", se=None,
-                        progress=False)
+            return sdid(d, outcome="_y", unit=unit, time=time, first_treated="_g",
+                        inference=None, progress=False)
 
     r = fit(starts_by_unit)
     eff = r.to_frame()

@@ -81,7 +81,13 @@ def assemble(results: Sequence[Any], context: Context, *, title: str | None = No
     others = tuple((s.title, s.verdict) for s in secs if s is not lead and s.verdict)
 
     def cat(attr: str) -> tuple:
-        return tuple(x for s in secs for x in getattr(s, attr))
+        """The sections' items in order, each distinct item once."""
+        out: list = []
+        for sec in secs:
+            for x in getattr(sec, attr):
+                if x not in out:
+                    out.append(x)
+        return tuple(out)
 
     return Document(
         title=title or lead.title, header=hdr, verdict=lead.verdict,

@@ -14,6 +14,15 @@ import pandas as pd
 from ..content import Check, Context, Count, Figure, Section, Table, Text, Value, Verdict
 from ..interpret import INCONCLUSIVE, fmt_number
 from ..results import EffectResult, Result, result_dataclass
+from ._report_curves import cif_section, gray_section
+from ._report_groups import (
+    balance_section,
+    match_section,
+    propensity_section,
+    proven_section,
+    weight_section,
+)
+from ._report_models import fine_gray_section
 
 __all__ = [
     "CumulativeIncidenceResult",
@@ -33,7 +42,8 @@ __all__ = [
 # ------------------------------------------------------------------------------------------
 @result_dataclass
 class GrayTestResult(Result):
-    """Gray's K-sample test: ``statistic`` (chi-square, ``df``) and ``p_value``."""
+    """Gray's K-sample test: ``statistic`` (chi-square, ``df``) and ``p_value``; ``counts``:
+    people (``n``) and events of interest (``n_events``) by ``group``."""
 
     statistic: float
     df: int
@@ -41,11 +51,16 @@ class GrayTestResult(Result):
     groups: list = field(default_factory=list)
     rho: float = 0.0
     event_of_interest: Any = 1
+    counts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"event_of_interest": [self.event_of_interest],
                              "statistic": [self.statistic], "df": [self.df],
                              "p_value": [self.p_value], "rho": [self.rho]})
+
+    def report_content(self, context: Context | None = None) -> Section:
+        """The test's reading and the people and events by group (declared counts)."""
+        return gray_section(self, context or Context())
 
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [("Method", self.method), ("Groups", ", ".join(map(str, self.groups))),
@@ -95,6 +110,12 @@ class CumulativeIncidenceResult(Result):
             r["time"] = time
             rows.append(r)
         return pd.DataFrame(rows).reset_index(drop=True)
+
+    def report_content(self, context: Context | None = None) -> Section:
+        """Cumulative incidence by group (sentences withheld with a small group's
+        counts), the curve table with numbers at risk merged until enough people have left,
+        and the curves drawn from it; Gray's test."""
+        return cif_section(self, context or Context())
 
     def _summary_header(self) -> list[tuple[str, Any]]:
         h = [("Method", self.method), ("Event of interest", self.event_of_interest),
@@ -155,6 +176,11 @@ class FineGrayResult(Result):
     def se(self) -> pd.Series:
         return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.params.index)
 
+    def report_content(self, context: Context | None = None) -> Section:
+        """Subdistribution hazard ratios (table, figure, a verdict with one
+        covariate) and the people by outcome (declared counts with their total)."""
+        return fine_gray_section(self, context or Context())
+
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [("Method", self.method), ("Event of interest", self.event_of_interest),
                 ("Observations", self.n_obs), ("Events of interest", self.n_events),
@@ -184,9 +210,9 @@ class ProvenReoffendingResult(Result):
     """Per-person proven-reoffending measures and the cohort summary.
 
     ``persons``: one row per index event with ``person``, ``index_date``, ``reoffended``
-    (0/1), ``n_reoffences``, ``days_to_first``, ``event``, ``time``, ``censored``,
-    ``follow_up_complete`` (plus any carried columns). ``measures``: the headline measures.
-    ``dropped``: rows removed from the input, with a ``reason``.
+    (0/1), ``n_reoffences``, ``days_to_first``, ``event``, ``time``, ``n_censored``
+    (``1 - event``), ``follow_up_complete`` (plus any carried columns). ``measures``: the
+    headline measures. ``dropped``: rows removed from the input, with a ``reason``.
     """
 
     persons: pd.DataFrame
@@ -204,6 +230,11 @@ class ProvenReoffendingResult(Result):
     def measure(self, name: str) -> float:
         m = self.measures.set_index("measure")["value"]
         return float(m[name])
+
+    def report_content(self, context: Context | None = None) -> Section:
+        """The cohort's measures with every count declared and every rate withheld
+        with the counts it rests on; records dropped by reason (never person ids)."""
+        return proven_section(self, context or Context())
 
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [("Method", self.method), ("Follow-up (days)", self.follow_up_days),
@@ -239,18 +270,25 @@ class ProvenReoffendingResult(Result):
 # ------------------------------------------------------------------------------------------
 @result_dataclass
 class PropensityResult(Result):
-    """Fitted propensity scores: ``scores`` (Series aligned to the input rows), ``params``."""
+    """Fitted propensity scores: ``scores`` (Series aligned to the input rows), ``params``;
+    ``treatment_values``: the 0/1 treatment column, aligned to the same rows."""
 
     scores: pd.Series
     params: pd.Series
     treatment: str
     covariates: tuple[str, ...]
     converged: bool = True
+    treatment_values: pd.Series = field(default_factory=lambda: pd.Series(dtype=int))
 
     @property
     def logit(self) -> pd.Series:
         p = self.scores.clip(1e-12, 1 - 1e-12)
         return np.log(p / (1 - p))
+
+    def report_content(self, context: Context | None = None) -> Section:
+        """Scores by group (people per tenth of the score, withheld when small),
+        an overlap check and the model's coefficients."""
+        return propensity_section(self, context or Context())
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"term": self.params.index, "estimate": self.params.to_numpy()})
@@ -279,6 +317,10 @@ class MatchResult(Result):
     def weights(self) -> pd.Series:
         """Matching weights aligned to the input rows (0 for unmatched)."""
         return self.data["match_weight"]
+
+    def report_content(self, context: Context | None = None) -> Section:
+        """People matched and left out in each group (declared counts) and a check."""
+        return match_section(self, context or Context())
 
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [("Method", self.method), ("Caliper (SD of logit PS)", self.caliper),
@@ -313,6 +355,11 @@ class WeightResult(Result):
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"propensity": self.scores, "weight": self.weights})
 
+    def report_content(self, context: Context | None = None) -> Section:
+        """Weights by group (statistics withheld with a small group) and the
+        effective size of the comparison group."""
+        return weight_section(self, context or Context())
+
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [("Method", self.method), ("Estimand", self.estimand), ("Trim", self.trim)] + [
             (f"Effective n ({k})", v) for k, v in self.effective_n.items()]
@@ -331,13 +378,24 @@ class WeightResult(Result):
 
 @result_dataclass
 class BalanceResult(Result):
-    """Standardised mean differences before and after adjustment (``table``)."""
+    """Standardised mean differences before and after adjustment (``table``), and the numbers
+    of people compared (``n_treated``, ``n_comparison``; after adjustment, those with a
+    positive weight: ``n_treated_adjusted``, ``n_comparison_adjusted``)."""
 
     table: pd.DataFrame
     threshold: float = 0.1
+    n_treated: int | None = None
+    n_comparison: int | None = None
+    n_treated_adjusted: int | None = None
+    n_comparison_adjusted: int | None = None
 
     _plot_kinds: ClassVar[dict[str, str]] = {"love": "wsa_eval.plotting.balance:love_plot"}
     _default_plot: ClassVar[str | None] = "love"
+
+    def report_content(self, context: Context | None = None) -> Section:
+        """The balance table (group means and differences withheld with a small
+        group), the people compared, a Love plot and the balance check."""
+        return balance_section(self, context or Context())
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -396,8 +454,10 @@ class ReoffendingEffectsResult(EffectResult):
         k_c = np.where(pct, np.round(eff["comparison_value"].to_numpy(float) / 100 * n_c),
                        np.nan)
         frame = eff.assign(people_treated=k_t, people_comparison=k_c)
-        rests = tuple(Count(float(x)) for x in (*n_t[:1], *n_c[:1], k_t[0], n_t[0] - k_t[0],
-                                                 k_c[0], n_c[0] - k_c[0]))
+        # every measure's groups, and the people with and without a reoffence in them (the
+        # Kaplan-Meier measures count people whose follow-up was cut short too)
+        rests = tuple(Count(float(x)) for x in np.r_[n_t, n_c, k_t, n_t - k_t, k_c, n_c - k_c]
+                      if np.isfinite(x))
         return frame, rests
 
     def report_content(self, context: Context | None = None) -> Section:
@@ -407,16 +467,29 @@ class ReoffendingEffectsResult(EffectResult):
         context = context or Context()
         frame, rests = self._people_behind()
         both = ("people_treated", "people_comparison")
+        own = ("n_treated_own", "n_comparison_own")  # copies withheld only when small
+        frame = frame.assign(n_treated_own=frame["n_treated"],
+                             n_comparison_own=frame["n_comparison"])
         table = Table(
             self.method, frame[["term", "treated_value", "comparison_value", "estimate",
                                 "ci_low", "ci_high", "p_value", "unit", "verdict", "n_treated",
-                                "n_comparison", *both]],
-            counts={"n_treated": self.population, "n_comparison": self.population,
-                    "people_treated": self.population, "people_comparison": self.population},
-            shares={"people_treated": "n_treated", "people_comparison": "n_comparison"},
-            reveals={"treated_value": both, "comparison_value": both, "estimate": both,
-                     "ci_low": both, "ci_high": both, "p_value": both},
-            hidden=both, name="reoffending",
+                                "n_comparison", *both, *own]],
+            counts={c: self.population for c in ("n_treated", "n_comparison", *both, *own)},
+            shares={"people_treated": "n_treated_own",
+                    "people_comparison": "n_comparison_own"},
+            # a value is withheld with the counts it rests on: its group (a mean of fewer
+            # than 5 people describes them) and the people with and without a reoffence in
+            # it; a difference rests on both groups. A group's rate is withheld with the
+            # other group too: everyone is counted elsewhere, and a rate of a group whose
+            # size is withheld can give the size away (42.3% is 11 of 26)
+            reveals={"treated_value": ("people_treated", *own),
+                     "comparison_value": ("people_comparison", *own),
+                     **{c: (*both, *own) for c in ("estimate", "ci_low", "ci_high",
+                                                   "p_value")},
+                     # everyone is counted elsewhere: one small group withholds the other's
+                     # number (not its values)
+                     "n_treated": "n_comparison_own", "n_comparison": "n_treated_own"},
+            hidden=(*both, *own), name="reoffending",
             labels={"term": "Measure", "treated_value": "Supported group",
                     "comparison_value": "Comparison group", "estimate": "Difference",
                     "unit": "Unit", "verdict": "Verdict", "n_treated": "Supported people",
@@ -429,6 +502,7 @@ class ReoffendingEffectsResult(EffectResult):
         v = Verdict(str(r0["verdict"]), Text(str(v.reason), reveals=rests, fallback=withheld),
                     v.code)
         n_t = Count(float(self.n_treated or 0), self.population)
+        n_c = Count(float(self.n_comparison or 0), self.population)
         small = (self.n_treated or 0) < 60
         checks = [Check("Size of the supported group", "red" if small else "green",
                         Text("{n} " + self.population + " received support with complete "
@@ -437,7 +511,7 @@ class ReoffendingEffectsResult(EffectResult):
                                             "indicative only." if small else "."),
                              {"n": n_t}))]
         checks += [Check(f"{self.method}: warning", "amber", w) for w in self.warnings]
-        from ..plotting import draw_effects
+        from ..plotting.survival import draw_differences
 
         return Section(
             title=self.method, verdict=v,
@@ -447,13 +521,18 @@ class ReoffendingEffectsResult(EffectResult):
             checks=tuple(checks),
             included=(Text("{n} supported " + self.population + " and {m} comparison "
                            + self.population + " with complete follow-up.",
-                           {"n": n_t, "m": Count(float(self.n_comparison or 0))}),),
+                           {"n": n_t, "m": n_c}, reveals=(n_t, n_c),
+                           fallback="The numbers of supported and comparison "
+                                    + self.population + " are withheld (disclosure "
+                                    "control)."),),
             tables=(table,),
-            figures=(Figure("Difference between the supported and comparison groups, by "
-                            "measure", table, draw_effects, name="reoffending"),),
+            figures=(Figure("Difference in the proportion with a proven reoffence between the "
+                            "supported and comparison groups (percentage points, "
+                            f"{100 * (1 - self.alpha):.0f}% confidence intervals)", table,
+                            draw_differences, name="reoffending", size=(7.0, 2.6)),),
             spec=dict(self.spec),
             headline_numbers={"n_treated": n_t,
-                              "n_comparison": Count(float(self.n_comparison or 0)),
+                              "n_comparison": Value(n_c.value, "int", reveals=(n_t, n_c)),
                               "estimate": Value(self.estimate, "num", reveals=rests),
                               "ci_low": Value(self.ci_low, "num", reveals=rests),
                               "ci_high": Value(self.ci_high, "num", reveals=rests)})

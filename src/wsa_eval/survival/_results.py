@@ -10,9 +10,13 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from ..content import Context, Section
 from ..errors import SpecificationError
 from ..interpret import INCONCLUSIVE, fmt_number, verdict
 from ..results import EffectResult, Result, result_dataclass
+from ._km_core import confidence_limits
+from ._report_curves import km_section, logrank_section, rmst_section
+from ._report_models import cox_section, ph_section
 
 __all__ = ["KaplanMeierResult", "LogRankResult", "CoxResult", "PHTestResult", "RMSTResult"]
 
@@ -31,7 +35,9 @@ class KaplanMeierResult(Result):
     ----------
     table : DataFrame
         One row per distinct event time (and group): ``group`` (only with a group), ``time``,
-        ``n_at_risk``, ``n_events``, ``estimate`` (S(t)), ``std_error`` (Greenwood, of S),
+        ``n_at_risk``, ``n_entered`` (only with delayed entry: people entering after the
+        previous event time), ``n_events``, ``n_censored`` (people censored from this event
+        time until the next), ``estimate`` (S(t)), ``std_error`` (Greenwood, of S),
         ``ci_low``, ``ci_high``.
     medians : DataFrame
         Median survival and its interval by group (NaN = not reached), as R ``print.survfit``.
@@ -59,8 +65,6 @@ class KaplanMeierResult(Result):
 
     def survival_at(self, times: float | Sequence[float]) -> pd.DataFrame:
         """S(t) with its interval and the number at risk at the given times (step function)."""
-        from .km import confidence_limits
-
         t = np.atleast_1d(np.asarray(times, dtype=float))
         if np.isnan(t).any() or (t < 0).any():
             raise SpecificationError("times must be non-negative numbers.")
@@ -89,6 +93,12 @@ class KaplanMeierResult(Result):
         t = np.asarray(times, dtype=float)
         return pd.DataFrame({lev: c.at_risk(t) for lev, c in self.curves.items()},
                             index=pd.Index(t, name="time")).T
+
+    def report_content(self, context: Context | None = None) -> Section:
+        """Medians, the curve table with its counts of people declared (numbers at risk
+        merged until enough people have left, as OpenSAFELY's disclosure-safe curves) and
+        the curves drawn from it with the numbers at risk under the axis."""
+        return km_section(self, context or Context())
 
     def _summary_header(self) -> list[tuple[str, Any]]:
         h = [("Curves", ", ".join(map(str, self.curves))),
@@ -136,6 +146,12 @@ class LogRankResult(Result):
     def to_frame(self) -> pd.DataFrame:
         """Observed and expected events by group."""
         return self.table.copy()
+
+    def report_content(self, context: Context | None = None) -> Section:
+        """The test's reading and the observed and expected events, with the counts of
+        people and events declared (their totals are known, so one small count is never
+        left alone)."""
+        return logrank_section(self, context or Context())
 
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [("Chi-squared", self.statistic), ("df", self.df), ("p-value", self.p_value),
@@ -200,6 +216,12 @@ class CoxResult(EffectResult):
         head = (f"{self.term}: HR {fmt_number(math.exp(self.estimate))}"
                 if self.term is not None else "no headline term")
         return [head, se, f"n={self.n_obs}"]
+
+    def report_content(self, context: Context | None = None) -> Section:
+        """The verdict on the headline hazard ratio with its reason, the hazard ratios (table
+        and figure), the people and events in the model, and checks: proportional hazards
+        (Schoenfeld residuals), events per covariate, convergence."""
+        return cox_section(self, context or Context())
 
     def _summary_header(self) -> list[tuple[str, Any]]:
         h: list[tuple[str, Any]] = [
@@ -277,6 +299,10 @@ class PHTestResult(Result):
         """``term`` (covariates and ``GLOBAL``), ``chisq``, ``df``, ``p_value``."""
         return self.table.copy()
 
+    def report_content(self, context: Context | None = None) -> Section:
+        """The tests as a table and a check (residuals of individuals are not plotted)."""
+        return ph_section(self, context or Context())
+
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [("Time transform", self.transform)]
 
@@ -311,6 +337,11 @@ class RMSTResult(EffectResult):
 
     _plot_kinds: ClassVar[dict[str, str]] = {"area": f"{_PLOT}:rmst_plot"}
     _default_plot: ClassVar[str | None] = "area"
+
+    def report_content(self, context: Context | None = None) -> Section:
+        """The RMST by group (withheld with a small group's counts), the difference with its
+        verdict, and the curves with the area shaded, from disclosure-controlled data."""
+        return rmst_section(self, context or Context())
 
     def interpret(self) -> str:
         level = f"{100 * (1 - self.alpha):.0f}%"

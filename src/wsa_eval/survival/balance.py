@@ -182,11 +182,48 @@ def propensity(data: pd.DataFrame, *, treatment: str, covariates: Sequence[str]
                ) -> PropensityResult:
     """Propensity scores ``P(treated | covariates)`` by logistic regression.
 
-    Returns a :class:`PropensityResult` with ``scores`` (aligned to ``data``'s rows),
-    ``logit`` and the coefficients ``params``. Raises :class:`EstimationError` naming the
-    covariate(s) when they separate the groups perfectly (scores of 0 or 1: no overlap) or
-    are collinear; warns (ConvergenceWarning) when some scores are still within 1e-8 of 0
-    or 1 (near separation).
+    Parameters
+    ----------
+    data : DataFrame
+        One row per person (not modified).
+    treatment : str
+        0/1 column: 1 = received the service.
+    covariates : list of str
+        Numeric columns (code categories as 0/1 dummy columns first).
+
+    Returns
+    -------
+    PropensityResult
+        ``scores`` (aligned to ``data``'s rows), ``logit``, the coefficients ``params`` and
+        ``treatment_values`` (the 0/1 column).
+
+    Raises
+    ------
+    EstimationError
+        Naming the covariate(s) when they separate the groups perfectly (scores of 0 or 1:
+        no overlap) or are collinear. Warns (ConvergenceWarning) when some scores are still
+        within 1e-8 of 0 or 1 (near separation).
+
+    Notes
+    -----
+    Under no unmeasured confounding (the covariates include everything that drives both
+    referral and the outcome), overlap, and a correctly specified model, comparing people
+    with the same score removes the bias from the covariates (Rosenbaum & Rubin 1983).
+
+    References
+    ----------
+    Rosenbaum, P. R. & Rubin, D. B. (1983). The central role of the propensity score in
+    observational studies for causal effects. *Biometrika* 70, 41-55.
+
+    Examples
+    --------
+    >>> from wsa_eval.datasets import load_rossi
+    >>> from wsa_eval.survival import propensity
+    >>> ps = propensity(load_rossi(), treatment="fin", covariates=["age", "prio"])
+    >>> print(ps.params.round(3).to_string())
+    (intercept)   -0.513
+    age            0.020
+    prio           0.004
     """
     require_frame(data)
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
@@ -210,7 +247,8 @@ def propensity(data: pd.DataFrame, *, treatment: str, covariates: Sequence[str]
         spec=spec, warnings=tuple(warns),
         scores=pd.Series(ps, index=data.index, name="propensity"),
         params=pd.Series(beta, index=["(intercept)"] + covariates),
-        treatment=treatment, covariates=tuple(covariates), converged=conv)
+        treatment=treatment, covariates=tuple(covariates), converged=conv,
+        treatment_values=pd.Series(z, index=data.index, name=treatment))
 
 
 def _scores(data, treatment, covariates, ps):
@@ -334,6 +372,31 @@ def match(
         ``pairs`` (``treated_row``, ``control_row`` as positions in ``data``, ``distance``),
         ``data`` (a copy with ``propensity`` and ``match_weight``: 1 for matched treated,
         the ATT weight for matched comparison people, 0 otherwise), ``unmatched`` treated.
+
+    Notes
+    -----
+    Greedy matching in a random order (fixed by ``random_state`` and recorded in
+    ``spec["seed"]``); the estimand is the effect on the treated people who could be matched.
+    Matching inherits the propensity score's assumptions (no unmeasured confounding,
+    overlap); check the result with :func:`balance`.
+
+    References
+    ----------
+    Austin, P. C. (2011). Optimal caliper widths for propensity-score matching when
+    estimating differences in means and differences in proportions in observational studies.
+    *Pharmaceutical Statistics* 10, 150-161.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from wsa_eval.datasets import load_rossi
+    >>> from wsa_eval.survival import match
+    >>> with warnings.catch_warnings():  # 15 people have no match within the caliper
+    ...     warnings.simplefilter("ignore")
+    ...     m = match(load_rossi(), treatment="fin", covariates=["age", "prio"],
+    ...               random_state=1)
+    >>> print(m.n_treated, m.n_matched_treated, len(m.unmatched))
+    216 201 15
     """
     require_frame(data)
     z = _treatment_vector(data, treatment)
@@ -351,7 +414,7 @@ def match(
         msg = (f"There are fewer comparison people ({len(ci)}) than treated people x ratio "
                f"({len(ti) * ratio}); matching without replacement cannot find matches for "
                "everyone. Consider with_replacement=True.")
-        warnings.warn(msg, DataWarning, stacklevel=2)
+        warnings.warn(msg, DataWarning, stacklevel=3)  # past the renaming wrapper
         warns.append(msg)
     order = rng.permutation(len(ti))
     pairs = _greedy_match(lg[ti], lg[ci], order, int(ratio), width, bool(with_replacement))
@@ -373,7 +436,7 @@ def match(
         msg = (f"{len(unmatched)} of {len(ti)} treated people had no comparison person within "
                f"the caliper ({caliper} SD of the logit propensity score) and were left out: "
                "the comparison describes the treated people who could be matched.")
-        warnings.warn(msg, DataWarning, stacklevel=2)
+        warnings.warn(msg, DataWarning, stacklevel=3)  # past the renaming wrapper
         warns.append(msg)
     out = data.copy()
     out["propensity"] = ps
@@ -415,9 +478,49 @@ def weight(
 ) -> WeightResult:
     """Inverse probability of treatment weights.
 
-    ``estimand="ATT"``: treated 1, comparison ``e/(1-e)`` (the comparison group reweighted to
-    look like the treated). ``"ATE"``: treated ``1/e``, comparison ``1/(1-e)``. ``trim``
-    (e.g. 0.05) gives weight 0 to people whose score is outside ``[trim, 1 - trim]``.
+    Parameters
+    ----------
+    data : DataFrame
+        One row per person (not modified).
+    treatment : str
+        0/1 column: 1 = received the service.
+    covariates : list of str, optional
+        For the propensity model (or pass ``propensity=``).
+    propensity : PropensityResult or array, optional
+        Fitted scores to use instead of fitting a model.
+    estimand : {"ATT", "ATE"}
+        ``"ATT"``: treated 1, comparison ``e/(1-e)`` (the comparison group reweighted to look
+        like the treated). ``"ATE"``: treated ``1/e``, comparison ``1/(1-e)``.
+    trim : float, optional
+        Give weight 0 to people whose score is outside ``[trim, 1 - trim]`` (e.g. 0.05;
+        Crump et al. 2009), with a DataWarning.
+
+    Returns
+    -------
+    WeightResult
+        ``weights`` and ``scores`` aligned to ``data``'s rows; ``effective_n`` (Kish's
+        effective sample size by group); ``diagnostics["weight_summary"]``.
+
+    Notes
+    -----
+    Assumes no unmeasured confounding, overlap (scores away from 0 and 1) and a correctly
+    specified propensity model. A comparison group whose effective size is far below its
+    number of people is driven by a few heavily weighted people.
+
+    References
+    ----------
+    Rosenbaum, P. R. & Rubin, D. B. (1983). The central role of the propensity score in
+    observational studies for causal effects. *Biometrika* 70, 41-55.
+    Crump, R. K., Hotz, V. J., Imbens, G. W. & Mitnik, O. A. (2009). Dealing with limited
+    overlap in estimation of average treatment effects. *Biometrika* 96, 187-199.
+
+    Examples
+    --------
+    >>> from wsa_eval.datasets import load_rossi
+    >>> from wsa_eval.survival import weight
+    >>> w = weight(load_rossi(), treatment="fin", covariates=["age", "prio"])
+    >>> print({k: round(v, 1) for k, v in w.effective_n.items()})
+    {'treated': 216.0, 'comparison': 212.7}
     """
     require_frame(data)
     check_choice("estimand", estimand, ("ATT", "ATE"))
@@ -492,10 +595,44 @@ def _wmean_var(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
 
 def standardized_differences(X: np.ndarray, z: np.ndarray, w: np.ndarray | None = None
                              ) -> tuple[np.ndarray, ...]:
-    """SMDs of the columns of ``X`` (pure numpy): returns (mean_t, mean_c, smd, sd_pooled).
+    """Standardised mean differences of the columns of ``X`` (pure numpy).
 
-    The denominator uses the unweighted variances (sample variance; ``p(1-p)`` for 0/1
-    columns), as Austin (2011) recommends, so that adjusted and unadjusted SMDs share it.
+    Parameters
+    ----------
+    X : array (n, p)
+        Covariates.
+    z : array (n,)
+        0/1 treatment.
+    w : array (n,), optional
+        Weights for the adjusted means (matching or inverse-probability weights).
+
+    Returns
+    -------
+    tuple of arrays
+        ``(mean_treated, mean_comparison, smd, sd_pooled)``, one value per column.
+
+    Notes
+    -----
+    ``smd = (mean_t - mean_c) / sqrt((s_t^2 + s_c^2) / 2)`` with the *unweighted* variances
+    (sample variance; ``p(1-p)`` for 0/1 columns) in the denominator, so that adjusted and
+    unadjusted differences share it (Austin 2011). An absolute value above 0.1 is usually
+    read as imbalance.
+
+    References
+    ----------
+    Austin, P. C. (2011). An introduction to propensity score methods for reducing the
+    effects of confounding in observational studies. *Multivariate Behavioral Research* 46,
+    399-424.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from wsa_eval.survival import standardized_differences
+    >>> X = np.array([[20.0, 1], [30, 0], [25, 1], [35, 0]])
+    >>> z = np.array([1, 1, 0, 0])
+    >>> mt, mc, smd, sd = standardized_differences(X, z)
+    >>> print(np.round(smd, 3))
+    [-0.707  0.   ]
     """
     t, c = z == 1, z == 0
     binary = np.all((X == 0) | (X == 1), axis=0)
@@ -526,9 +663,56 @@ def balance(
 ) -> BalanceResult:
     """Standardised mean differences before and (with weights or a match) after adjustment.
 
-    ``weights``: a column name, an array, or a :func:`weight` / :func:`match` result;
-    ``matched``: a :func:`match` result. Warns (DataWarning) for every covariate whose
-    absolute SMD after adjustment exceeds ``threshold`` (0.1).
+    Parameters
+    ----------
+    data : DataFrame
+        One row per person (not modified).
+    treatment : str
+        0/1 column: 1 = received the service.
+    covariates : list of str
+        Numeric columns to compare.
+    weights : column name, array, or a :func:`weight` / :func:`match` result, optional
+        Adjustment weights, one per row.
+    matched : MatchResult, optional
+        A :func:`match` result (instead of ``weights``).
+    threshold : float
+        Absolute standardised difference above which a covariate is flagged (0.1).
+
+    Returns
+    -------
+    BalanceResult
+        ``table`` (``covariate``, group means, ``smd_unadjusted`` and, after adjustment,
+        adjusted means and ``smd_adjusted``), ``balanced``, the numbers of people compared.
+        Warns (DataWarning) for every covariate still beyond ``threshold`` after adjustment.
+
+    Notes
+    -----
+    See :func:`standardized_differences`. Balance on the covariates measured says nothing
+    about those not measured (the main caveat of the Justice Data Lab's comparisons).
+
+    References
+    ----------
+    Austin, P. C. (2011). An introduction to propensity score methods for reducing the
+    effects of confounding in observational studies. *Multivariate Behavioral Research* 46,
+    399-424.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from wsa_eval.datasets import load_rossi
+    >>> from wsa_eval.survival import balance, match
+    >>> rossi = load_rossi()
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     m = match(rossi, treatment="fin", covariates=["age", "prio"], random_state=1)
+    >>> b = balance(rossi, treatment="fin", covariates=["age", "prio"], matched=m)
+    >>> print(b.table[["covariate", "smd_unadjusted", "smd_adjusted"]].round(3)
+    ...       .to_string(index=False))
+    covariate  smd_unadjusted  smd_adjusted
+          age           0.123         0.009
+         prio          -0.002        -0.045
+    >>> b.balanced
+    True
     """
     require_frame(data)
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
@@ -557,5 +741,10 @@ def balance(
     spec = make_spec("balance", dict(treatment=treatment, covariates=covariates,
                                      threshold=threshold, adjusted=w is not None),
                      data_hash=hash_frame(data))
-    return BalanceResult(method="Covariate balance (standardised mean differences)", spec=spec,
-                         warnings=tuple(warns), table=tab, threshold=threshold)
+    kept = None if w is None else w > 0  # people the adjusted means rest on
+    return BalanceResult(
+        method="Covariate balance (standardised mean differences)", spec=spec,
+        warnings=tuple(warns), table=tab, threshold=threshold, n_treated=int(z.sum()),
+        n_comparison=int((z == 0).sum()),
+        n_treated_adjusted=None if kept is None else int((kept & (z == 1)).sum()),
+        n_comparison_adjusted=None if kept is None else int((kept & (z == 0)).sum()))

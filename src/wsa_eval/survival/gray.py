@@ -130,8 +130,52 @@ def gray_test(
     """Gray's (1988) test that the cumulative incidence of one cause is equal across groups.
 
     The statistic ``s' V^{-1} s`` is approximately chi-square with (groups - 1) degrees of
-    freedom; ``rho`` sets the weight ``(1 - F(t-))^rho`` (0, the default, as in cmprsk).
-    ``strata`` gives a stratified test (scores and variances summed over strata).
+    freedom; it equals the ``Tests`` component of R's ``cmprsk::cuminc``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per person (not modified).
+    duration, event : str
+        Time from the index date and the integer event code (``censor_code`` = censored,
+        other codes = causes).
+    event_of_interest : int
+        The cause compared; the other non-censoring codes are competing events.
+    group : str
+        Column whose levels are compared (two or more).
+    strata : str, optional
+        A stratified test: scores and variances summed over its levels.
+    rho : float
+        The weight ``(1 - F(t-))^rho`` (0, the default, as in cmprsk).
+    censor_code : int
+        The code of censored rows (0).
+
+    Returns
+    -------
+    GrayTestResult
+        ``statistic``, ``df``, ``p_value``; ``counts``: people and events of interest by
+        group.
+
+    Notes
+    -----
+    Assumes independent censoring. Inconclusive is not evidence of equal incidence.
+
+    References
+    ----------
+    Gray, R. J. (1988). A class of K-sample tests for comparing the cumulative incidence of a
+    competing risk. *Annals of Statistics* 16, 1141-1154.
+
+    Examples
+    --------
+    >>> from wsa_eval.datasets import load_mgus2_cr
+    >>> from wsa_eval.survival import gray_test
+    >>> g = gray_test(load_mgus2_cr(), duration="etime", event="event", group="sex")
+    >>> print(f"chi-squared {g.statistic:.2f} on {g.df} df, p = {g.p_value:.3f}")
+    chi-squared 1.19 on 1 df, p = 0.274
+    >>> print(g.counts.to_string(index=False))
+    group     n  n_events
+        F 631.0      59.0
+        M 753.0      56.0
     """
     if group is None:
         raise SpecificationError("gray_test needs group=... (the column defining the groups).")
@@ -140,7 +184,12 @@ def gray_test(
     t, e = competing_columns(data, duration, event, {"group": group, "strata": strata})
     status = code_events(e, event, event_of_interest, censor_code)
     st = data[strata].to_numpy() if strata is not None else None
-    res = gray_statistic(t, status, data[group].to_numpy(), st, float(rho))
+    labels = data[group].to_numpy()
+    res = gray_statistic(t, status, labels, st, float(rho))
+    counts = pd.DataFrame({"group": res["groups"],
+                           "n": [float((labels == g).sum()) for g in res["groups"]],
+                           "n_events": [float(((labels == g) & (status == 1)).sum())
+                                        for g in res["groups"]]})
     spec = make_spec(
         "gray_test",
         dict(duration=duration, event=event, event_of_interest=event_of_interest, group=group,
@@ -148,6 +197,6 @@ def gray_test(
         data_hash=hash_frame(data),
     )
     return GrayTestResult(method="Gray (1988) K-sample test of cumulative incidence", spec=spec,
-                          event_of_interest=event_of_interest, **res)
+                          event_of_interest=event_of_interest, counts=counts, **res)
 
 

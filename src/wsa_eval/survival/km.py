@@ -20,236 +20,21 @@ cumulative sums, no loop over times.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._utils import check_alpha, check_choice, hash_frame
 from ..errors import DataWarning
 from ..results import make_spec
-from ._check import prepare_survival, sorted_codes, used_columns
+from ._check import prepare_survival, used_columns
+from ._km_core import KMCurve, confidence_limits, first_below_half, grouped_curves, km_curve
 from ._results import KaplanMeierResult
 
-__all__ = ["kaplan_meier", "km_curve", "KMCurve", "CONF_TYPES"]
+__all__ = ["kaplan_meier", "km_curve", "KMCurve", "confidence_limits", "CONF_TYPES"]
 
 CONF_TYPES = ("log-log", "log", "plain")
-
-
-@dataclass(frozen=True)
-class KMCurve:
-    """One product-limit curve at its distinct event times (plus what the plot needs)."""
-
-    time: np.ndarray
-    n_at_risk: np.ndarray
-    n_events: np.ndarray
-    surv: np.ndarray
-    var_log: np.ndarray  # variance of log S (Greenwood, or infinitesimal jackknife)
-    censor_times: np.ndarray
-    durations: np.ndarray  # the group's exit times (row order)
-    entries: np.ndarray | None  # the group's entry times, None without delayed entry
-    weights: np.ndarray
-    n: int
-    tmax: float
-
-    def at_risk(self, t: np.ndarray) -> np.ndarray:
-        """Weighted number at risk at times ``t`` (``entry < t <= duration``).
-
-        Uses the weight totals by distinct duration (and entry) time, so the cost is in
-        the number of distinct times, not of rows.
-        """
-        t = np.asarray(t, dtype=float)
-        u, tot = self._exit_totals
-        n = tot[np.searchsorted(u, t, side="left")]  # duration >= t
-        if self.entries is not None:
-            ue, tote = self._entry_totals
-            n = n - tote[np.searchsorted(ue, t, side="left")]  # entry >= t: not yet in
-        return n
-
-    @staticmethod
-    def _totals(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        inv, u = sorted_codes(x)
-        cnt = np.bincount(inv, weights=w, minlength=u.shape[0])
-        return u, np.concatenate([np.cumsum(cnt[::-1])[::-1], [0.0]])
-
-    @property
-    def _exit_totals(self) -> tuple[np.ndarray, np.ndarray]:
-        if "_ex" not in self.__dict__:
-            object.__setattr__(self, "_ex", self._totals(self.durations, self.weights))
-        return self.__dict__["_ex"]
-
-    @property
-    def _entry_totals(self) -> tuple[np.ndarray, np.ndarray]:
-        if "_en" not in self.__dict__:
-            object.__setattr__(self, "_en", self._totals(self.entries, self.weights))
-        return self.__dict__["_en"]
-
-    def step(self, t: np.ndarray, values: np.ndarray, before: float) -> np.ndarray:
-        """Right-continuous step function of ``values`` at times ``t`` (``before`` first)."""
-        i = np.searchsorted(self.time, np.asarray(t, dtype=float), side="right")
-        return np.concatenate([[before], values])[i]
-
-
-def _ij_var_log(tj: np.ndarray, nj: np.ndarray, dj: np.ndarray, time: np.ndarray,
-                event: np.ndarray, w: np.ndarray, ent: np.ndarray) -> np.ndarray:
-    """Infinitesimal-jackknife variance of log S at each event time (R ``survfit`` robust).
-
-    Row i's influence on ``log S(t)`` is ``sum_{t_j <= t, E_i < t_j <= T_i} c_j -
-    delta_i 1[T_i <= t] / (n_j(i) - d_j(i))`` with ``c_j = d_j / (n_j (n_j - d_j))``; the
-    variance ``sum_i w_i^2 infl_i(t)^2`` is built from sorted cumulative sums, ``O(n log n)``.
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c = np.where(nj > dj, dj / (nj * (nj - dj)), np.inf)
-        q = np.where(nj > dj, 1.0 / (nj - dj), np.inf)
-    C0 = np.concatenate([[0.0], np.cumsum(c)])
-
-    def C(x: np.ndarray) -> np.ndarray:  # sum of c_j over t_j <= x
-        return C0[np.searchsorted(tj, x, side="right")]
-
-    w2 = w * w
-    ce = C(ent)
-    jq = np.searchsorted(tj, time, side="left")
-    own = np.where(event, q[np.minimum(jq, len(tj) - 1)], 0.0)
-    with np.errstate(invalid="ignore"):
-        final = (C(time) - ce - own) ** 2
-    # rows that have left by t_j (T_i <= t_j): constant contribution
-    o = np.argsort(time, kind="stable")
-    cf = np.concatenate([[0.0], np.cumsum((w2 * final)[o])])
-    left = cf[np.searchsorted(time[o], tj, side="right")]
-    # rows still at risk after t_j (T_i > t_j) and entered before t_j (E_i < t_j)
-    def above(key: np.ndarray, vals: np.ndarray, side: str) -> np.ndarray:
-        oo = np.argsort(key, kind="stable")
-        cs = np.concatenate([[0.0], np.cumsum(vals[oo])])
-        return cs[-1] - cs[np.searchsorted(key[oo], tj, side=side)]
-
-    s0 = above(time, w2, "right") - above(ent, w2, "left")
-    s1 = above(time, w2 * ce, "right") - above(ent, w2 * ce, "left")
-    s2 = above(time, w2 * ce * ce, "right") - above(ent, w2 * ce * ce, "left")
-    Ct = C0[1:]
-    with np.errstate(invalid="ignore"):
-        return left + Ct * Ct * s0 - 2 * Ct * s1 + s2
-
-
-def _product_limit(curve: KMCurve, robust: bool, event: np.ndarray | None = None
-                   ) -> KMCurve:
-    """Fill in numbers at risk, survival and the variance of log S for ``curve``."""
-    tj, dj = curve.time, curve.n_events
-    nj = curve.at_risk(tj)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(nj > 0, 1.0 - dj / nj, 1.0)
-        surv = np.cumprod(frac)
-        inc = np.where(nj > dj, dj / (nj * (nj - dj)), np.inf)
-    var_log = np.cumsum(inc)
-    if robust and tj.shape[0]:
-        time, w, ent = curve.durations, curve.weights, curve.entries
-        var_log = _ij_var_log(tj, nj, dj, time, event, w,
-                              np.full_like(time, -np.inf) if ent is None else ent)
-    out = replace(curve, n_at_risk=nj, surv=surv, var_log=var_log)
-    object.__setattr__(out, "_ex", curve._exit_totals)  # keep the cached totals
-    return out
-
-
-def km_curve(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = None,
-             entry: np.ndarray | None = None, robust: bool = False) -> KMCurve:
-    """Product-limit estimate for one group (pure numpy).
-
-    ``robust``: infinitesimal-jackknife variance (what R uses for non-integer weights)
-    instead of Greenwood's.
-    """
-    time = np.asarray(time, dtype=float)
-    event = np.asarray(event, dtype=bool)
-    w = np.ones_like(time) if weights is None else np.asarray(weights, dtype=float)
-    ent = None if entry is None else np.asarray(entry, dtype=float)
-    inv, tj = sorted_codes(time[event])
-    dj = np.bincount(inv, weights=w[event], minlength=tj.shape[0])
-    curve = KMCurve(
-        time=tj, n_at_risk=np.zeros(0), n_events=dj, surv=np.zeros(0), var_log=np.zeros(0),
-        censor_times=np.unique(time[~event]), durations=time, entries=ent, weights=w,
-        n=int(time.shape[0]), tmax=float(time.max()),
-    )
-    return _product_limit(curve, robust, event)
-
-
-def _grouped_curves(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None,
-                    codes: np.ndarray, n_groups: int) -> list[KMCurve]:
-    """Greenwood curves of every group from one pass of counts (no delayed entry).
-
-    The times are coded once against the sorted distinct times of all rows; per group the
-    weight totals by time (every row, and event rows) come from one ``bincount`` each, in
-    row order, so the sums equal those of :func:`km_curve` run group by group. A group
-    without events gets a flat curve (no event times, S = 1 throughout), as R's ``survfit``.
-    """
-    tcode, grid = sorted_codes(time)
-    u = grid.shape[0]
-    key = tcode if n_groups == 1 else codes * u + tcode
-    size = n_groups * u
-    rows = np.bincount(key, minlength=size).reshape(n_groups, u)
-    ev_rows = np.bincount(key, weights=event, minlength=size).reshape(n_groups, u)
-    if weights is None:
-        w_all, w_ev = rows.astype(float), ev_rows
-    else:
-        w_all = np.bincount(key, weights=weights, minlength=size).reshape(n_groups, u)
-        w_ev = np.bincount(key, weights=weights * event,
-                           minlength=size).reshape(n_groups, u)
-    out: list[KMCurve] = []
-    for g in range(n_groups):
-        has_ev = ev_rows[g] > 0
-        m = slice(None) if n_groups == 1 else codes == g
-        durations = time[m]
-        w = (np.broadcast_to(1.0, durations.shape) if weights is None  # read-only ones
-             else weights[m])
-        present = rows[g] > 0
-        cnt = w_all[g][present]
-        curve = KMCurve(
-            time=grid[has_ev], n_at_risk=np.zeros(0), n_events=w_ev[g][has_ev],
-            surv=np.zeros(0), var_log=np.zeros(0),
-            censor_times=grid[rows[g] - ev_rows[g] > 0], durations=durations, entries=None,
-            weights=w, n=int(durations.shape[0]), tmax=float(grid[present][-1]),
-        )
-        object.__setattr__(curve, "_ex", (grid[present], np.concatenate(
-            [np.cumsum(cnt[::-1])[::-1], [0.0]])))
-        out.append(_product_limit(curve, False))
-    return out
-
-
-def confidence_limits(surv: np.ndarray, var_log: np.ndarray, alpha: float,
-                      conf_type: str) -> tuple[np.ndarray, np.ndarray]:
-    """Pointwise limits as R ``survfit`` (NaN where R gives NA: S = 0, or S = 1 for log-log)."""
-    z = stats.norm.ppf(1 - alpha / 2)
-    se = np.sqrt(var_log)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if conf_type == "log-log":
-            s = np.where((surv > 0) & (surv < 1), surv, np.nan)
-            ll = np.log(-np.log(s))
-            half = z * se / np.log(s)
-            lo = np.exp(-np.exp(ll - half))
-            hi = np.exp(-np.exp(ll + half))
-        elif conf_type == "log":
-            s = np.where(surv > 0, surv, np.nan)
-            lo = np.exp(np.log(s) - z * se)
-            hi = np.minimum(np.exp(np.log(s) + z * se), 1.0)
-        else:
-            sse = surv * se
-            lo = np.maximum(surv - z * sse, 0.0)
-            hi = np.minimum(surv + z * sse, 1.0)
-            bad = ~np.isfinite(sse)
-            lo[bad] = np.nan
-            hi[bad] = np.nan
-    return np.minimum(lo, hi), np.maximum(lo, hi)
-
-
-def first_below_half(time: np.ndarray, y: np.ndarray) -> float:
-    """R ``print.survfit``'s median rule (``minmin``): NaN when the curve never reaches 0.5."""
-    tol = np.sqrt(np.finfo(float).eps)
-    keep = ~np.isnan(y) & (y < 0.5 + tol)
-    if not keep.any():
-        return float("nan")
-    x, yy = time[keep], y[keep]
-    if abs(yy[0] - 0.5) < tol and (yy < yy[0]).any():
-        return float((x[0] + x[np.flatnonzero(yy < yy[0])[0]]) / 2)
-    return float(x[0])
 
 
 def _curve_table(c: KMCurve, lev: Any, alpha: float, conf_type: str) -> pd.DataFrame:
@@ -263,8 +48,11 @@ def _curve_table(c: KMCurve, lev: Any, alpha: float, conf_type: str) -> pd.DataF
     lo, hi = confidence_limits(s, v, alpha, conf_type)
     with np.errstate(invalid="ignore"):
         se = s * np.sqrt(v)
-    f = pd.DataFrame({"time": t, "n_at_risk": nr, "n_events": ne, "estimate": s,
-                      "std_error": se, "ci_low": lo, "ci_high": hi})
+    censored, entered = c.interval_counts(t, ne)
+    f = pd.DataFrame({"time": t, "n_at_risk": nr, "n_events": ne, "n_censored": censored,
+                      "estimate": s, "std_error": se, "ci_low": lo, "ci_high": hi})
+    if entered is not None:
+        f.insert(2, "n_entered", entered)
     if lev is not None:
         f.insert(0, "group", lev)
     return f
@@ -317,6 +105,50 @@ def kaplan_meier(
         events (or data without any) has a flat curve at 1, as R's ``survfit`` draws it,
         shown by one row at its last follow-up time (with a DataWarning); ``survival_at``,
         ``median``, ``at_risk`` and ``plot`` (curves with numbers at risk under the axis).
+        The table's ``n_censored`` counts the people censored from each event time until
+        the next (the last row: from its time on), so that ``n_at_risk`` falls by
+        ``n_events + n_censored`` from one row to the next; with ``entry``, ``n_entered``
+        counts the people who entered after the previous event time (R's ``survfit`` lists
+        both at every time).
+
+    Notes
+    -----
+    Assumes censoring independent of the time to the event, given the group (people whose
+    follow-up ends early are like those still followed); with ``entry``, that people are
+    at risk only on ``(entry, duration]`` (left truncation). A curve describes a group; a
+    comparison needs :func:`logrank` or :func:`cox`, and a causal reading comparable groups.
+
+    References
+    ----------
+    Kaplan, E. L. & Meier, P. (1958). Nonparametric estimation from incomplete observations.
+    *Journal of the American Statistical Association* 53, 457-481.
+    Greenwood, M. (1926). The natural duration of cancer. *Reports on Public Health and
+    Medical Subjects* 33, HMSO.
+    Therneau, T. M. & Grambsch, P. M. (2000). *Modeling Survival Data*, sec. 2.1. Springer.
+
+    Examples
+    --------
+    Weeks to re-arrest of 432 men released from prison, with (``fin = 1``) or without
+    financial aid (Rossi, Berk & Lenihan 1980):
+
+    >>> from wsa_eval.datasets import load_rossi
+    >>> from wsa_eval.survival import kaplan_meier
+    >>> km = kaplan_meier(load_rossi(), duration="week", event="arrest", group="fin")
+    >>> s = km.survival_at([26, 52])
+    >>> print(s[["group", "time", "n_at_risk", "estimate", "ci_low", "ci_high"]].round(3)
+    ...       .to_string(index=False))
+     group  time  n_at_risk  estimate  ci_low  ci_high
+         0  26.0      187.0     0.852   0.797    0.893
+         0  52.0      154.0     0.694   0.628    0.751
+         1  26.0      194.0     0.898   0.849    0.932
+         1  52.0      168.0     0.778   0.716    0.828
+
+    Fewer than half were re-arrested within the year, so the medians are not reached:
+
+    >>> print(km.median().to_string(index=False))
+     group  median  ci_low  ci_high   n  n_events
+         0     NaN     NaN      NaN 216      66.0
+         1     NaN     NaN      NaN 216      48.0
     """
     alpha = check_alpha(alpha)
     check_choice("conf_type", conf_type, CONF_TYPES)
@@ -330,7 +162,7 @@ def kaplan_meier(
         codes, levels = sd.group, sd.group_levels
     fast = sd.entry is None and not robust
     if fast:
-        found = _grouped_curves(sd.time, sd.event, None if weights is None else sd.weights,
+        found = grouped_curves(sd.time, sd.event, None if weights is None else sd.weights,
                                 codes, len(levels))
     curves = {}
     for k, lev in enumerate(levels):

@@ -99,6 +99,33 @@ def logrank(
     LogRankResult
         ``statistic`` (chi-squared), ``df``, ``p_value``; ``to_frame()`` has ``group``, ``n``,
         ``observed``, ``expected``, ``(O-E)^2/E``, ``(O-E)^2/V`` as R prints them.
+
+    Notes
+    -----
+    Assumes censoring independent of the group, given the strata. The test has most power
+    when one group's hazard is a constant multiple of the other's (proportional hazards);
+    curves that cross can differ without the test noticing. It compares groups and adjusts
+    for nothing else: a difference is not an effect of what defines the groups.
+
+    References
+    ----------
+    Mantel, N. (1966). Evaluation of survival data and two new rank order statistics arising
+    in its consideration. *Cancer Chemotherapy Reports* 50, 163-170.
+    Peto, R. & Peto, J. (1972). Asymptotically efficient rank invariant test procedures.
+    *Journal of the Royal Statistical Society A* 135, 185-207.
+
+    Examples
+    --------
+    >>> from wsa_eval.datasets import load_rossi
+    >>> from wsa_eval.survival import logrank
+    >>> lr = logrank(load_rossi(), duration="week", event="arrest", group="fin")
+    >>> print(f"chi-squared {lr.statistic:.2f} on {lr.df} df, p = {lr.p_value:.3f}")
+    chi-squared 3.84 on 1 df, p = 0.050
+    >>> print(lr.to_frame()[["group", "n", "observed", "expected"]].round(2)
+    ...       .to_string(index=False))
+     group   n  observed  expected
+         0 216      66.0     55.57
+         1 216      48.0     58.43
     """
     if group is None:
         raise SpecificationError("logrank needs a group column to compare.")

@@ -10,8 +10,8 @@ a sparse solution, as synthetic-control weights typically are.
 
 The second half holds the synthetic-control layer on top: :func:`solve_weights` (donor
 weights for given predictor weights V, optionally penalised as in Abadie & L'Hour 2021) and
-:func:`nested_v` (V chosen to minimise the pre-period outcome MSPE; see
-:mod:`wsa_eval.synth.adh` for the method and its references).
+:func:`wsa_eval.synth._vsearch.nested_v` (V chosen to minimise the pre-period outcome MSPE)
+uses the repeated-solve helper :class:`_Inner` and the Nelder-Mead iteration kept here.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from scipy.linalg.lapack import dgesv as _dgesv
 
-__all__ = ["SimplexLSResult", "simplex_ls", "kkt_solve", "solve_weights", "nested_v",
+__all__ = ["SimplexLSResult", "simplex_ls", "kkt_solve", "solve_weights",
            "outcome_only_bound"]
 
 
@@ -212,30 +212,6 @@ def solve_weights(X1: np.ndarray, X0: np.ndarray, v: np.ndarray, penalty: float 
         d = ((X1[:, None] - X0) ** 2 * v[:, None]).sum(axis=0)
         c = c - 0.5 * penalty * d
     return simplex_ls(G=G, c=c, const=const, support=support)
-
-
-def _softmax(theta: np.ndarray) -> np.ndarray:
-    e = np.exp(theta - theta.max())
-    return e / e.sum()
-
-
-#: V = softmax(_B * tanh(p)): every predictor keeps a weight of at least e^(-2 _B) (~6e-6)
-#: of the largest, which keeps the inner problem well posed (a V with exact zeros makes W
-#: non-unique) while leaving room for near-corner solutions.
-_B = 6.0
-#: Nelder-Mead budgets: every start, the best few, the best one, a final restart
-_START_ITER, _N_SECOND, _SECOND_ITER, _N_POLISH, _POLISH_ITER, _RESTART_ITER = \
-    50, 0, 0, 1, 300, 100
-
-
-def _v_of(p: np.ndarray) -> np.ndarray:
-    return _softmax(_B * np.tanh(p))
-
-
-def _p_of(v: np.ndarray) -> np.ndarray:
-    th = np.log(np.maximum(v, 1e-300))
-    th = th - 0.5 * (th.max() + th.min())  # centre: softmax is shift invariant
-    return np.arctanh(np.clip(th / _B, -0.995, 0.995))
 
 
 # the hot loops call these C reductions directly (the ndarray methods and np.* functions go
@@ -434,128 +410,6 @@ def _nelder_mead(f: Any, sim: np.ndarray, maxiter: int, xatol: float,
         sim = sim.take(ind, 0)
         fsim = fsim.take(ind, 0)
     return _NMResult(sim[0], float(_min(fsim)), nfev)
-
-
-def _regression_v(X: np.ndarray, ybar: np.ndarray) -> np.ndarray:
-    """Starting V from a regression of the mean pre-period outcome on the predictors."""
-    K, n = X.shape
-    A = np.column_stack([np.ones(n), X.T])
-    beta = np.linalg.lstsq(A, ybar, rcond=None)[0][1:]
-    v = beta ** 2
-    v = v / v.sum() if v.sum() > 0 and np.all(np.isfinite(v)) else np.full(K, 1.0 / K)
-    return 0.9 * v + 0.1 / K
-
-
-def nested_v(X1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray, *,
-             penalty: float | None = None, n_starts: int = 10, seed: int = 0,
-             raw_sd: np.ndarray | None = None) -> tuple[np.ndarray, Any, dict[str, Any]]:
-    """Choose diagonal ``V`` minimising the outcome MSPE ``||z1 - Z0 W*(V)||^2 / T0``.
-
-    ``X1``, ``X0`` are standardised predictors (K,) and (K, J); ``z1`` (T0,), ``Z0``
-    (T0, J) the outcomes over the fitting periods; ``raw_sd`` the predictors' standard
-    deviations (for the "equal on the raw scale" start). Returns ``(v, inner, report)``.
-    """
-    K = X1.shape[0]
-    T0 = len(z1)
-    inner = _Inner(X1, X0, penalty)
-
-    best: dict[str, Any] = {"loss": math.inf}
-    # no V can fit the outcome better than the best convex combination of donors: once the
-    # search reaches that floor (to 1e-9) further starts cannot improve the fit, so it stops
-    # (typical for placebo units at the edge of the donors, e.g. the highest-smoking state)
-    floor = outcome_only_bound(z1, Z0)[0] if K > 1 else 0.0
-    stop_at = floor * (1 + 1e-9) + 1e-14
-
-    def loss(p: np.ndarray) -> float:
-        th = _B * np.tanh(p)  # v = _v_of(p), inlined (same operations)
-        v = np.exp(th - _max(th))
-        v = v / _sum(v)
-        w = inner.solve(v)
-        e = z1 - Z0 @ w
-        f = float(e @ e) / T0
-        if f < best["loss"]:
-            best.update(loss=f, w=w.copy(), v=v, p=p.copy())
-            if f <= stop_at:
-                raise _AtFloor
-        return f
-
-    if K == 1:
-        v = np.ones(1)
-        r = solve_weights(X1, X0, v, penalty)
-        e = z1 - Z0 @ r.w
-        return v, r, {"starts": [], "best_loss": float(e @ e) / T0, "evaluations": 1,
-                      "converged": True}
-    starts: list[tuple[str, np.ndarray]] = [("inverse variance (equal on standardised)",
-                                             np.full(K, 1.0 / K))]
-    if raw_sd is not None:
-        starts.append(("equal on the raw scale", raw_sd ** 2 / np.sum(raw_sd ** 2)))
-    reg = _regression_v(np.column_stack([X1, X0]),
-                        np.concatenate([[z1.mean()], Z0.mean(axis=0)]))
-    starts.append(("regression-based", reg))
-    for k in np.argsort(-reg, kind="stable"):
-        s = np.full(K, 0.2 / (K - 1))
-        s[k] = 0.8
-        starts.append((f"concentrated on predictor {k}", s))
-    rng = np.random.default_rng(seed)
-    n_starts = max(int(n_starts), 1)
-    starts = starts[:n_starts]
-    while len(starts) < n_starts:
-        starts.append(("random", rng.dirichlet(np.ones(K))))
-    report: list[dict[str, Any]] = []
-
-    def nm(p: np.ndarray, iters: int, step: float, xtol: float) -> Any:
-        return _nelder_mead(loss, np.vstack([p, p + step * np.eye(K)]), iters, xtol, 1e-12)
-
-    at_floor = False
-    gain = 0.0
-    try:
-        # successive halving: a short search from every start, longer ones from the best few
-        for name, v0 in starts:
-            res = nm(_p_of(v0), _START_ITER, 0.3, 1e-4)
-            report.append({"start": name, "loss": float(res.fun), "p": res.x,
-                           "evaluations": int(res.nfev)})
-        order = sorted(range(len(report)), key=lambda i: report[i]["loss"])
-        for i in order[:_N_SECOND]:
-            res = nm(report[i]["p"], _SECOND_ITER, 0.15, 1e-5)
-            report[i].update(loss=float(res.fun), p=res.x)
-        order = sorted(range(len(report)), key=lambda i: report[i]["loss"])
-        for i in order[:_N_POLISH]:  # polish the best start(s)
-            res = nm(report[i]["p"], _POLISH_ITER, 0.1, 1e-7)
-            report[i]["polished_loss"] = float(res.fun)
-        # restart from the best point: a converged search gains (almost) nothing
-        before = best["loss"]
-        p = best["p"]
-        _nelder_mead(loss, np.vstack([p, p + 0.05 * np.eye(K)]), _RESTART_ITER, 1e-7, 1e-12)
-        gain = (before - best["loss"]) / max(before, 1e-300)
-    except _AtFloor:
-        at_floor = True
-    v, w = best["v"], best["w"]
-    # the inner solution from a cold start at the chosen V: if it differs (ties), keep the
-    # one the search found, which fits the pre-period outcome better, and say so
-    r = solve_weights(X1, X0, v, penalty)
-    e = z1 - Z0 @ r.w
-    cold = float(e @ e) / T0
-    tie = bool(cold > best["loss"] * (1 + 1e-6) + 1e-14
-               and np.max(np.abs(r.w - w)) > 1e-3)
-    if not tie:
-        w = r.w
-    for rr in report:
-        rr.pop("p", None)
-    final = min(cold, best["loss"])
-    return v, r if not tie else _replace_w(r, w), {
-        "starts": report, "best_loss": final, "evaluations": inner.evals,
-        "restart_gain": gain, "converged": bool(gain < 1e-3), "inner_tie": bool(tie),
-        "stopped_at_lower_bound": at_floor}
-
-
-class _AtFloor(Exception):
-    """Raised inside the nested-V search when the fit reaches the outcome-only bound."""
-
-
-def _replace_w(r: Any, w: np.ndarray) -> Any:
-    from dataclasses import replace as _rep
-
-    return _rep(r, w=w)
 
 
 def outcome_only_bound(z1: np.ndarray, Z0: np.ndarray) -> tuple[float, np.ndarray]:

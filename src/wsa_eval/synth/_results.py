@@ -259,12 +259,7 @@ def build_result(prob: Any, fit: Any, *, alpha: float, spec: dict[str, Any],
     if fit.dropped:
         msgs.append((f"Predictor(s) {', '.join(map(repr, fit.dropped))} take the same value for "
                      "every unit and were dropped.", DataWarning))
-    rep = fit.report
-    if rep.get("starts") and not rep.get("converged", True):
-        msgs.append((f"The nested optimisation of V may not have converged: a final restart "
-                     f"still lowered the pre-period MSPE by {100 * rep['restart_gain']:.2g}%. "
-                     "The fit is the best found (see diagnostics['optimisation']); try a "
-                     "larger n_starts.", ConvergenceWarning))
+    msgs += _search_warnings(fit.report)
     diagnostics = {
         "pre_rmspe": pre_rmspe,
         "post_rmspe": post_rmspe,
@@ -276,8 +271,9 @@ def build_result(prob: Any, fit: Any, *, alpha: float, spec: dict[str, Any],
         "weights_unique": not nonunique,
         "outside_convex_hull": hull_bad,
         "share_periods_outside_donor_range": frac_out,
-        "optimisation": {k: val for k, val in rep.items()},
-        "dropped_predictors": list(fit.dropped),
+        "optimisation": dict(fit.report),
+        "objective_spread": dict(fit.report.get("spread", {})),
+        "dropped_predictors": list(fit.dropped) + list(fit.report.get("train_dropped", ())),
     }
     if emit:
         for m, cat in msgs:
@@ -292,6 +288,42 @@ def build_result(prob: Any, fit: Any, *, alpha: float, spec: dict[str, Any],
         treated_unit=prob.units[prob.treated], start=prob.start, outcome=prob.outcome,
         weights=weights, v_weights=v_w, path=path, pre_rmspe=pre_rmspe, post_rmspe=post_rmspe,
         balance=balance, problem=prob)
+
+
+def _search_warnings(rep: dict[str, Any]) -> list[tuple[str, type]]:
+    """ConvergenceWarnings of the nested-V search and of the inner solver."""
+    msgs: list[tuple[str, type]] = []
+    sp = rep.get("spread") or {}
+    if rep.get("stopped_on_budget"):
+        msgs.append((
+            f"The nested search for V stopped on its budget of {sp.get('n_starts')} starts "
+            "before two starts agreed (to 0.1%) on the best pre-period fit: a better fit may "
+            "exist. The fit is the best found (see diagnostics['objective_spread']); try "
+            "n_starts=200 to check.", ConvergenceWarning))
+    elif rep.get("starts_disagree"):
+        msgs.append((
+            f"The best starts of the nested search for V disagree: the second best local "
+            f"optimum is {100 * sp['second_best_gap']:.2g}% above the best (pre-period MSPE "
+            f"{sp['best']:.4g}), so the best may not be the global optimum. See "
+            "diagnostics['objective_spread']; try a larger n_starts.", ConvergenceWarning))
+    if rep.get("starts") and not rep.get("converged", True):
+        msgs.append((f"The nested optimisation of V may not have converged: a final restart "
+                     f"still lowered the pre-period MSPE by {100 * rep['restart_gain']:.2g}%. "
+                     "The fit is the best found (see diagnostics['optimisation']); try a "
+                     "larger n_starts.", ConvergenceWarning))
+    if rep.get("inner_converged") is False:
+        msgs.append((
+            "The solver for the donor weights stopped at its iteration limit without meeting "
+            f"the optimality conditions (largest violation {rep.get('inner_kkt_gap', 0):.2g}"
+            "); the weights may not be the exact minimiser for the chosen V.",
+            ConvergenceWarning))
+    for lab in rep.get("train_dropped", ()):
+        msgs.append((
+            f"Predictor {lab!r} has no data in the training window of v='train_validation' "
+            "(its periods shifted back by the length of the validation window), so it gets "
+            "no weight in V; it is listed in diagnostics['dropped_predictors'].",
+            DataWarning))
+    return msgs
 
 
 def with_changes(res: SyntheticControlResult, **changes: Any) -> SyntheticControlResult:

@@ -247,6 +247,7 @@ class CohortFit:
     synthetic_path: np.ndarray  # (R, T) intercept-shifted weighted controls
     iters: tuple[int, int]  # max Frank-Wolfe iterations used (omega, lambda)
     offset: np.ndarray | None = None  # (R,) intercept shift: lambda-weighted pre-period gap
+    capped: bool = False  # a Frank-Wolfe pass after sparsifying stopped at max_iter
 
 
 _STACK_BYTES = 32e6  # above this the unit-weight problems share one Gram matrix
@@ -347,13 +348,15 @@ def fit_cohort_batch(
             treated_path=np.concatenate([f.treated_path for f in parts]),
             synthetic_path=np.concatenate([f.synthetic_path for f in parts]),
             iters=(max(f.iters[0] for f in parts), max(f.iters[1] for f in parts)),
-            offset=np.concatenate([f.offset for f in parts]))
+            offset=np.concatenate([f.offset for f in parts]),
+            capped=any(f.capped for f in parts))
     n0r = Cm.sum(axis=1)
     omega = (Cm / n0r[:, None] if omega_init is None
              else np.array(np.broadcast_to(omega_init, (R, n0)), dtype=float, order="C") * Cm)
     lam = (np.full((R, T0), 1.0 / T0) if lambda_init is None
            else np.array(np.broadcast_to(lambda_init, (R, T0)), dtype=float, order="C"))
     it_o = it_l = 0
+    capped = False
     if update_lambda:
         gram, c, const = _lambda_problem(Y, C, Cm, T0, lambda_intercept)
         lam, it1 = fw_batch(gram, c, const, n0r, zeta_lambda, lam, min_decrease,
@@ -363,6 +366,7 @@ def fit_cohort_batch(
             lam, it2 = fw_batch(gram, c, const, n0r, zeta_lambda, sparsify(lam), min_decrease,
                                 max_iter)
             it_l += int(it2.max())
+            capped |= bool((it2 >= max_iter).any())
     if update_omega:
         gram, c, const = _omega_problem(Y, C, Cm, P, Pm, T0, omega_intercept)
         omega, it1 = fw_batch(gram, c, const, T0, zeta_omega, omega, min_decrease,
@@ -372,7 +376,10 @@ def fit_cohort_batch(
             omega, it2 = fw_batch(gram, c, const, T0, zeta_omega, sparsify(omega), min_decrease,
                                   max_iter)
             it_o += int(it2.max())
-    return _finish(Y, C, P, Pm, T0, omega, lam, (it_o, it_l))
+            capped |= bool((it2 >= max_iter).any())
+    fit = _finish(Y, C, P, Pm, T0, omega, lam, (it_o, it_l))
+    fit.capped = capped
+    return fit
 
 
 def _finish(Y, C, P, Pm, T0, omega, lam, iters) -> CohortFit:

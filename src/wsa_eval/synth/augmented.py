@@ -165,8 +165,10 @@ def _fit(Y0: np.ndarray, y1: np.ndarray, T0: int, *, ridge: bool, fixedeff: bool
 class AugSynthResult(EffectResult):
     """Result of :func:`augmented`.
 
-    Attributes (beyond :class:`~wsa_eval.results.EffectResult`)
-    ----------------------------------------------------------
+    The attributes below are those it adds to :class:`~wsa_eval.results.EffectResult`.
+
+    Attributes
+    ----------
     unit_weights : Series
         Augmented weights by comparison unit (sum to one; may be negative).
     scm_weights : Series
@@ -285,6 +287,68 @@ def augmented(
     alpha = check_alpha(alpha)
     if lambda_ is not None and not (np.isfinite(lambda_) and lambda_ >= 0):
         raise SpecificationError(f"lambda_ must be a non-negative number, not {lambda_!r}.")
+    d = _prepare(data, outcome, unit, time, treated, start, exclude)
+    ridge = progfunc == "ridge"
+    cv_kw = dict(lambda_min_ratio=lambda_min_ratio, n_lambda=n_lambda,
+                 holdout_length=holdout_length, min_1se=min_1se)
+    fit_kw = dict(ridge=ridge, fixedeff=fixedeff, lam=lambda_, cv_kw=cv_kw)
+    fit = _fit(d.Y0, d.y1, d.T0, **fit_kw)
+    gaps = d.y1 - fit.counterfactual
+    T, T0 = len(d.times), d.T0
+    lo_t, hi_t = np.full(T, np.nan), np.full(T, np.nan)
+    ci, p = (math.nan, math.nan), math.nan
+    inf_text = "none (inference=None)"
+    warn_list: list[str] = []
+    if inference == "jackknife+":
+        lo_t, hi_t, ci, inf_text = _jackknife_plus(d.Y0, d.y1, T0, fit_kw, alpha, progress)
+        if T0 < 10:
+            msg = (f"Only {T0} pre-treatment periods: the jackknife+ interval rests on "
+                   f"{T0} leave-one-out fits and is coarse.")
+            warn_list.append(msg)
+            warnings.warn(msg, DataWarning, stacklevel=2)
+    elif inference == "placebo":
+        p, inf_text = _placebo_p_value(d.Y0, gaps, T0, fit_kw, progress)
+    effects = tidy_frame(
+        [_fmt(t) for t in d.times], gaps, None, alpha=alpha,
+        p_values=np.full(T, np.nan), ci=(lo_t, hi_t),
+        extra={"time": d.times, "post": d.times >= d.start, "treated": d.y1,
+               "synthetic": fit.counterfactual})
+    diagnostics, l2, l2_u = _diagnostics(d.Y0, d.y1, T0, fit, gaps, fixedeff)
+    name = ("Augmented synthetic control, ridge (Ben-Michael, Feller & Rothstein 2021)"
+            if ridge else "Synthetic control on outcomes (augsynth form, no augmentation)")
+    if fixedeff:
+        name += ", de-meaned"
+    idx = pd.Index(d.donors, name=unit)
+    spec = make_spec("wsa_eval.synth.augmented", args, data_hash=hash_frame(data))
+    return AugSynthResult(
+        method=name, spec=spec, diagnostics=diagnostics, warnings=tuple(warn_list),
+        estimate=float(gaps[T0:].mean()), ci_low=ci[0], ci_high=ci[1], p_value=p,
+        alpha=alpha, inference=inf_text,
+        estimand="average effect on the treated over post-treatment periods",
+        effects=effects, n_obs=int(d.n_obs), n_units=int(d.n_units), n_treated=len(d.tu),
+        unit_weights=pd.Series(fit.w, index=idx, name="weight"),
+        scm_weights=pd.Series(fit.w_scm, index=idx, name="scm_weight"),
+        lambda_=fit.lam, cv=fit.cv, l2_imbalance=l2,
+        scaled_l2_imbalance=l2 / l2_u if l2_u > 0 else math.nan,
+        n_effective_donors=float(1.0 / np.sum(fit.w**2)), treated_units=tuple(d.tu),
+    )
+
+
+@dataclass
+class _Data:
+    Y0: np.ndarray  # comparison units x periods
+    y1: np.ndarray  # mean of the treated units by period
+    donors: list
+    times: np.ndarray
+    T0: int
+    start: Any
+    tu: list
+    n_obs: int
+    n_units: int
+
+
+def _prepare(data, outcome, unit, time, treated, start, exclude) -> _Data:
+    """Validate the panel and build the wide outcome arrays (treated units averaged)."""
     if isinstance(start, dict):
         vals = set(start.values())
         if len(vals) != 1:
@@ -307,80 +371,70 @@ def augmented(
                          start=start, control_group="never_treated", min_pre_periods=2,
                          always_treated="error", warn=False)
     for w in rep.warnings:
-        warnings.warn(w, DataWarning, stacklevel=2)
+        warnings.warn(w, DataWarning, stacklevel=3)
     Yw = rep.data.pivot(index=unit, columns=time, values=outcome)
     times = Yw.columns.to_numpy()
     is_tr = Yw.index.isin(tu)
     Y0 = Yw.to_numpy(dtype=float)[~is_tr]
     y1 = Yw.to_numpy(dtype=float)[is_tr].mean(axis=0)
-    donors = list(Yw.index[~is_tr])
     T0 = int((times < start).sum())
-    if len(donors) < 2:
+    if Y0.shape[0] < 2:
         raise EstimationError("augmented() needs at least two comparison units.")
     if np.ptp(Y0[:, :T0]) == 0 and np.ptp(y1[:T0]) == 0:
         raise EstimationError(
             f"The outcome {outcome!r} is constant before {start}: nothing to match on.")
-    ridge = progfunc == "ridge"
-    cv_kw = dict(lambda_min_ratio=lambda_min_ratio, n_lambda=n_lambda,
-                 holdout_length=holdout_length, min_1se=min_1se)
-    fit = _fit(Y0, y1, T0, ridge=ridge, fixedeff=fixedeff, lam=lambda_, cv_kw=cv_kw)
-    gaps = y1 - fit.counterfactual
-    estimate = float(gaps[T0:].mean())
-    T = len(times)
-    lo_t = np.full(T, np.nan)
-    hi_t = np.full(T, np.nan)
-    ci = (math.nan, math.nan)
-    p = math.nan
-    inf_text = "none (inference=None)"
-    warn_list: list[str] = []
-    if inference == "jackknife+":
-        lam_fixed = lambda_  # as augsynth: a user-given lambda is kept, else CV is rerun
-        ests = np.empty((T0, T - T0 + 1))
-        errs = np.empty(T0)
-        for s in progress_iter(range(T0), total=T0, desc="jackknife+", progress=progress):
-            order = np.r_[np.delete(np.arange(T0), s), s, np.arange(T0, T)]
-            f = _fit(Y0[:, order], y1[order], T0 - 1, ridge=ridge, fixedeff=fixedeff,
-                     lam=lam_fixed, cv_kw=cv_kw)
-            est = f.counterfactual[T0:]
-            ests[s, :-1] = est
-            ests[s, -1] = est.mean()
-            errs[s] = y1[s] - f.counterfactual[T0 - 1]
-        lo_cf = np.quantile(ests - np.abs(errs)[:, None], alpha / 2, axis=0)
-        hi_cf = np.quantile(ests + np.abs(errs)[:, None], 1 - alpha / 2, axis=0)
-        y1_post = np.r_[y1[T0:], y1[T0:].mean()]
-        lo, hi = y1_post - hi_cf, y1_post - lo_cf
-        lo_t[T0:], hi_t[T0:] = lo[:-1], hi[:-1]
-        ci = (float(lo[-1]), float(hi[-1]))
-        inf_text = (f"jackknife+ over {T0} pre-treatment periods (Barber et al. 2021; "
-                    "augsynth's time_jackknife_plus); interval only, no standard error")
-        if T0 < 10:
-            msg = (f"Only {T0} pre-treatment periods: the jackknife+ interval rests on "
-                   f"{T0} leave-one-out fits and is coarse.")
-            warn_list.append(msg)
-            warnings.warn(msg, DataWarning, stacklevel=2)
-    elif inference == "placebo":
-        def ratio(g: np.ndarray) -> float:
-            pre = np.sqrt(np.mean(g[:T0] ** 2))
-            return float(np.sqrt(np.mean(g[T0:] ** 2)) / max(pre, 1e-12 * (1 + abs(g).max())))
+    return _Data(Y0=Y0, y1=y1, donors=list(Yw.index[~is_tr]), times=times, T0=T0,
+                 start=start, tu=tu, n_obs=int(Yw.size), n_units=int(Yw.shape[0]))
 
-        r0 = ratio(gaps)
-        rs = []
-        for j in progress_iter(range(len(donors)), total=len(donors), desc="placebo",
-                               progress=progress):
-            others = np.delete(np.arange(len(donors)), j)
-            f = _fit(Y0[others], Y0[j], T0, ridge=ridge, fixedeff=fixedeff, lam=lambda_,
-                     cv_kw=cv_kw)
-            rs.append(ratio(Y0[j] - f.counterfactual))
-        rs = np.array(rs)
-        p = float((1 + np.sum(rs >= r0)) / (len(rs) + 1))
-        inf_text = (f"in-space placebo test over {len(donors)} comparison units (post/pre "
-                    f"RMSPE ratio); smallest possible p-value {1 / (len(rs) + 1):.3g}; "
-                    "p-value only")
-    effects = tidy_frame(
-        [_fmt(t) for t in times], gaps, None, alpha=alpha,
-        p_values=np.full(T, np.nan), ci=(lo_t, hi_t),
-        extra={"time": times, "post": times >= start, "treated": y1,
-               "synthetic": fit.counterfactual})
+
+def _jackknife_plus(Y0, y1, T0, fit_kw, alpha, progress):
+    """augsynth's time_jackknife_plus (Barber et al. 2021): leave each pre-period out,
+    refit, predict it and the post-periods; intervals from the quantiles of the
+    leave-one-out predictions -/+ the absolute held-out errors."""
+    T = Y0.shape[1]
+    ests = np.empty((T0, T - T0 + 1))
+    errs = np.empty(T0)
+    for s in progress_iter(range(T0), total=T0, desc="jackknife+", progress=progress):
+        order = np.r_[np.delete(np.arange(T0), s), s, np.arange(T0, T)]
+        f = _fit(Y0[:, order], y1[order], T0 - 1, **fit_kw)  # a given lambda_ is kept
+        est = f.counterfactual[T0:]
+        ests[s, :-1] = est
+        ests[s, -1] = est.mean()
+        errs[s] = y1[s] - f.counterfactual[T0 - 1]
+    lo_cf = np.quantile(ests - np.abs(errs)[:, None], alpha / 2, axis=0)
+    hi_cf = np.quantile(ests + np.abs(errs)[:, None], 1 - alpha / 2, axis=0)
+    y1_post = np.r_[y1[T0:], y1[T0:].mean()]
+    lo, hi = y1_post - hi_cf, y1_post - lo_cf
+    lo_t, hi_t = np.full(T, np.nan), np.full(T, np.nan)
+    lo_t[T0:], hi_t[T0:] = lo[:-1], hi[:-1]
+    text = (f"jackknife+ over {T0} pre-treatment periods (Barber et al. 2021; augsynth's "
+            "time_jackknife_plus); interval only, no standard error")
+    return lo_t, hi_t, (float(lo[-1]), float(hi[-1])), text
+
+
+def _placebo_p_value(Y0, gaps, T0, fit_kw, progress):
+    """In-space placebo: every comparison unit treated in turn; rank of the post/pre RMSPE
+    ratio, ``(1 + #{placebo ratio >= ratio}) / (J + 1)``."""
+    def ratio(g: np.ndarray) -> float:
+        pre = np.sqrt(np.mean(g[:T0] ** 2))
+        return float(np.sqrt(np.mean(g[T0:] ** 2)) / max(pre, 1e-12 * (1 + abs(g).max())))
+
+    r0 = ratio(gaps)
+    J = Y0.shape[0]
+    rs = []
+    for j in progress_iter(range(J), total=J, desc="placebo", progress=progress):
+        f = _fit(Y0[np.delete(np.arange(J), j)], Y0[j], T0, **fit_kw)
+        rs.append(ratio(Y0[j] - f.counterfactual))
+    rs = np.array(rs)
+    p = float((1 + np.sum(rs >= r0)) / (J + 1))
+    text = (f"in-space placebo test over {J} comparison units (post/pre RMSPE ratio); "
+            f"smallest possible p-value {1 / (J + 1):.3g}; p-value only")
+    return p, text
+
+
+def _diagnostics(Y0, y1, T0, fit, gaps, fixedeff):
+    """Pre-period imbalance of the augmented, SCM and uniform weights, and the bias
+    correction the augmentation applied."""
     X0, x1 = Y0[:, :T0], y1[:T0]
     if fixedeff:
         X0 = X0 - X0.mean(axis=1, keepdims=True)
@@ -388,28 +442,11 @@ def augmented(
     l2 = float(np.linalg.norm(x1 - fit.w @ X0))
     l2_u = float(np.linalg.norm(x1 - X0.mean(axis=0)))
     l2_scm = float(np.linalg.norm(x1 - fit.w_scm @ X0))
-    diagnostics = {"l2_imbalance_scm": l2_scm, "l2_imbalance_uniform": l2_u,
-                   "pre_period_rmse": float(np.sqrt(np.mean(gaps[:T0] ** 2))),
-                   "estimated_bias_correction": float(
-                       np.mean((fit.w_scm - fit.w) @ (Y0[:, T0:] - (
-                           Y0[:, :T0].mean(axis=1, keepdims=True) if fixedeff else 0.0))))}
-    name = ("Augmented synthetic control, ridge (Ben-Michael, Feller & Rothstein 2021)"
-            if ridge else "Synthetic control on outcomes (augsynth form, no augmentation)")
-    if fixedeff:
-        name += ", de-meaned"
-    idx = pd.Index(donors, name=unit)
-    spec = make_spec("wsa_eval.synth.augmented", args, data_hash=hash_frame(data))
-    return AugSynthResult(
-        method=name, spec=spec, diagnostics=diagnostics, warnings=tuple(warn_list),
-        estimate=estimate, ci_low=ci[0], ci_high=ci[1], p_value=p, alpha=alpha,
-        inference=inf_text, estimand="average effect on the treated over post-treatment periods",
-        effects=effects, n_obs=int(Yw.size), n_units=int(Yw.shape[0]), n_treated=len(tu),
-        unit_weights=pd.Series(fit.w, index=idx, name="weight"),
-        scm_weights=pd.Series(fit.w_scm, index=idx, name="scm_weight"),
-        lambda_=fit.lam, cv=fit.cv, l2_imbalance=l2,
-        scaled_l2_imbalance=l2 / l2_u if l2_u > 0 else math.nan,
-        n_effective_donors=float(1.0 / np.sum(fit.w**2)), treated_units=tuple(tu),
-    )
+    centre = Y0[:, :T0].mean(axis=1, keepdims=True) if fixedeff else 0.0
+    return {"l2_imbalance_scm": l2_scm, "l2_imbalance_uniform": l2_u,
+            "pre_period_rmse": float(np.sqrt(np.mean(gaps[:T0] ** 2))),
+            "estimated_bias_correction": float(
+                np.mean((fit.w_scm - fit.w) @ (Y0[:, T0:] - centre)))}, l2, l2_u
 
 
 def _fmt(t: Any) -> str:

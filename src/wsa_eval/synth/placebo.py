@@ -50,9 +50,10 @@ def rank_p_value(stat: np.ndarray, alternative: str = "greater") -> float:
     s = np.asarray(stat, dtype=float)
     if alternative == "two-sided":
         s = np.abs(s)
-        return float(np.mean(s >= s[0] - 1e-12 * max(abs(s[0]), 1.0)))
     if alternative == "less":
-        return float(np.mean(s <= s[0] + 1e-12 * max(abs(s[0]), 1.0)))
+        s = -s
+    if np.isinf(s[0]):  # infinite statistics tie with each other
+        return float(np.mean(s == s[0]))
     return float(np.mean(s >= s[0] - 1e-12 * max(abs(s[0]), 1.0)))
 
 
@@ -146,6 +147,32 @@ def _parallel_gaps(prob: Any, donors: list[int], n_workers: int) -> Iterator[Any
         raise exc
 
 
+def _refit_placebos(prob: Any, n_workers: int, progress: bool | None) -> dict[int, Any]:
+    """Gap path of every placebo fit (each donor row treated in turn), serial or in worker
+    processes; warnings raised in workers are re-issued here in donor order."""
+    donors = [int(j) for j in prob.donors]
+    by_donor: dict[int, np.ndarray] = {}
+    if n_workers > 1 and len(donors) > 1:
+        caught: list[Any] = []
+
+        def one_by_one() -> Iterator[None]:  # the bar moves as each chunk finishes
+            for chunk, chunk_gaps, chunk_warnings in _parallel_gaps(prob, donors, n_workers):
+                by_donor.update(zip(chunk, chunk_gaps))
+                caught.append((donors.index(chunk[0]), chunk_warnings))
+                yield from (None for _ in chunk)
+
+        for _ in progress_iter(one_by_one(), total=len(donors), desc="placebo in space",
+                               progress=progress):
+            pass
+        for _, chunk_warnings in sorted(caught, key=lambda c: c[0]):  # in donor order
+            for category, message in chunk_warnings:
+                warnings.warn(message, category, stacklevel=3)
+    else:
+        for j in progress_iter(donors, desc="placebo in space", progress=progress):
+            by_donor[j] = _placebo_gap(prob, j)
+    return by_donor
+
+
 def placebo_in_space(result: Any, *, prune: float | None = None,
                      alternative: str = "two-sided", n_starts: int | None = None,
                      progress: bool | None = None, n_jobs: int | None = None) -> Any:
@@ -189,40 +216,23 @@ def placebo_in_space(result: Any, *, prune: float | None = None,
     if result.placebo_gaps is not None and n_starts is None:
         G = result.placebo_gaps  # already refitted: only re-rank (e.g. another prune=)
     else:
-        donors = [int(j) for j in prob.donors]
-        by_donor: dict[int, np.ndarray] = {}
-        if n_workers > 1 and len(donors) > 1:
-            caught: list[Any] = []
-
-            def one_by_one() -> Iterator[None]:  # the bar moves as each chunk finishes
-                for chunk, chunk_gaps, chunk_warnings in _parallel_gaps(prob, donors,
-                                                                        n_workers):
-                    by_donor.update(zip(chunk, chunk_gaps))
-                    caught.append((donors.index(chunk[0]), chunk_warnings))
-                    yield from (None for _ in chunk)
-
-            for _ in progress_iter(one_by_one(), total=len(donors), desc="placebo in space",
-                                   progress=progress):
-                pass
-            for _, chunk_warnings in sorted(caught, key=lambda c: c[0]):  # in donor order
-                for category, message in chunk_warnings:
-                    warnings.warn(message, category, stacklevel=2)
-        else:
-            for j in progress_iter(donors, desc="placebo in space", progress=progress):
-                by_donor[j] = _placebo_gap(prob, j)
+        by_donor = _refit_placebos(prob, n_workers, progress)
         gaps = {prob.units[prob.treated]: result.path["gap"].to_numpy()}
-        gaps.update((prob.units[j], by_donor[j]) for j in donors)
+        gaps.update((prob.units[j], by_donor[j]) for j in prob.donors)
         G = pd.DataFrame(gaps, index=pd.Index(times, name="time"))
     A = G.to_numpy()
     pre_mspe = np.mean(A[~post] ** 2, axis=0)
     post_mspe = np.mean(A[post] ** 2, axis=0)
+    # a pre-period fit exact to rounding (common with few pre-periods and many donors) has
+    # an infinite ratio: its rounding-error RMSPE must not rank it
+    exact = pre_mspe <= (1e-9 * float(np.sqrt(np.mean(prob.Y[:, ~post] ** 2)))) ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.sqrt(post_mspe / pre_mspe)
-    ratio = np.where(pre_mspe > 0, ratio, np.inf)
+    ratio = np.where(exact, np.inf, ratio)
     mean_gap = A[post].mean(axis=0)
     keep = np.ones(A.shape[1], dtype=bool)
-    if prune is not None:
-        keep = pre_mspe <= prune * pre_mspe[0]
+    if prune is not None:  # exact fits tie with an exact treated fit
+        keep = (pre_mspe <= prune * pre_mspe[0]) | (exact & exact[0])
         keep[0] = True
     if keep.sum() < 2:
         raise EstimationError("Pruning left no placebo units; use a larger prune= value.")

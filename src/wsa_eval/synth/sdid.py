@@ -24,12 +24,18 @@ adoption); comparison units are never treated and unaffected by the treatment (n
 spill-overs); the outcome follows (approximately) a low-rank factor model plus noise,
 which is what makes the weighted comparison unbiased (Arkhangelsky et al., Section 4).
 
-Inference (``se=``):
+Inference (``inference=``):
 
 * ``"placebo"`` (Algorithm 4): comparison units are given the treated units' treatment
-  timing at random and the estimator is rerun; the spread of these placebo estimates is the
-  standard error. The one method that works with a single treated unit; it assumes the
-  treated units' noise is like the comparison units' (homoskedasticity across units).
+  timing and the estimator is rerun; the spread of these placebo estimates is the standard
+  error. The one method that works with a single treated unit; it assumes the treated
+  units' noise is like the comparison units' (homoskedasticity across units). With ONE
+  treated unit there are exactly J placebos (each comparison unit treated once): by default
+  (``reps=None``) all J are used, exactly, without random draws; an explicit ``reps`` draws
+  that many at random as R synthdid does (a warning when ``reps < J``). With several
+  treated units ``reps`` random assignments (default 200). The p-value is never below the
+  smallest a placebo test of that size can give: ``1/(J + 1)`` with one treated unit,
+  ``1/(reps + 1)`` otherwise.
 * ``"bootstrap"`` (Algorithm 2): units are resampled with replacement.
 * ``"jackknife"`` (Algorithm 3): leave-one-unit-out with the weights held fixed.
 
@@ -41,294 +47,110 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._utils import (
-    check_alpha,
-    check_choice,
-    hash_frame,
-    progress_iter,
-    require_frame,
-    resolve_random_state,
+from .._compat import renamed_arguments
+from .._utils import check_alpha, check_choice, hash_frame, resolve_random_state
+from ..errors import ConvergenceWarning, InferenceWarning, SpecificationError
+from ..results import make_spec, tidy_frame
+from ._sdid_fast import placebo_fits  # noqa: F401  (re-exported: wsa_eval.claims uses it)
+from ._sdid_prepare import cohort_specs, fit_cohorts, prepare_panel
+from ._sdid_result import _NAMES, _SE_TEXT, SDIDResult
+from ._sdid_variance import (
+    _fmt,
+    bootstrap_replications,
+    jackknife_replications,
+    placebo_replications,
 )
-from ..errors import (
-    DataWarning,
-    EstimationError,
-    InferenceWarning,
-    SpecificationError,
-    format_examples,
-)
-from ..panel import validate_panel
-from ..results import EffectResult, make_spec, result_dataclass, tidy_frame
-from . import _sdid_core as core
 
-__all__ = ["SDIDResult", "sdid", "sc", "did"]
+__all__ = ["SDIDResult", "sdid", "sc", "did", "placebo_fits"]
 
-_NAMES = {
-    "sdid": "Synthetic difference-in-differences (Arkhangelsky et al. 2021)",
-    "sc": "Synthetic control, synthdid form (Arkhangelsky et al. 2021)",
-    "did": "Difference-in-differences, synthdid form (Arkhangelsky et al. 2021)",
-}
-_SE_TEXT = {
-    "placebo": "placebo standard error (Arkhangelsky et al. 2021, Algorithm 4)",
-    "bootstrap": "unit bootstrap standard error (Arkhangelsky et al. 2021, Algorithm 2)",
-    "jackknife": "fixed-weight jackknife standard error (Arkhangelsky et al. 2021, Algorithm 3)",
-}
+_INFERENCE = ("placebo", "bootstrap", "jackknife", None)
 
 
-@result_dataclass
-class SDIDResult(EffectResult):
-    """Result of :func:`sdid`, :func:`sc` or :func:`did`.
-
-    Attributes (beyond :class:`~wsa_eval.results.EffectResult`)
-    ----------------------------------------------------------
-    estimator : {"sdid", "sc", "did"}
-    unit_weights : Series
-        Weight of each comparison unit (``omega``), indexed by unit; with several adoption
-        cohorts the index is (cohort, unit).
-    time_weights : Series
-        Weight of each pre-treatment period (``lambda``), indexed by period (or
-        (cohort, period)). All zero for synthetic control, uniform for DiD.
-    n_effective_donors : float
-        ``1 / sum(omega^2)`` (R synthdid's "effective N0"); with several cohorts, of the
-        treated-unit-period-weighted average of the cohorts' unit weights.
-    cohorts : DataFrame
-        One row per adoption cohort: start, treated units, pre/post periods, aggregation
-        weight, estimate, regularisation ``zeta``, noise level.
-    replications : ndarray or None
-        The placebo / bootstrap / leave-one-out estimates behind ``se``.
-    effects : DataFrame
-        By cohort and period: ``estimate`` is the gap between the treated mean and the
-        (intercept-shifted) synthetic comparison; columns ``time``, ``cohort``, ``post``,
-        ``treated``, ``synthetic`` follow the tidy columns. The mean of the post-period gaps
-        of a cohort is its estimate.
-    """
-
-    estimator: str = "sdid"
-    unit_weights: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
-    time_weights: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
-    n_effective_donors: float = math.nan
-    cohorts: pd.DataFrame = field(default_factory=pd.DataFrame)
-    replications: np.ndarray | None = None
-    treated_units: tuple = ()
-
-    _plot_kinds: ClassVar[dict[str, str]] = {
-        "trajectories": "wsa_eval.plotting.sdid:trajectory_plot",
-        "weights": "wsa_eval.plotting.sdid:unit_weights_plot",
-        "effects": "wsa_eval.plotting.sdid:gap_plot",
-    }
-    _default_plot: ClassVar[str | None] = "trajectories"
-
-    def _summary_header(self) -> list[tuple[str, Any]]:
-        h = super()._summary_header()
-        h.append(("Effective comparison units", round(self.n_effective_donors, 1)))
-        if len(self.cohorts) > 1:
-            h.append(("Adoption cohorts", len(self.cohorts)))
-        return h
-
-    def _summary_tables(self) -> list[tuple[str, pd.DataFrame]]:
-        w = self.unit_weights[self.unit_weights > 0].sort_values(ascending=False)
-        tabs = [("Cohorts", self.cohorts)]
-        tabs.append(("Comparison units with non-zero weight",
-                     w.rename("weight").reset_index().head(15)))
-        post = self.effects.loc[self.effects["post"]]
-        tabs.append(("Effects by period (after treatment)",
-                     post[["cohort", "time", "treated", "synthetic", "estimate", "std_error"]]))
-        return tabs
-
-    def _summary_footer(self) -> list[str]:
-        foot = [
-            "Estimate: average over treated units and post-treatment periods of the gap "
-            "between treated and weighted comparison units, differenced against the "
-            "weighted pre-treatment gap.",
-        ]
-        return foot + super()._summary_footer()
-
-
-# -- data preparation ------------------------------------------------------------------
-@dataclass
-class _Panel:
-    Y: np.ndarray  # units x periods, controls first
-    units: list
-    times: np.ndarray
-    n_co: int
-    starts: np.ndarray  # first treated period of each treated unit (rows n_co..)
-    cohort_values: np.ndarray  # sorted unique starts
-    report: Any
-
-
-def _prepare(data, outcome, unit, time, treated, start, first_treated, exclude) -> _Panel:
-    data = require_frame(data)
-    if first_treated is not None and (treated is not None or start is not None):
-        raise SpecificationError(
-            "Give treatment timing one way: either treated= and start=, or first_treated=.")
-    if first_treated is None:
-        if treated is None or start is None:
-            raise SpecificationError(
-                "Name the treated unit(s) with treated= and the first treated period with "
-                "start= (or give a first_treated= column).")
-        tu = [treated] if np.isscalar(treated) else list(treated)
-        if len(tu) == 0:
-            raise SpecificationError("treated= is empty: name at least one treated unit.")
-        if isinstance(start, dict):
-            missing = [u for u in tu if u not in start]
-            if missing:
-                raise SpecificationError(
-                    f"start= has no start period for treated unit(s) {format_examples(missing)}.")
-            start = {u: start[u] for u in tu}
-    if exclude is not None:
-        ex = [exclude] if np.isscalar(exclude) else list(exclude)
-        if unit in data.columns:
-            absent = [u for u in ex if u not in set(data[unit])]
-            if absent:
-                raise SpecificationError(
-                    f"exclude= names unit(s) {format_examples(absent)} not in column {unit!r}.")
-            if first_treated is None:
-                clash = [u for u in ex if u in tu]
-                if clash:
-                    raise SpecificationError(
-                        f"Unit(s) {format_examples(clash)} are both treated and excluded.")
-            data = data.loc[~data[unit].isin(ex)]
-    rep = validate_panel(
-        data, unit=unit, time=time, outcome=outcome, first_treated=first_treated,
-        treated=None if first_treated is not None else tu,
-        start=None if first_treated is not None else start,
-        control_group="never_treated", min_pre_periods=2, always_treated="error", warn=False,
-    )
-    for w in rep.warnings:
-        warnings.warn(w, DataWarning, stacklevel=4)
-    df = rep.data
-    Yw = df.pivot(index=unit, columns=time, values=outcome)
-    g = rep.cohorts.reindex(Yw.index).to_numpy(dtype=float)
-    co = np.isinf(g)
-    if co.sum() < 2:
-        raise EstimationError(
-            f"Only {int(co.sum())} never-treated comparison unit(s): synthetic "
-            "difference-in-differences needs at least two.")
-    order = np.concatenate([np.flatnonzero(co), np.flatnonzero(~co)[np.argsort(g[~co],
-                                                                               kind="stable")]])
-    Y = Yw.to_numpy(dtype=float)[order]
-    units = list(Yw.index[order])
-    starts = g[order][co.sum():]
-    return _Panel(Y=Y, units=units, times=Yw.columns.to_numpy(), n_co=int(co.sum()),
-                  starts=starts, cohort_values=np.unique(starts), report=rep)
-
-
-# -- estimation --------------------------------------------------------------------------
-@dataclass
-class _CohortSpec:
-    start: float
-    T0: int
-    rows: np.ndarray  # indices of the cohort's treated rows in Y
-    weight: float
-    opts: dict
-    noise: float
-
-
-def _options(kind: str, noise: float, n1: int, t1: int, zeta: float | None) -> dict:
-    md = 1e-5 * noise
-    if kind == "sdid":
-        zo = zeta if zeta is not None else (n1 * t1) ** 0.25 * noise
-        return dict(zeta_omega=zo, zeta_lambda=1e-6 * noise, min_decrease=md)
-    if kind == "sc":
-        zo = zeta if zeta is not None else 1e-6 * noise
-        return dict(zeta_omega=zo, zeta_lambda=0.0, min_decrease=md, omega_intercept=False,
-                    update_lambda=False, lambda_zero=True)
-    return dict(zeta_omega=0.0, zeta_lambda=0.0, min_decrease=md, update_lambda=False,
-                update_omega=False)
-
-
-def _fit(kind, panel: _Panel, C, P_by, specs, omega_init=None, lambda_init=None):
-    """Fit every cohort for a batch of problems; returns per-cohort CohortFit list."""
-    fits = []
-    for k, sp in enumerate(specs):
-        opts = dict(sp.opts)
-        lam0 = np.zeros(sp.T0) if opts.pop("lambda_zero", False) else None
-        if lambda_init is not None:
-            lam0 = lambda_init[k]
-        om0 = None if omega_init is None else omega_init[k]
-        fits.append(core.fit_cohort_batch(panel.Y, C[k], P_by[k], sp.T0, omega_init=om0,
-                                          lambda_init=lam0, **opts))
-    return fits
-
-
-def _estimate(kind, data, outcome, unit, time, treated, start, first_treated, se, reps,
-              alpha, random_state, progress, zeta, exclude, args) -> SDIDResult:
-    check_choice("se", se, ("placebo", "bootstrap", "jackknife", None))
-    alpha = check_alpha(alpha)
-    if se is not None and (not isinstance(reps, (int, np.integer)) or reps < 2):
-        raise SpecificationError(f"reps must be an integer of at least 2, not {reps!r}.")
+def _check_args(inference: Any, reps: Any, zeta: Any, alpha: float) -> float:
+    check_choice("inference", inference, _INFERENCE)
+    if inference is not None and reps is not None and (
+            isinstance(reps, bool) or not isinstance(reps, (int, np.integer)) or reps < 2):
+        raise SpecificationError(f"reps must be a whole number of at least 2 (or None), not "
+                                 f"{reps!r}.")
     if zeta is not None and not (np.isfinite(zeta) and zeta >= 0):
         raise SpecificationError(f"zeta must be a non-negative number, not {zeta!r}.")
-    panel = _prepare(data, outcome, unit, time, treated, start, first_treated, exclude)
-    Y, n_co, times = panel.Y, panel.n_co, panel.times
-    n_tr = Y.shape[0] - n_co
-    T = len(times)
-    specs: list[_CohortSpec] = []
-    total = 0.0
-    for a in panel.cohort_values:
-        rows = n_co + np.flatnonzero(panel.starts == a)
-        T0 = int((times < a).sum())
-        t1 = T - T0
-        total += len(rows) * t1
-        noise = core.noise_level(Y[:n_co, :T0])
-        if kind != "did" and not (noise > 0):
-            raise EstimationError(
-                f"The outcome {outcome!r} of the comparison units does not change at all "
-                f"before {a:g}: with a constant outcome there is nothing to match on, so "
-                "the weights are not identified. Check the outcome column.")
-        specs.append(_CohortSpec(start=a, T0=T0, rows=rows, weight=len(rows) * t1,
-                                 opts=_options(kind, noise if noise > 0 else 1.0, len(rows),
-                                               t1, zeta), noise=noise))
-    for sp in specs:
-        sp.weight /= total
-    C0 = [np.arange(n_co)[None, :] for _ in specs]
-    P0 = [sp.rows[None, :] for sp in specs]
-    fits = _fit(kind, panel, C0, P0, specs)
-    tau_k = np.array([f.tau[0] for f in fits])
-    w_k = np.array([sp.weight for sp in specs])
-    estimate = float(tau_k @ w_k)
+    return check_alpha(alpha)
 
-    # -- inference ---------------------------------------------------------------------
-    reps_est = None
-    gaps_reps = None
-    inference = "none (se=None)"
-    seed = None
-    if se is not None:
-        rng, seed = resolve_random_state(random_state)
-        if se == "placebo":
-            reps_est, gaps_reps = _placebo(kind, panel, specs, fits, reps, rng, progress)
-        elif se == "bootstrap":
-            reps_est, gaps_reps = _bootstrap(kind, panel, specs, fits, reps, rng, progress)
-        else:
-            reps_est, gaps_reps = _jackknife(panel, specs, fits)
-        if se == "jackknife":
-            n = reps_est.size
-            se_val = float(np.sqrt((n - 1) / n * np.sum((reps_est - reps_est.mean()) ** 2)))
-            se_t = [np.sqrt((n - 1) / n * np.sum((g - g.mean(0)) ** 2, axis=0))
-                    for g in gaps_reps]
-        else:
-            se_val = float(np.std(reps_est))
-            se_t = [np.std(g, axis=0) for g in gaps_reps]
-        inference = (f"{_SE_TEXT[se]}; {reps_est.size} "
-                     f"{'leave-one-out fits' if se == 'jackknife' else 'replications'}; "
-                     "normal-approximation interval")
+
+def _replications(kind, inference, panel, specs, fits, reps, rng, progress):
+    """Replication estimates, effect curves, SE, per-period SEs, the smallest attainable
+    p-value, and the words for ``result.inference``."""
+    n_co = panel.n_co
+    n_tr = panel.Y.shape[0] - n_co
+    floor = 0.0
+    if inference == "placebo":
+        exact = n_tr == 1 and reps is None
+        if n_tr == 1 and reps is not None and reps < n_co:
+            warnings.warn(
+                f"reps={reps} placebo draws with one treated unit: there are exactly {n_co} "
+                f"placebos (each comparison unit treated once). The default (reps=None) uses "
+                f"all {n_co}, exactly; {reps} random draws give a noisier standard error.",
+                InferenceWarning, stacklevel=4)
+        draws = 200 if reps is None else int(reps)
+        est, gaps = placebo_replications(kind, panel, specs, fits, draws, rng, progress,
+                                         exact=exact)
+        floor = 1.0 / (n_co + 1) if n_tr == 1 else 1.0 / (draws + 1)
+        what = (f"all {n_co} placebos (each comparison unit treated once; exact, no random "
+                "draws)" if exact else f"{est.size} random placebo assignments")
+    elif inference == "bootstrap":
+        est, gaps = bootstrap_replications(kind, panel, specs, fits, 200 if reps is None
+                                           else int(reps), rng, progress)
+        floor = 1.0 / (est.size + 1)
+        what = f"{est.size} bootstrap replications"
     else:
-        se_val = math.nan
-        se_t = [np.full(T, np.nan) for _ in specs]
+        est, gaps = jackknife_replications(panel, specs, fits)
+        what = f"{est.size} leave-one-out fits"
+    if inference == "jackknife":
+        n = est.size
+        se = float(np.sqrt((n - 1) / n * np.sum((est - est.mean()) ** 2)))
+        se_t = [np.sqrt((n - 1) / n * np.sum((g - g.mean(0)) ** 2, axis=0)) for g in gaps]
+    else:
+        se = float(np.std(est))
+        se_t = [np.std(g, axis=0) for g in gaps]
+    words = f"{_SE_TEXT[inference]}; {what}; normal-approximation interval"
+    if floor:
+        words += f"; p-values not below {floor:.3g}, the smallest this test can give"
+    return est, se, se_t, floor, words
+
+
+def _headline(estimate: float, se: float, alpha: float, floor: float):
+    """Normal-approximation interval and p-value (the p-value floored at ``floor``)."""
+    if not (np.isfinite(se) and se > 0):
+        return (math.nan, math.nan), math.nan
     z = stats.norm.ppf(1 - alpha / 2)
-    if np.isfinite(se_val) and se_val > 0:
-        ci = (estimate - z * se_val, estimate + z * se_val)
-        p = float(2 * stats.norm.sf(abs(estimate / se_val)))
-    else:
-        ci, p = (math.nan, math.nan), math.nan
+    p = float(2 * stats.norm.sf(abs(estimate / se)))
+    return (estimate - z * se, estimate + z * se), max(p, floor)
 
-    # -- tables ------------------------------------------------------------------------
+
+def _weights_tables(panel, specs, fits, unit, time):
+    co_units = panel.units[: panel.n_co]
+    times = panel.times
+    if len(specs) == 1:
+        uw = pd.Series(fits[0].omega[0], index=pd.Index(co_units, name=unit), name="weight")
+        tw = pd.Series(fits[0].lam[0], index=pd.Index(times[:specs[0].T0], name=time),
+                       name="weight")
+        return uw, tw, fits[0].omega[0]
+    uw = pd.concat({sp.start: pd.Series(f.omega[0], index=pd.Index(co_units, name=unit))
+                    for sp, f in zip(specs, fits)}, names=["cohort", unit]).rename("weight")
+    tw = pd.concat({sp.start: pd.Series(f.lam[0], index=pd.Index(times[:sp.T0], name=time))
+                    for sp, f in zip(specs, fits)}, names=["cohort", time]).rename("weight")
+    return uw, tw, sum(sp.weight * f.omega[0] for sp, f in zip(specs, fits))
+
+
+def _effects_table(panel, specs, fits, se_t, alpha) -> pd.DataFrame:
+    times = panel.times
+    T = len(times)
     rows_eff = []
     for sp, f, st in zip(specs, fits, se_t):
         lab = [f"{_fmt(t)}" if len(specs) == 1 else f"{_fmt(sp.start)}:{_fmt(t)}"
@@ -338,263 +160,84 @@ def _estimate(kind, data, outcome, unit, time, treated, start, first_treated, se
             extra={"time": times, "cohort": [sp.start] * T, "post": times >= sp.start,
                    "treated": f.treated_path[0], "synthetic": f.synthetic_path[0],
                    "comparison": f.synthetic_path[0] - f.offset[0]}))
-    effects = pd.concat(rows_eff, ignore_index=True)
-    co_units = panel.units[:n_co]
-    if len(specs) == 1:
-        uw = pd.Series(fits[0].omega[0], index=pd.Index(co_units, name=unit), name="weight")
-        tw = pd.Series(fits[0].lam[0], index=pd.Index(times[:specs[0].T0], name=time),
-                       name="weight")
-        agg_omega = fits[0].omega[0]
-    else:
-        uw = pd.concat({sp.start: pd.Series(f.omega[0], index=pd.Index(co_units, name=unit))
-                        for sp, f in zip(specs, fits)}, names=["cohort", unit]).rename("weight")
-        tw = pd.concat({sp.start: pd.Series(f.lam[0], index=pd.Index(times[:sp.T0], name=time))
-                        for sp, f in zip(specs, fits)}, names=["cohort", time]).rename("weight")
-        agg_omega = sum(sp.weight * f.omega[0] for sp, f in zip(specs, fits))
-    n_eff = float(1.0 / np.sum(agg_omega**2))
-    cohorts = pd.DataFrame({
+    return pd.concat(rows_eff, ignore_index=True)
+
+
+def _cohorts_table(panel, specs, fits) -> pd.DataFrame:
+    T = len(panel.times)
+    return pd.DataFrame({
         "cohort": [sp.start for sp in specs],
         "n_treated": [len(sp.rows) for sp in specs],
         "treated_units": [", ".join(map(str, [panel.units[r] for r in sp.rows[:5]]))
                           + (" ..." if len(sp.rows) > 5 else "") for sp in specs],
         "n_pre": [sp.T0 for sp in specs],
         "n_post": [T - sp.T0 for sp in specs],
-        "weight": w_k,
-        "estimate": tau_k,
+        "weight": [sp.weight for sp in specs],
+        "estimate": [f.tau[0] for f in fits],
         "zeta": [sp.opts["zeta_omega"] for sp in specs],
         "noise_level": [sp.noise for sp in specs],
     })
-    warn_list: list[str] = []
-    if se == "placebo" and n_co < 2 * n_tr + 3:
-        msg = (f"Only {n_co} comparison units for {n_tr} treated: the placebo standard error "
-               "rests on few distinct placebo assignments and may be unreliable.")
-        warn_list.append(msg)
-        warnings.warn(msg, InferenceWarning, stacklevel=3)
-    pre_rmse = float(np.sqrt(np.mean(effects.loc[~effects["post"], "estimate"] ** 2)))
+
+
+def _warnings(inference, panel, fits) -> list[str]:
+    msgs: list[tuple[str, type]] = []
+    n_co = panel.n_co
+    n_tr = panel.Y.shape[0] - n_co
+    if inference == "placebo" and n_co < 2 * n_tr + 3:
+        msgs.append((f"Only {n_co} comparison units for {n_tr} treated: the placebo standard "
+                     "error rests on few distinct placebo assignments and may be unreliable.",
+                     InferenceWarning))
+    if any(f.capped for f in fits):
+        msgs.append(("The Frank-Wolfe solver for the weights stopped at its iteration cap "
+                     "(10,000 after sparsifying, as R synthdid) before its stopping rule was "
+                     "met: the weights may not be fully converged.", ConvergenceWarning))
+    for m, cat in msgs:
+        warnings.warn(m, cat, stacklevel=4)
+    return [m for m, _ in msgs]
+
+
+def _estimate(kind, data, outcome, unit, time, treated, start, first_treated, inference, reps,
+              alpha, random_state, progress, zeta, exclude, args) -> SDIDResult:
+    alpha = _check_args(inference, reps, zeta, alpha)
+    panel = prepare_panel(data, outcome, unit, time, treated, start, first_treated, exclude)
+    specs = cohort_specs(kind, panel, outcome, zeta)
+    C0 = [np.arange(panel.n_co)[None, :] for _ in specs]
+    fits = fit_cohorts(kind, panel, C0, [sp.rows[None, :] for sp in specs], specs)
+    estimate = float(sum(sp.weight * f.tau[0] for sp, f in zip(specs, fits)))
+    reps_est, seed, floor = None, None, 0.0
+    words = "none (inference=None)"
+    se, se_t = math.nan, [np.full(len(panel.times), np.nan) for _ in specs]
+    if inference is not None:
+        rng, seed = resolve_random_state(random_state)
+        reps_est, se, se_t, floor, words = _replications(kind, inference, panel, specs, fits,
+                                                         reps, rng, progress)
+    ci, p = _headline(estimate, se, alpha, floor)
+    effects = _effects_table(panel, specs, fits, se_t, alpha)
+    uw, tw, agg_omega = _weights_tables(panel, specs, fits, unit, time)
+    warn_list = _warnings(inference, panel, fits)
     diagnostics = {
-        "pre_period_rmse": pre_rmse,
+        "pre_period_rmse": float(np.sqrt(np.mean(
+            effects.loc[~effects["post"], "estimate"] ** 2))),
         "frank_wolfe_iterations": [f.iters for f in fits],
-        "n_comparison_units": n_co,
+        "frank_wolfe_capped": bool(any(f.capped for f in fits)),
+        "n_comparison_units": panel.n_co,
         "noise_level": [sp.noise for sp in specs],
     }
-    if se is not None:
+    if reps_est is not None:
         diagnostics["replication_estimates_mean"] = float(np.mean(reps_est))
-    spec = make_spec(f"wsa_eval.synth.{kind}", args, data_hash=hash_frame(data),
-                     seed=seed)
+        diagnostics["smallest_p_value"] = floor
+    spec = make_spec(f"wsa_eval.synth.{kind}", args, data_hash=hash_frame(data), seed=seed)
+    Y = panel.Y
     return SDIDResult(
         method=_NAMES[kind], spec=spec, diagnostics=diagnostics, warnings=tuple(warn_list),
-        estimate=estimate, se=se_val, ci_low=ci[0], ci_high=ci[1], p_value=p, alpha=alpha,
-        inference=inference,
-        estimand="average effect on the treated over post-treatment periods",
-        effects=effects, n_obs=int(Y.size), n_units=int(Y.shape[0]), n_treated=n_tr,
-        estimator=kind, unit_weights=uw, time_weights=tw, n_effective_donors=n_eff,
-        cohorts=cohorts, replications=reps_est,
-        treated_units=tuple(panel.units[n_co:]),
+        estimate=estimate, se=se, ci_low=ci[0], ci_high=ci[1], p_value=p, alpha=alpha,
+        inference=words, estimand="average effect on the treated over post-treatment periods",
+        effects=effects, n_obs=int(Y.size), n_units=int(Y.shape[0]),
+        n_treated=int(Y.shape[0] - panel.n_co), estimator=kind, unit_weights=uw,
+        time_weights=tw, n_effective_donors=float(1.0 / np.sum(agg_omega ** 2)),
+        cohorts=_cohorts_table(panel, specs, fits), replications=reps_est,
+        treated_units=tuple(panel.units[panel.n_co:]),
     )
-
-
-def placebo_fits(kind: str, Y: np.ndarray, times: np.ndarray, start: Any,
-                 donors: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
-    """Placebo-in-space fits: each unit (row of ``Y``) in turn treated from ``start``.
-
-    ``Y`` (units x periods, rows in the order ``data.pivot(index=unit, columns=time)`` gives,
-    treated units already removed) holds the comparison units only; ``donors`` (row indices,
-    default all) are the units given the placebo treatment, the other rows being their
-    comparisons. Returns the estimates (J,) and the effect curves (J, T), each bit for bit
-    what ``sdid`` / ``sc`` / ``did`` with ``se=None`` returns when that unit is ``treated``
-    and the others are its comparisons -- the same preparation, tuning (``zeta`` and the
-    stopping rule from that placebo's own noise level) and Frank-Wolfe iterations -- but
-    with the solves of all placebos run together (``_sdid_core.fit_cohort_many``) and
-    without re-validating the panel once per placebo. Returns None when a placebo would
-    have to raise an error (fewer than two comparisons, no pre-period variation), so the
-    caller can run the one-by-one fits, which explain it.
-    """
-    check_choice("kind", kind, tuple(_NAMES))
-    Y = np.asarray(Y, dtype=float)
-    N, T = Y.shape
-    donors = np.arange(N) if donors is None else np.asarray(donors, dtype=int)
-    T0 = int((np.asarray(times) < start).sum())
-    if N - 1 < 2 or T0 < 2 or T0 >= T or not np.isfinite(Y).all():
-        return None
-    Ys, opts = [], []
-    for d in donors:
-        Yd = Y[np.concatenate([np.arange(N)[np.arange(N) != d], [d]])]
-        noise = core.noise_level(Yd[: N - 1, :T0])
-        if kind != "did" and not (noise > 0):
-            return None
-        o = _options(kind, noise if noise > 0 else 1.0, 1, T - T0, None)
-        if o.pop("lambda_zero", False):
-            o["lambda_init"] = np.zeros(T0)
-        Ys.append(Yd)
-        opts.append(o)
-    fits = core.fit_cohort_many(Ys, N - 1, T0, opts)
-    w = np.array([1.0])  # one cohort: aggregation weight 1, as in _estimate
-    est = np.array([float(np.array([f.tau[0]]) @ w) for f in fits])
-    return est, np.stack([f.gaps[0] for f in fits]) if fits else np.empty((0, T))
-
-
-def _fmt(t: Any) -> str:
-    if isinstance(t, (float, np.floating)) and float(t).is_integer():
-        return str(int(t))
-    return str(t)
-
-
-def _sum_normalize(w: np.ndarray) -> np.ndarray:
-    s = w.sum(axis=-1, keepdims=True)
-    uniform = np.full_like(w, 1.0 / w.shape[-1])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(s != 0, w / np.where(s != 0, s, 1.0), uniform)
-
-
-def _placebo(kind, panel, specs, fits, reps, rng, progress):
-    n_co = panel.n_co
-    n_tr = sum(len(sp.rows) for sp in specs)
-    if n_co <= n_tr:
-        raise EstimationError(
-            f"The placebo standard error needs more comparison units ({n_co}) than treated "
-            f"units ({n_tr}). Use se='bootstrap' or se='jackknife' with several treated units.")
-    perms = np.array([rng.permutation(n_co) for _ in range(reps)])
-    C = perms[:, : n_co - n_tr]
-    sizes = np.cumsum([0] + [len(sp.rows) for sp in specs])
-    P = [perms[:, n_co - n_tr + sizes[k]: n_co - n_tr + sizes[k + 1]]
-         for k in range(len(specs))]
-    om0 = [_sum_normalize(f.omega[0][C]) for f in fits]
-    lam0 = [np.broadcast_to(f.lam[0], (reps, f.lam.shape[1])) for f in fits]
-    taus = np.zeros(reps)
-    gaps = []
-    chunks = _chunks(reps, progress)
-    res = [np.zeros(reps) for _ in specs]
-    gap_k = [np.zeros((reps, panel.Y.shape[1])) for _ in specs]
-    for sl in progress_iter(chunks, total=len(chunks), desc="placebo", progress=progress):
-        sub = _fit(kind, panel, [C[sl]] * len(specs), [p[sl] for p in P], specs,
-                   omega_init=[o[sl] for o in om0], lambda_init=[lz[sl] for lz in lam0])
-        for k, f in enumerate(sub):
-            res[k][sl] = f.tau
-            gap_k[k][sl] = f.gaps
-    for k, sp in enumerate(specs):
-        taus += sp.weight * res[k]
-        gaps.append(gap_k[k])
-    return taus, gaps
-
-
-def _chunks(reps: int, progress) -> list[slice]:
-    """One batch normally; 10 batches when a progress bar is wanted."""
-    n = 10 if progress else 1
-    edges = np.linspace(0, reps, n + 1).astype(int)
-    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
-
-
-def _bootstrap(kind, panel, specs, fits, reps, rng, progress):
-    n_co = panel.n_co
-    N = panel.Y.shape[0]
-    n_tr = N - n_co
-    if n_tr < 2:
-        raise EstimationError(
-            "Bootstrap standard errors need at least two treated units. With one treated "
-            "unit, resampling units either leaves it out or repeats it, so the spread of the "
-            "estimates says nothing about the uncertainty of its effect (Arkhangelsky et al. "
-            "2021, Section 5; R synthdid returns NA here). Use se='placebo'.")
-    draws = []
-    while len(draws) < reps:
-        ind = np.sort(rng.integers(0, N, size=N))
-        if (ind < n_co).all() or (ind >= n_co).all():
-            continue
-        draws.append(ind)
-    draws = np.array(draws)
-    cohort_of = np.full(N, -1)
-    for k, sp in enumerate(specs):
-        cohort_of[sp.rows] = k
-    T = panel.Y.shape[1]
-    tau_k = np.full((reps, len(specs)), np.nan)
-    gap_k = [np.full((reps, T), np.nan) for _ in specs]
-    is_co = draws < n_co
-    C, Cm = _pad([row[m] for row, m in zip(draws, is_co)])
-    for k, sp in enumerate(specs):
-        in_k = cohort_of[draws] == k
-        rr = np.flatnonzero(in_k.any(axis=1))
-        if rr.size == 0:
-            continue
-        P, Pm = _pad([draws[r][in_k[r]] for r in rr])
-        w = fits[k].omega[0][C[rr]] * Cm[rr]
-        tot = w.sum(axis=1, keepdims=True)
-        om0 = np.where(tot > 0, w / np.where(tot > 0, tot, 1.0),
-                       Cm[rr] / Cm[rr].sum(axis=1, keepdims=True))
-        lam0 = np.broadcast_to(fits[k].lam[0], (rr.size, sp.T0))
-        for sl in progress_iter(_chunks(rr.size, progress), desc=f"bootstrap cohort {k + 1}",
-                                progress=progress):
-            opts = dict(sp.opts)
-            opts.pop("lambda_zero", None)
-            f = core.fit_cohort_batch(panel.Y, C[rr[sl]], P[sl], sp.T0, omega_init=om0[sl],
-                                      lambda_init=lam0[sl], C_mask=Cm[rr[sl]], P_mask=Pm[sl],
-                                      **opts)
-            tau_k[rr[sl], k] = f.tau
-            gap_k[k][rr[sl]] = f.gaps
-    t1 = np.array([T - sp.T0 for sp in specs])
-    counts = np.stack([(cohort_of[draws] == k).sum(axis=1) for k in range(len(specs))], 1)
-    wts = counts * t1
-    wts = wts / wts.sum(axis=1, keepdims=True)
-    taus = np.nansum(tau_k * wts, axis=1)
-    gaps = [g[~np.isnan(g[:, 0])] for g in gap_k]
-    return taus, gaps
-
-
-def _pad(rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Stack index arrays of different lengths: (indices padded with 0, mask of real ones)."""
-    width = max(len(r) for r in rows)
-    idx = np.zeros((len(rows), width), dtype=int)
-    mask = np.zeros((len(rows), width), dtype=bool)
-    for j, r in enumerate(rows):
-        idx[j, : len(r)] = r
-        mask[j, : len(r)] = True
-    return idx, mask
-
-
-def _jackknife(panel, specs, fits):
-    n_co = panel.n_co
-    Y = panel.Y
-    N, T = Y.shape
-    n_tr = N - n_co
-    if n_tr < 2:
-        raise EstimationError(
-            "Jackknife standard errors need at least two treated units: leaving out the only "
-            "treated unit leaves nothing to estimate (Arkhangelsky et al. 2021, Algorithm 3; "
-            "R synthdid returns NA here). Use se='placebo'.")
-    small = [sp.start for sp in specs if len(sp.rows) < 2]
-    if small:
-        raise EstimationError(
-            f"The jackknife needs at least two treated units in every adoption cohort; the "
-            f"cohort(s) starting in {format_examples([_fmt(s) for s in small], quote=False)} "
-            "have one. Use se='placebo' or se='bootstrap'.")
-    for f in fits:
-        if np.count_nonzero(f.omega[0]) == 1:
-            raise EstimationError(
-                "The fixed-weight jackknife is undefined when one comparison unit carries all "
-                "the weight (leaving it out leaves no weighted comparison). Use se='placebo'.")
-    t1 = np.array([T - sp.T0 for sp in specs])
-    taus = np.zeros(N)
-    gaps = [np.zeros((N, T)) for _ in specs]
-    for u in range(N):
-        tk = np.zeros(len(specs))
-        nk = np.array([len(sp.rows) for sp in specs], dtype=float)
-        for k, (sp, f) in enumerate(zip(specs, fits)):
-            om = f.omega[0].copy()
-            tr = sp.rows
-            if u < n_co:
-                keep = np.arange(n_co) != u
-                om = _sum_normalize(om[keep])
-                co_path = om @ Y[:n_co][keep]
-            else:
-                co_path = om @ Y[:n_co]
-                if u in tr:
-                    tr = tr[tr != u]
-                    nk[k] -= 1
-            diff = Y[tr].mean(axis=0) - co_path
-            g = diff - diff[: sp.T0] @ f.lam[0]
-            gaps[k][u] = g
-            tk[k] = g[sp.T0:].mean()
-        w = nk * t1
-        taus[u] = float(tk @ (w / w.sum()))
-    return taus, gaps
 
 
 _DOC_ARGS = """
@@ -615,11 +258,14 @@ _DOC_ARGS = """
         First treated period.
     first_treated : str, optional
         Column alternative to ``treated`` and ``start``.
-    se : {"placebo", "bootstrap", "jackknife", None}
-        Standard error method (see the module notes). ``"placebo"`` (default) is the only
-        one valid with a single treated unit; the others raise an error there.
-    reps : int
-        Placebo or bootstrap replications (default 200, as R synthdid).
+    inference : {"placebo", "bootstrap", "jackknife", None}
+        How the standard error is computed (see the module notes; formerly ``se=``).
+        ``"placebo"`` (default) is the only one valid with a single treated unit; the others
+        raise an error there. None: no standard error.
+    reps : int or None
+        Placebo or bootstrap replications (formerly also ``n_permutations``). None
+        (default): with one treated unit every one of the J placebos, exactly; otherwise
+        200 random draws (as R synthdid). An explicit number draws that many at random.
     alpha : float
         1 - confidence level of the normal-approximation interval.
     random_state : int, Generator or None
@@ -634,6 +280,7 @@ _DOC_ARGS = """
     """
 
 
+@renamed_arguments(se="inference", n_permutations="reps")
 def sdid(
     data: pd.DataFrame,
     *,
@@ -643,8 +290,8 @@ def sdid(
     treated: Any = None,
     start: Any = None,
     first_treated: str | None = None,
-    se: Literal["placebo", "bootstrap", "jackknife"] | None = "placebo",
-    reps: int = 200,
+    inference: Literal["placebo", "bootstrap", "jackknife"] | None = "placebo",
+    reps: int | None = None,
     alpha: float = 0.05,
     random_state: int | np.random.Generator | None = None,
     progress: bool | None = None,
@@ -661,12 +308,14 @@ def sdid(
     -15.604).
     """
     args = dict(outcome=outcome, unit=unit, time=time, treated=treated, start=start,
-                first_treated=first_treated, se=se, reps=reps, alpha=alpha, zeta=zeta,
+                first_treated=first_treated, inference=inference, reps=reps, alpha=alpha,
+                zeta=zeta,
                 exclude=exclude)
-    return _estimate("sdid", data, outcome, unit, time, treated, start, first_treated, se,
-                     reps, alpha, random_state, progress, zeta, exclude, args)
+    return _estimate("sdid", data, outcome, unit, time, treated, start, first_treated,
+                     inference, reps, alpha, random_state, progress, zeta, exclude, args)
 
 
+@renamed_arguments(se="inference", n_permutations="reps")
 def sc(
     data: pd.DataFrame,
     *,
@@ -676,8 +325,8 @@ def sc(
     treated: Any = None,
     start: Any = None,
     first_treated: str | None = None,
-    se: Literal["placebo", "bootstrap", "jackknife"] | None = "placebo",
-    reps: int = 200,
+    inference: Literal["placebo", "bootstrap", "jackknife"] | None = "placebo",
+    reps: int | None = None,
     alpha: float = 0.05,
     random_state: int | np.random.Generator | None = None,
     progress: bool | None = None,
@@ -692,12 +341,14 @@ def sc(
     classic nested-V synthetic control with predictors see ``wsa_eval.synth.adh``.
     """
     args = dict(outcome=outcome, unit=unit, time=time, treated=treated, start=start,
-                first_treated=first_treated, se=se, reps=reps, alpha=alpha, zeta=zeta,
+                first_treated=first_treated, inference=inference, reps=reps, alpha=alpha,
+                zeta=zeta,
                 exclude=exclude)
-    return _estimate("sc", data, outcome, unit, time, treated, start, first_treated, se,
-                     reps, alpha, random_state, progress, zeta, exclude, args)
+    return _estimate("sc", data, outcome, unit, time, treated, start, first_treated,
+                     inference, reps, alpha, random_state, progress, zeta, exclude, args)
 
 
+@renamed_arguments(se="inference", n_permutations="reps")
 def did(
     data: pd.DataFrame,
     *,
@@ -707,8 +358,8 @@ def did(
     treated: Any = None,
     start: Any = None,
     first_treated: str | None = None,
-    se: Literal["placebo", "bootstrap", "jackknife"] | None = "placebo",
-    reps: int = 200,
+    inference: Literal["placebo", "bootstrap", "jackknife"] | None = "placebo",
+    reps: int | None = None,
     alpha: float = 0.05,
     random_state: int | np.random.Generator | None = None,
     progress: bool | None = None,
@@ -720,10 +371,11 @@ def did(
     Uniform unit and time weights (``zeta`` is ignored). California: -27.349.
     """
     args = dict(outcome=outcome, unit=unit, time=time, treated=treated, start=start,
-                first_treated=first_treated, se=se, reps=reps, alpha=alpha, zeta=zeta,
+                first_treated=first_treated, inference=inference, reps=reps, alpha=alpha,
+                zeta=zeta,
                 exclude=exclude)
-    return _estimate("did", data, outcome, unit, time, treated, start, first_treated, se,
-                     reps, alpha, random_state, progress, zeta, exclude, args)
+    return _estimate("did", data, outcome, unit, time, treated, start, first_treated,
+                     inference, reps, alpha, random_state, progress, zeta, exclude, args)
 
 
 for _f in (sdid, sc, did):

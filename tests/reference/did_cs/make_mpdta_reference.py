@@ -4,7 +4,10 @@ R's `did` package cannot be installed on the project machines (no CRAN), so the 
 from `csdid` (PyPI, a line-by-line port of R did's att_gt/aggte and DRDID's drdid_panel),
 with ANALYTIC standard errors (bstrap=False, cband=False). Run from the repository root:
 
-    /work/venv-bench/bin/python tests/reference/did_cs/make_mpdta_reference.py
+    python -m venv peer-env && peer-env/bin/pip install "csdid==0.4.3"
+    peer-env/bin/python tests/reference/did_cs/make_mpdta_reference.py [CSV]
+
+(the data default to the copy in ``src/wsa_eval/datasets/data``).
 
 It writes tests/reference/did_cs/mpdta_csdid_reference.json. Versions used are recorded in
 the file. The published R did vignette values are checked separately in the tests.
@@ -28,8 +31,8 @@ warnings.filterwarnings("ignore")
 from csdid.att_gt import ATTgt  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-DATA = Path(sys.argv[1]) if len(sys.argv) > 1 else (
-    HERE.parents[2].parent / "shared" / "data" / "reference" / "mpdta.csv")
+DATA_DIR = HERE.parents[2] / "src" / "wsa_eval" / "datasets" / "data"
+DATA = Path(sys.argv[1]) if len(sys.argv) > 1 else DATA_DIR / "mpdta.csv"
 
 
 def _num(x):

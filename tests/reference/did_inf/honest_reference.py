@@ -12,9 +12,10 @@ Two sources:
    recent NumPy rejects; this script runs it from a temporary copy in which those calls go
    through a helper taking the single element (no other change).
 
-Run with the benchmark environment:
+Run from the repository root in an environment with honestdid 0.1.1:
 
-    PYTHONPATH=src /work/venv-bench/bin/python tests/reference/did_inf/honest_reference.py
+    python -m venv peer-env && peer-env/bin/pip install "honestdid==0.1.1"
+    peer-env/bin/python tests/reference/did_inf/honest_reference.py
 """
 
 import importlib.util

@@ -1,8 +1,9 @@
 """Reference values for the wild cluster bootstrap from the PyPI package ``wildboottest``.
 
-Run with the benchmark environment (wildboottest 0.3.2 installed there):
+Run from the repository root in an environment with wildboottest 0.3.2:
 
-    PYTHONPATH=src /work/venv-bench/bin/python tests/reference/did_inf/wild_reference.py
+    python -m venv peer-env && peer-env/bin/pip install "wildboottest==0.3.2"
+    peer-env/bin/python tests/reference/did_inf/wild_reference.py
 
 Writes ``wild_panel.csv`` (a simulated 8-unit x 6-period panel, seed 20240611) and
 ``wild_reference.json``: wildboottest's t-statistic, its bootstrap t-statistics (all 2^8

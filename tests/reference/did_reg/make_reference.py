@@ -2,7 +2,8 @@
 
 Run from the repository root with the peer-package environment (pyfixest, statsmodels):
 
-    /work/venv-bench/bin/python tests/reference/did_reg/make_reference.py
+    python -m venv peer-env && peer-env/bin/pip install "pyfixest==0.60.0" statsmodels
+    peer-env/bin/python tests/reference/did_reg/make_reference.py
 
 It writes ``reference_values.json`` beside this file. Nothing here imports wsa_eval: every
 number comes from pyfixest (fixest's Python port), statsmodels, or a deliberately naive
@@ -10,7 +11,7 @@ dense-matrix implementation of the Borusyak-Jaravel-Spiess variance written from
 (Theorem 3, Section 4.3) with explicit loops.
 
 Data: castle.csv (Cheng & Hoekstra 2013, as used by Goodman-Bacon 2021 and R bacondecomp)
-and mpdta.csv (Callaway & Sant'Anna 2021), from shared/data/reference.
+and mpdta.csv (Callaway & Sant'Anna 2021), the copies in src/wsa_eval/datasets/data.
 """
 
 from __future__ import annotations
@@ -26,9 +27,7 @@ import statsmodels.formula.api as smf
 
 warnings.simplefilter("ignore")
 HERE = Path(__file__).resolve().parent
-DATA = HERE.parents[3] / "shared" / "data" / "reference"
-if not DATA.is_dir():  # running from a worktree under /work/wt/<name>
-    DATA = Path("/work/shared/data/reference")
+DATA = HERE.parents[2] / "src" / "wsa_eval" / "datasets" / "data"
 
 
 def castle() -> pd.DataFrame:

@@ -1,16 +1,16 @@
 # Reference values for wsa_eval's core survival functions, from R's survival package.
 #
-# Data: Rossi, Berk & Lenihan (1980) recidivism experiment, ../shared/data/reference/rossi.csv
+# Data: Rossi, Berk & Lenihan (1980) recidivism experiment, src/wsa_eval/datasets/data/rossi.csv
 # (432 men, week of first arrest within 52 weeks). Derived columns below (cluster, weights,
 # entry, episode splits) are artificial and only exercise the code paths.
 #
 # Run from the repository root:
-#   Rscript tests/reference/survival_core/make_reference.R /work/shared/data/reference/rossi.csv
+#   Rscript tests/reference/survival_core/make_reference.R [path/to/rossi.csv]
 # Output: CSV files beside this script. coxph is run with eps = 1e-13 so the reference
 # coefficients are converged far beyond the 1e-6 test tolerance.
 suppressPackageStartupMessages(library(survival))
 args <- commandArgs(trailingOnly = TRUE)
-path <- if (length(args)) args[1] else "../shared/data/reference/rossi.csv"
+path <- if (length(args)) args[1] else "src/wsa_eval/datasets/data/rossi.csv"
 out <- "tests/reference/survival_core"
 rossi <- read.csv(path)
 rossi$clus <- (rossi$id - 1) %/% 4             # 108 artificial clusters of 4

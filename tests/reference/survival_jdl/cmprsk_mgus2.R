@@ -1,10 +1,11 @@
 # Reference values for wsa_eval.survival.competing, produced with R cmprsk.
 # Run from the repository root:
-#   Rscript tests/reference/survival_jdl/cmprsk_mgus2.R /work/shared/data/reference/mgus2_cr.csv
+#   Rscript tests/reference/survival_jdl/cmprsk_mgus2.R [path/to/mgus2_cr.csv]
+# (default: the copy shipped in src/wsa_eval/datasets/data; R packages: cmprsk)
 # Writes CSV files beside this script (committed, so the tests need neither R nor cmprsk).
 suppressMessages(library(cmprsk))
 args <- commandArgs(trailingOnly = TRUE)
-path <- if (length(args)) args[1] else "../shared/data/reference/mgus2_cr.csv"
+path <- if (length(args)) args[1] else "src/wsa_eval/datasets/data/mgus2_cr.csv"
 out <- "tests/reference/survival_jdl"
 d <- read.csv(path)
 cat("cmprsk", as.character(packageVersion("cmprsk")), R.version.string, "\n")

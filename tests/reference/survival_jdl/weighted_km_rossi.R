@@ -4,10 +4,11 @@
 # standard error are computed from survfit's own influence matrix (influence = TRUE):
 # IF_i(RMST) = sum_k influence.surv[i, k] * (width of the k-th step below h).
 # Run from the repository root:
-#   Rscript tests/reference/survival_jdl/weighted_km_rossi.R /work/shared/data/reference/rossi.csv
+#   Rscript tests/reference/survival_jdl/weighted_km_rossi.R [path/to/rossi.csv]
+# (default: the copy shipped in src/wsa_eval/datasets/data)
 suppressMessages(library(survival))
 args <- commandArgs(trailingOnly = TRUE)
-d <- read.csv(if (length(args)) args[1] else "../shared/data/reference/rossi.csv")
+d <- read.csv(if (length(args)) args[1] else "src/wsa_eval/datasets/data/rossi.csv")
 d$w <- 1 + 0.5 * d$fin + 0.02 * d$prio   # arbitrary positive case weights
 out <- list()
 for (wt in c("none", "w")) for (h in c(20, 30, 52)) {

@@ -1,6 +1,6 @@
 """Pre-period MSPE of the published synthetic-control weights (numbers in published.json).
 
-Run from the repository root with the shared reference data beside it:
+Run from the repository root (reads the copies in src/wsa_eval/datasets/data):
     python tests/reference/synth_adh/make_reference.py
 The weights themselves are the published ones (ADH 2010 Table 2; Abadie & Gardeazabal 2003);
 this script only evaluates their pre-period fit, the bar the nested-V fit must clear.
@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-REF = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "reference"
+REF = Path(__file__).resolve().parents[3] / "src" / "wsa_eval" / "datasets" / "data"
 
 
 def mspe(df, unit, time, y, treated, weights, periods):

@@ -4,7 +4,10 @@ Basque Country (Abadie & Gardeazabal 2003) GDP per capita, 1955-1997, treated fr
 the 16 other Spanish regions as comparison units (Spain as a whole removed), outcomes only
 (``use_covariates=False``), ridge ASCM as in Ben-Michael, Feller & Rothstein (2021).
 
-    /work/venv-bench/bin/python tests/reference/synth_sdid/make_reference_pysyncon_ascm.py
+    python -m venv peer-env && peer-env/bin/pip install "pysyncon==1.7.0"
+    peer-env/bin/python tests/reference/synth_sdid/make_reference_pysyncon_ascm.py [CSV]
+
+(from the repository root; the data default to the copy in ``src/wsa_eval/datasets/data``).
 
 Writes ``basque_pysyncon_ascm.json``: the cross-validated lambda, the augmented and SCM
 weights, and the ATT over 1970-1997, both with pysyncon's own lambda and with lambda fixed
@@ -24,8 +27,8 @@ import pandas as pd
 from pysyncon import AugSynth, Dataprep
 
 HERE = Path(__file__).resolve().parent
-DATA = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(
-    "/work/shared/data/reference/basque.csv")
+DATA_DIR = HERE.parents[2] / "src" / "wsa_eval" / "datasets" / "data"
+DATA = Path(sys.argv[1]) if len(sys.argv) > 1 else DATA_DIR / "basque.csv"
 TREATED = "Basque Country (Pais Vasco)"
 
 

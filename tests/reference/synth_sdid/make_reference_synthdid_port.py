@@ -1,11 +1,14 @@
 """Reference numbers for wsa_eval.synth.sdid from the PyPI ``synthdid`` port (v0.10.0).
 
-The port (D2CML team) re-implements R ``synthdid`` / Stata ``sdid`` in Python. Run with the
-peer environment (the port is installed under /work/venv-bench/peers/synthdid because the
-``synthdid-py`` distribution ships a module of the same name):
+The port (D2CML team) re-implements R ``synthdid`` / Stata ``sdid`` in Python. Run it from
+the repository root in an environment of its own (the ``synthdid-py`` distribution ships a
+module of the same name, so the two ports cannot share one):
 
-    PYTHONPATH=/work/venv-bench/peers/synthdid /work/venv-bench/bin/python \
-        tests/reference/synth_sdid/make_reference_synthdid_port.py
+    python -m venv port-env
+    port-env/bin/pip install "synthdid==0.10.0" "pandas<2.2"
+    port-env/bin/python tests/reference/synth_sdid/make_reference_synthdid_port.py [CSV]
+
+The data default to the copy shipped in ``src/wsa_eval/datasets/data``.
 
 Writes ``prop99_synthdid_port.json`` beside this script: the SDID and DiD point
 estimates for California's Proposition 99 and, for each estimator, the 38 placebo estimates
@@ -25,10 +28,8 @@ import pandas as pd
 from synthdid.synthdid import Synthdid
 
 HERE = Path(__file__).resolve().parent
-DATA = Path(sys.argv[1]) if len(sys.argv) > 1 else (
-    HERE.parents[3] / "shared" / "data" / "reference" / "prop99_california_synthdid.csv")
-if not DATA.exists():  # worktree layout
-    DATA = Path("/work/shared/data/reference/prop99_california_synthdid.csv")
+DATA_DIR = HERE.parents[2] / "src" / "wsa_eval" / "datasets" / "data"
+DATA = Path(sys.argv[1]) if len(sys.argv) > 1 else DATA_DIR / "prop99_california_synthdid.csv"
 
 
 def main() -> None:

@@ -1,16 +1,16 @@
 """Full-precision reference numbers from the PyPI ``synthdid-py`` 0.1.0 port of R synthdid.
 
-synthdid-py ships a module named ``synthdid`` (like the other port), so it is installed in
-its own folder:
+synthdid-py ships a module named ``synthdid`` (like the other port), so it gets an
+environment of its own; run from the repository root:
 
-    pip install --no-deps --target /work/venv-bench/peers/synthdid_py synthdid-py
-    PYTHONPATH=/work/venv-bench/peers/synthdid_py /work/venv-bench/bin/python \
-        tests/reference/synth_sdid/make_reference_synthdid_py.py
+    python -m venv synthdid-py-env
+    synthdid-py-env/bin/pip install "synthdid-py==0.1.0"
+    synthdid-py-env/bin/python tests/reference/synth_sdid/make_reference_synthdid_py.py [CSV]
 
 Writes ``prop99_synthdid_py.json``: synthdid_estimate / sc_estimate / did_estimate for
 California's Proposition 99 (R's defaults), the SDID unit and time weights, unrounded, and
-the placebo standard errors for 200 replications with random_state=1 (run under
-``flock /work/bench.lock``: a few minutes).
+the placebo standard errors for 200 replications with random_state=1 (a few minutes). The
+data default to the copy in ``src/wsa_eval/datasets/data``.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ import pandas as pd
 from synthdid import did_estimate, panel_matrices, sc_estimate, synthdid_estimate, vcov
 
 HERE = Path(__file__).resolve().parent
-DATA = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(
-    "/work/shared/data/reference/prop99_california_synthdid.csv")
+DATA_DIR = HERE.parents[2] / "src" / "wsa_eval" / "datasets" / "data"
+DATA = Path(sys.argv[1]) if len(sys.argv) > 1 else DATA_DIR / "prop99_california_synthdid.csv"
 
 
 def main() -> None:

@@ -6,10 +6,11 @@
    SDID per adoption cohort against the never-treated units, averaged with weights
    proportional to treated unit-periods) and writes ``staggered_synthdid_port.json``.
 
-    PYTHONPATH=/work/venv-bench/peers/synthdid /work/venv-bench/peers/port-env/bin/python \
-        tests/reference/synth_sdid/make_staggered_reference.py
+    python -m venv port-env
+    port-env/bin/pip install "synthdid==0.10.0" "pandas<2.2"
+    port-env/bin/python tests/reference/synth_sdid/make_staggered_reference.py
 
-(the port needs pandas < 2.2, hence the separate environment).
+from the repository root (the port needs pandas < 2.2, hence its own environment).
 """
 
 from __future__ import annotations

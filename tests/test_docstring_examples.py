@@ -1,0 +1,73 @@
+"""Every public function has a docstring with an Examples section (run as a doctest).
+
+The Examples run with the tests (``--doctest-modules`` on ``src/wsa_eval``, see
+pyproject.toml). ``TODO`` lists the public functions still without one (issue 11, section 7);
+the list may only shrink: a new public function without Examples fails, and so does a listed
+function that has gained Examples (remove it from the list).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+PUBLIC_MODULES = (
+    "wsa_eval", "wsa_eval.did", "wsa_eval.synth", "wsa_eval.inference", "wsa_eval.survival",
+    "wsa_eval.datasets", "wsa_eval.data", "wsa_eval.plotting", "wsa_eval.errors",
+    "wsa_eval.glossary",
+)
+
+TODO = {
+    "wsa_eval": {"validate_panel", "compare", "check_claim", "report"},
+    "wsa_eval.did": {"callaway_santanna", "honest_did", "pretrend_test", "did2x2", "twfe",
+                     "event_study", "sun_abraham", "imputation", "bacon_decomposition"},
+    "wsa_eval.synth": {"synthetic_control", "placebo_in_space", "placebo_in_time",
+                       "leave_one_out", "conformal_inference", "augmented", "sdid", "sc",
+                       "did"},
+    "wsa_eval.inference": {"wild_cluster_bootstrap", "wild_bootstrap_twfe",
+                           "randomization_inference", "randomization_test", "conley_taber",
+                           "multiplier_draws", "sup_t_critical_value"},
+    "wsa_eval.survival": {"kaplan_meier", "logrank", "cox", "proportional_hazards_test",
+                          "rmst", "proven_reoffending", "cumulative_incidence", "gray_test",
+                          "fine_gray", "propensity", "match", "weight", "balance",
+                          "standardized_differences", "reoffending_effects"},
+    "wsa_eval.plotting": {"get_ax", "effects_plot", "timing_plot", "event_study_plot",
+                          "draw_effects"},
+}
+
+
+def _has_examples(obj) -> bool:
+    doc = inspect.getdoc(obj) or ""
+    return "\nExamples\n--------\n" in f"\n{doc}\n" and ">>> " in doc
+
+
+def _public_functions(modname: str) -> dict[str, object]:
+    mod = importlib.import_module(modname)
+    out = {}
+    for name in getattr(mod, "__all__", []):
+        obj = getattr(mod, name)
+        if name.startswith("_") or inspect.ismodule(obj) or inspect.isclass(obj):
+            continue
+        if callable(obj):
+            out[name] = obj
+    return out
+
+
+def test_public_functions_have_examples():
+    missing, done = [], []
+    for modname in PUBLIC_MODULES:
+        todo = TODO.get(modname, set())
+        for name, fn in _public_functions(modname).items():
+            if _has_examples(fn):
+                if name in todo:
+                    done.append(f"{modname}.{name}")
+            elif name not in todo:
+                missing.append(f"{modname}.{name}")
+    assert not missing, f"public functions without an Examples section: {missing}"
+    assert not done, f"these have Examples now: remove them from TODO: {done}"
+
+
+def test_todo_names_exist():
+    stale = [f"{m}.{n}" for m, names in TODO.items() for n in names
+             if n not in _public_functions(m)]
+    assert not stale, f"TODO names no public function (renamed or removed?): {stale}"

@@ -160,7 +160,15 @@ def r_proven():
     return proven_reoffending(idx, off, data_end="2021-06-30")
 
 
-RESULTS = {"ClaimResult": r_claim, "SDIDResult": r_sdid, "SyntheticControlResult": r_adh,
+def r_ppml():
+    from wsa_eval.did import ppml
+
+    return ppml(tiny_panel(), outcome="count", unit="area", time="year", treated="A00",
+                start=2016)
+
+
+RESULTS = {"PPMLResult": r_ppml, "ClaimResult": r_claim, "SDIDResult": r_sdid,
+           "SyntheticControlResult": r_adh,
            "KaplanMeierResult": r_km, "LogRankResult": r_logrank,
            "CumulativeIncidenceResult": r_cif, "ReoffendingEffectsResult": r_reoffending,
            "CoxResult": r_cox, "RMSTResult": r_rmst, "GrayTestResult": r_gray,
@@ -169,7 +177,7 @@ RESULTS = {"ClaimResult": r_claim, "SDIDResult": r_sdid, "SyntheticControlResult
            "ProvenReoffendingResult": r_proven}
 
 #: declared count columns each result type must have (in some table of its report)
-EXPECTED = {"ClaimResult": {"actual"}, "SDIDResult": {"treated"},
+EXPECTED = {"PPMLResult": {"observed"}, "ClaimResult": {"actual"}, "SDIDResult": {"treated"},
             "SyntheticControlResult": {"treated"},
             "KaplanMeierResult": {"n_at_risk", "n_events", "n_censored", "n"},
             "LogRankResult": {"n", "observed"},

@@ -11,7 +11,7 @@ From the bottom up (a module may import its own layer and those below):
    at scale: DuckDB and Spark; it must not import the estimator families)
 4. estimator families: ``did``, ``synth``, ``survival``, ``inference``
 5. ``reporting`` (renders any result's content; knows no estimator)
-6. applications: ``claims``, ``casestudy``, ``config``, ``cli``
+6. applications: ``claims``, ``casestudy``, ``config``, ``cli``, ``planning``, ``pooled``
 
 The package's ``__init__`` (the public re-exports) is left out. Imports are read from the
 source (``ast``), so an import inside a function counts.
@@ -33,6 +33,7 @@ LAYERS = {
     "did": 4, "synth": 4, "survival": 4, "inference": 4,
     "reporting": 5,
     "claims": 6, "casestudy": 6, "config": 6, "cli": 6, "__main__": 6,
+    "planning": 6, "pooled": 6,
 }
 
 

@@ -342,6 +342,31 @@ def f_exact_match():
     return exact_match(c, treatment="z", covariates=["band"], outcomes=["reoffended"])
 
 
+def f_ppml():
+    from wsa_eval.did import ppml
+
+    p = _panel()
+    p["count"] = np.round(np.exp(p["y"]))
+    return ppml(p, outcome="count", unit="area", time="year", treated="A00", start=2014)
+
+
+def f_plan():
+    from wsa_eval import plan_evaluation
+
+    return plan_evaluation(_panel(n=22), outcome="y", unit="area", time="year",
+                           treated="A00", start=2014, random_state=1)
+
+
+def f_pooled():
+    from wsa_eval import pooled_evaluation
+
+    p = _panel(n=14)
+    p["count"] = np.exp(p["y"])
+    return pooled_evaluation(p, outcome="count", unit="area", time="year",
+                             start_dates={"A00": [2014, 2015], "A01": 2015, "A02": 2016},
+                             reps=19, sdid_reps=5, bounds_reps=19, random_state=1)
+
+
 FACTORIES = {
     "PanelReport": f_panel_report, "TWFEResult": f_twfe, "EventStudyResult": f_event_study,
     "SunAbrahamResult": f_sun_abraham, "ImputationResult": f_imputation,
@@ -356,6 +381,7 @@ FACTORIES = {
     "WeightResult": f_weight, "BalanceResult": f_balance,
     "ReoffendingEffectsResult": f_reoffending, "ProvenReoffendingResult": f_proven,
     "LinkedCohortResult": f_linked_cohort, "ExactMatchResult": f_exact_match,
+    "PPMLResult": f_ppml, "PlanResult": f_plan, "PooledResult": f_pooled,
 }
 
 #: (class, check) -> why it does not pass yet; strict xfails, to be emptied by the families

@@ -22,6 +22,8 @@ from .errors import (
     WsaEvalWarning,
 )
 from .panel import PanelReport, validate_panel
+from .planning import PlanResult, plan_evaluation
+from .pooled import PooledResult, pooled_evaluation
 
 # ``wsa_eval.report`` is the report function; its module is ``wsa_eval.reporting``
 from .reporting import report
@@ -36,6 +38,10 @@ __all__ = [
     "TIDY_COLUMNS",
     "compare",
     "check_claim",
+    "plan_evaluation",
+    "PlanResult",
+    "pooled_evaluation",
+    "PooledResult",
     "report",
     "ClaimResult",
     "data",

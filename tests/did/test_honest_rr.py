@@ -121,7 +121,9 @@ def test_matches_python_port(medicaid, peer):
     sd = honest_did((b, S, 5, 2), method="smoothness", M=peer["DeltaSD"]["M"]).to_frame()
     np.testing.assert_allclose(sd["ci_low"], peer["DeltaSD"]["lb"], atol=5e-5)
     np.testing.assert_allclose(sd["ci_high"], peer["DeltaSD"]["ub"], atol=5e-5)
-    rm = honest_did((b, S, 5, 2), M=peer["DeltaRM"]["Mbar"]).to_frame()
+    # A fixed seed: the C-LF critical value is simulated, so the gap to the port moves with
+    # the draws (largest gap over seeds 0-11: 5.9e-4; with seed 3: 4.8e-4).
+    rm = honest_did((b, S, 5, 2), M=peer["DeltaRM"]["Mbar"], random_state=3).to_frame()
     np.testing.assert_allclose(rm["ci_low"], peer["DeltaRM"]["lb"], atol=6e-4)
     np.testing.assert_allclose(rm["ci_high"], peer["DeltaRM"]["ub"], atol=6e-4)
     o = honest_did((b, S, 5, 2), method="smoothness", M=[0]).original

@@ -16,3 +16,6 @@ __all__ = [
     "did2x2", "twfe", "event_study", "sun_abraham", "imputation", "bacon_decomposition",
     "TWFEResult", "EventStudyResult", "SunAbrahamResult", "ImputationResult", "BaconResult",
 ]
+from .ppml import PPMLResult, ppml  # noqa: E402  (Poisson DiD for counts)
+
+__all__ += ["ppml", "PPMLResult"]

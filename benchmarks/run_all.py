@@ -31,7 +31,8 @@ import _harness as H  # noqa: E402
 #: in run order; a new bench_*.py is run only once it is listed here (it must follow the
 #: harness: BENCH_MODE, results file)
 SCRIPTS = ["did/bench_cs.py", "did/bench_reg.py", "did_inf/bench_wild.py",
-           "did_inf/bench_honest.py", "synth/bench_adh.py", "synth/bench_adh_hard.py", "synth/bench_sdid.py",
+           "did_inf/bench_honest.py", "synth/bench_adh.py", "synth/bench_adh_hard.py",
+           "synth/bench_sdid.py",
            "survival/bench_cox_km.py", "survival/bench_cohort.py",
            "data/bench_moj_reader.py"]
 

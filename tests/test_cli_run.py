@@ -252,7 +252,11 @@ def test_reoffending_small_cohort_suppresses_every_count(small_cohort):
     md = (out / "report.md").read_text()
     assert small_counts_in_md(md) == []
     assert "&lt;5" in text and "<5" in md  # the suppressed cells are there, shown as <5
-    assert "fewer than 5 people received support" in text
+    # 80 read, 76 in the comparison pool would reveal the 4 supported people: the split is
+    # withheld as a whole, not written "fewer than 5 ... and 76"
+    assert "numbers are withheld: one of the groups is small" in text
+    assert "76 people" not in text and "76 people" not in md
+    assert "people received support and" not in text
     for csv in (out / "tables").glob("*.csv"):
         t = pd.read_csv(csv, dtype=str)
         for c in set(t.columns) & COUNT_COLS:

@@ -1,9 +1,9 @@
 """Every public function has a docstring with an Examples section (run as a doctest).
 
 The Examples run with the tests (``--doctest-modules`` on ``src/wsa_eval``, see
-pyproject.toml). ``TODO`` lists public functions still without one (empty since issue 11, section 7);
-the list may only shrink: a new public function without Examples fails, and so does a listed
-function that has gained Examples (remove it from the list).
+pyproject.toml). ``TODO`` lists public functions still without one (empty since issue 11,
+section 7); the list may only shrink: a new public function without Examples fails, and so
+does a listed function that has gained Examples (remove it from the list).
 """
 
 from __future__ import annotations

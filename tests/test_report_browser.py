@@ -31,7 +31,19 @@ PROBE = """<script>window.addEventListener('load', function () {
   var imgs = [].slice.call(document.images);
   var wide = [].slice.call(document.querySelectorAll('table,pre,figure,p'))
     .filter(function (e) { return e.getBoundingClientRect().right > window.innerWidth; });
+  // header cells with a word split across lines (a break after a hyphen is fine)
+  var split = [].slice.call(document.querySelectorAll('th')).filter(function (th) {
+    var cs = getComputedStyle(th);
+    var room = th.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    return th.textContent.split(/\\s+|(?<=-)/).some(function (w) {
+      var s = document.createElement('span');
+      s.style.whiteSpace = 'nowrap'; s.textContent = w; th.appendChild(s);
+      var too = s.getBoundingClientRect().width > room + 0.5; th.removeChild(s);
+      return too;
+    });
+  }).map(function (th) { return th.textContent; });
   document.body.setAttribute('data-check', JSON.stringify({
+    split: split,
     scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
     images: imgs.length,
     broken: imgs.filter(function (i) { return !(i.complete && i.naturalWidth > 0); }).length,
@@ -68,6 +80,7 @@ def test_claim_report_fits_1280px_and_every_image_loads(claim_report, tmp_path):
     assert check["images"] == 4 and check["broken"] == 0
     assert check["scroll"] <= check["inner"], check
     assert check["wide"] == 0, check
+    assert check["split"] == [], check
 
 
 def test_survival_report_fits_1280px(tmp_path):
@@ -80,3 +93,4 @@ def test_survival_report_fits_1280px(tmp_path):
     files = we.report([cx, km], tmp_path / "surv", scheme="financial aid")
     check = render(files.html, tmp_path)
     assert check["broken"] == 0 and check["scroll"] <= check["inner"], check
+    assert check["split"] == [], check

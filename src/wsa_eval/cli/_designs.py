@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..content import Count, Text
 from ..errors import DataFormatError, SpecificationError
 from ._inputs import PanelInput, need_columns, read_config_table
 
@@ -87,13 +88,11 @@ def _need_numeric(df: pd.DataFrame, col: str, file: Path, allow_missing: bool = 
     return df
 
 
-def run_reoffending(cfg: Any, progress: bool | None) -> tuple[list[Any], list[str]]:
-    from ..interpret import count_words
+def run_reoffending(cfg: Any, progress: bool | None) -> tuple[list[Any], list[Any]]:
     from ..survival.balance import balance, match, weight
     from ..survival.jdl import reoffending_effects
 
     d, st = cfg["reoffending"], cfg["study"]
-    thr = st["threshold"]
     raw, file, notes = read_config_table(cfg, "reoffending")
     measures = {k: d[k] for k in ("reoffended", "n_reoffences", "time", "event")}
     need_columns(raw, {"treatment": d["treatment"], **measures}, file, "reoffending")
@@ -120,30 +119,20 @@ def run_reoffending(cfg: Any, progress: bool | None) -> tuple[list[Any], list[st
             "(the columns to match or weight on), or set adjust = \"none\".")
     n1 = int((frame[d["treatment"]] == 1).sum())
     n0 = int((frame[d["treatment"]] == 0).sum())
-    included = notes + [
-        f"Records read from {file.name}: {count_words(len(frame), thr)} people; "
-        f"{count_words(n1, thr)} people received support and {count_words(n0, thr)} "
-        "people were in the comparison pool."]
+    included: list[Any] = notes + [_read_sentence(file.name, n1, n0)]
     adj = None
     if d["adjust"] == "match":
         adj = match(frame, treatment=d["treatment"], covariates=d["covariates"],
                     caliper=d["caliper"], ratio=d["ratio"], random_state=st["seed"])
-        included.append(
-            f"Matching: {count_words(adj.n_matched_treated, thr)} of the supported people "
-            f"were matched ({count_words(adj.n_treated - adj.n_matched_treated, thr)} people "
-            "without a close comparison person were left out).")
+        included.append(_matched_sentence(adj.n_treated, adj.n_matched_treated))
     elif d["adjust"] == "weight":
         adj = weight(frame, treatment=d["treatment"], covariates=d["covariates"])
         included.append(adj.interpret())
     eff = reoffending_effects(frame, treatment=d["treatment"], weights=adj,
                               population=d["population"], horizon=d["horizon"],
                               alpha=st["alpha"])
-    included.append(
-        f"Analysed for the one-year measures (complete follow-up"
-        f"{', weight above zero' if adj is not None else ''}): "
-        f"{count_words(eff.n_treated or 0, thr)} supported people and "
-        f"{count_words(eff.n_comparison or 0, thr)} comparison people; the Kaplan-Meier "
-        "measures also use people whose follow-up was cut short.")
+    included.append(_analysed_sentence(n1, n0, eff.n_treated or 0, eff.n_comparison or 0,
+                                       adj is not None))
     out: list[Any] = [eff]
     if d["covariates"]:
         out.append(balance(frame, treatment=d["treatment"], covariates=d["covariates"],
@@ -152,3 +141,44 @@ def run_reoffending(cfg: Any, progress: bool | None) -> tuple[list[Any], list[st
 
 
 __all__: Sequence[str] = ["run_panel_design", "run_reoffending"]
+
+
+# Sentences for "Who is included", typed so that the report withholds small counts, and
+# any count a reader could work out from the others (a part subtracted from a shown total).
+def _read_sentence(file_name: str, n1: int, n0: int) -> Text:
+    total = Count(n1 + n0)
+    return Text(
+        "Records read from {file}: {n} people; {n1} people received support and {n0} "
+        "people were in the comparison pool.",
+        {"file": file_name, "n": total, "n1": Count(n1), "n0": Count(n0)},
+        fallback=f"Records read from {file_name}: people who received support and people in "
+                 "the comparison pool (the numbers are withheld: one of the groups is small).",
+        reveals=(Count(n1), Count(n0)))
+
+
+def _matched_sentence(n_treated: int, n_matched: int) -> Text:
+    left = Count(n_treated - n_matched)
+    return Text(
+        "Matching: {m} of the supported people were matched ({left} people without a close "
+        "comparison person were left out).",
+        {"m": Count(n_matched), "left": left},
+        fallback="Matching: some supported people without a close comparison person were "
+                 "left out (the numbers are withheld: one of the groups is small).",
+        reveals=(Count(n_matched), left))
+
+
+def _analysed_sentence(n1: int, n0: int, a1: int, a0: int, weighted: bool) -> Text:
+    # the analysed people are a part of the people read: the rest is a count too
+    rest = (Count(n1 - a1), Count(n0 - a0))
+    return Text(
+        "Analysed for the one-year measures (complete follow-up"
+        + (", weight above zero" if weighted else "") + "): {a1} supported people and {a0} "
+        "comparison people; the Kaplan-Meier measures also use people whose follow-up was cut "
+        "short.",
+        {"a1": Count(a1), "a0": Count(a0)},
+        fallback="Analysed for the one-year measures: the people with complete follow-up"
+                 + (" and weight above zero" if weighted else "") + " (the numbers are "
+                 "withheld: a group, or the number left out, is small); the Kaplan-Meier "
+                 "measures also use people whose follow-up was cut short.",
+        reveals=(Count(a1), Count(a0)) + tuple(r for r in rest if r.value > 0))
+

@@ -26,8 +26,8 @@ padding:0 1em;line-height:1.5;color:#222;overflow-wrap:anywhere}
 h1{font-size:1.7em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.6em 0;max-width:100%}
 td,th{border:1px solid #ccc;padding:3px 7px;font-size:.88em;vertical-align:top;
-overflow-wrap:anywhere}
-th{background:#f3f3f3;text-align:left}td.num{text-align:right;white-space:nowrap}
+overflow-wrap:break-word;word-break:normal}
+th{background:#f3f3f3;text-align:left;hyphens:manual}.tw{overflow-x:auto;max-width:100%}td.num{text-align:right;white-space:nowrap}
 .headline{font-size:1.3em;font-weight:600;padding:.6em .8em;border-left:6px solid #345;
 background:#f5f7fa;margin-bottom:.3em}
 .reason{margin:.3em 0 .8em 0}.dot{display:inline-block;width:.85em;height:.85em;
@@ -88,7 +88,10 @@ def _html_table(df: pd.DataFrame) -> str:
         cells = "".join(f"<td class='num'>{e(str(x))}</td>" if _is_num(str(x))
                         else f"<td>{e(str(x))}</td>" for x in row)
         body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    # in a scrolling box: a table too wide for the page scrolls by itself, and header words
+    # are never split (a column is at least as wide as its longest header word)
+    return (f"<div class='tw'><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
 def _ul(items: Sequence[str]) -> str:

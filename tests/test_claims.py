@@ -163,3 +163,29 @@ def test_negative_counts_are_refused():
     df.loc[3, "count"] = -4
     with pytest.raises(PanelError, match="cannot be negative"):
         run(df, scale="level")
+
+
+def test_a_fit_warning_reaches_the_claim_its_report_and_points_at_the_caller():
+    # On the shipped GM data the synthetic-control weights hit the Frank-Wolfe cap (as R
+    # synthdid's would): the claim keeps the warning, names the method, shows it as a check
+    # in the report, and the Python warning points at the user's call, not inside wsa_eval.
+    import warnings
+
+    from wsa_eval.datasets import load_pfa_custody, load_wsa_start_dates, treated_areas
+    from wsa_eval.errors import ConvergenceWarning
+
+    data = load_pfa_custody("A")
+    others = [p for p in treated_areas(load_wsa_start_dates(), min_strength="medium",
+                                       before=2021) if p != "Greater Manchester"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        claim = check_claim(data, outcome="immediate_custody", unit="pfa", time="year",
+                            treated="Greater Manchester", start=2014, end=2020,
+                            claimed_change=-0.60, exclude=others, methods=("sc",),
+                            progress=False)
+    fw = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert fw and all(w.filename == __file__ for w in fw)
+    assert any(w.startswith("Synthetic control: The Frank-Wolfe") for w in claim.warnings)
+    checks = claim.report_content().checks
+    assert any(c.check == "Warning while fitting" and "Frank-Wolfe" in c.detail
+               for c in checks)

@@ -184,6 +184,7 @@ def claim_checks(claim: Any) -> list[Check]:
     n_pre = int((~claim.paths["post"].astype(bool)).sum())
     out.append(Check("Years before the scheme", _status(n_pre >= 5, True),
                      f"{n_pre} years of data before the scheme started."))
+    out += [Check("Warning while fitting", "amber", w) for w in claim.warnings]
     return out
 
 

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .._utils import check_alpha, check_choice, hash_frame
-from ..errors import DataWarning, SpecificationError, WsaEvalError
+from ..errors import DataWarning, SpecificationError, WsaEvalError, WsaEvalWarning
 from ..interpret import explain_verdict, verdict
 from ..results import make_spec
 from ._arithmetic import attributable_change, claim_changes, end_year_inference
@@ -75,12 +75,17 @@ def _arguments(methods: Sequence[str], primary: str | None, claimed_change: Any,
 
 
 def _method_row(method: str, prep: Prepared, y0: float, y1: float, args: dict,
-                progress: bool | None) -> tuple[dict, pd.DataFrame, Any]:
-    """Fit one method and its placebos; the end-year and average effects with inference."""
+                progress: bool | None) -> tuple[dict, pd.DataFrame, Any, list]:
+    """Fit one method and its placebos; the end-year and average effects with inference
+    (and the fit's warnings, for the claim's)."""
     o, u, t, tr, st, end = (args[k] for k in ("outcome", "unit", "time", "treated", "start",
                                                 "end"))
-    fit = fit_method(method, prep.data, o, u, t, tr, st, None, 0, args["alpha"], None,
-                     progress)
+    with warnings.catch_warnings(record=True) as caught:  # passed on by check_claim
+        warnings.simplefilter("always", WsaEvalWarning)
+        fit = fit_method(method, prep.data, o, u, t, tr, st, None, 0, args["alpha"], None,
+                         progress)
+    fit_warnings = [(f"{METHOD_LABELS[method]}: {w.message}", w.category) for w in caught
+                    if issubclass(w.category, WsaEvalWarning)]
     gaps = gap_path(fit)
     post = gaps.index.to_numpy() >= st
     pre_rmspe, ratio = rmspe_ratio(gaps.to_numpy(), post)
@@ -109,7 +114,7 @@ def _method_row(method: str, prep: Prepared, y0: float, y1: float, args: dict,
         "pre_rmspe": pre_rmspe,
         "n_effective_donors": float(getattr(fit, "n_effective_donors", math.nan)),
     }
-    return row, pg, fit
+    return row, pg, fit, fit_warnings
 
 
 def _robustness_row(label: str, data: pd.DataFrame, exclude: Any, start: Any,
@@ -123,7 +128,7 @@ def _robustness_row(label: str, data: pd.DataFrame, exclude: Any, start: Any,
                            a["end"], a["scale"], None, exclude, outcome_is_count)
         y0 = level_at(data, a["outcome"], a["unit"], a["time"], a["treated"], a["baseline"])
         y1 = level_at(data, a["outcome"], a["unit"], a["time"], a["treated"], a["end"])
-        row, _, _ = _method_row(a["primary"], prep, y0, y1, a, False)
+        row, _, _, _ = _method_row(a["primary"], prep, y0, y1, a, False)
     except WsaEvalError as exc:
         return {"specification": label, "estimate": math.nan, "change": math.nan,
                 "change_ci_low": math.nan, "change_ci_high": math.nan, "p_value": math.nan,
@@ -339,9 +344,10 @@ def check_claim(
     totals = comp.groupby(time)[outcome].sum()
     args = dict(outcome=outcome, unit=unit, time=time, treated=treated, start=start, end=end,
                 baseline=baseline, scale=scale, alpha=alpha, primary=primary)
-    rows, fits, placebo = [], {}, pd.DataFrame()
+    rows, fits, placebo, fit_warnings = [], {}, pd.DataFrame(), []
     for m in methods:
-        row, pg, fit = _method_row(m, prep, y0, y1, args, progress)
+        row, pg, fit, fw = _method_row(m, prep, y0, y1, args, progress)
+        fit_warnings += fw
         rows.append(row)
         fits[m] = fit
         if m == primary:
@@ -375,6 +381,9 @@ def check_claim(
              alternative_data=list((alternative_data or {}).keys()), alpha=alpha),
         data_hash=hash_frame(data), seed=None)
     warns = list(data_warnings)
+    for msg, category in fit_warnings:
+        warnings.warn(msg, category, stacklevel=2)
+        warns.append(msg)
     if len(prep.donors) < 19:
         warns.append(f"Only {len(prep.donors)} comparison areas: the smallest attainable "
                      f"permutation p-value is {1 / (len(prep.donors) + 1):.3f}, so evidence at "

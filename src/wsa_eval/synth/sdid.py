@@ -191,8 +191,8 @@ def _warnings(inference, panel, fits) -> list[str]:
         msgs.append(("The Frank-Wolfe solver for the weights stopped at its iteration cap "
                      "(10,000 after sparsifying, as R synthdid) before its stopping rule was "
                      "met: the weights may not be fully converged.", ConvergenceWarning))
-    for m, cat in msgs:
-        warnings.warn(m, cat, stacklevel=4)
+    for m, cat in msgs:  # _warnings < _estimate < sdid/sc/did < renamed_arguments < caller
+        warnings.warn(m, cat, stacklevel=5)
     return [m for m, _ in msgs]
 
 

@@ -385,10 +385,7 @@ FACTORIES = {
 }
 
 #: (class, check) -> why it does not pass yet; strict xfails, to be emptied by the families
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("PanelReport", "seed"): "validate_panel records no spec (panel)",
-    ("PretrendTest", "seed"): "pretrend_test records no spec (did)",
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 CHECKS = ["repr", "frozen", "to_frame", "summary", "plot", "no_shadowing", "seed",
           "report_content"]

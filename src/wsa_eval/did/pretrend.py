@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import EstimationError, SpecificationError, format_examples
-from ..results import Result, result_dataclass
+from ..results import Result, make_spec, result_dataclass
 
 __all__ = ["PretrendTest", "pretrend_test"]
 
@@ -226,7 +226,10 @@ def pretrend_test(
     if df_resid is not None:
         f = stat / k
         fp = float(stats.f.sf(f, k, df_resid))
-    return PretrendTest(method="Joint Wald test of pre-period coefficients", statistic=stat,
+    spec = make_spec("pretrend_test", {"pre_terms": [str(t) for t in terms],
+                                       "df_resid": df_resid})  # no random numbers: seed None
+    return PretrendTest(method="Joint Wald test of pre-period coefficients", spec=spec,
+                        statistic=stat,
                         df=k, p_value=p, terms=tuple(terms),
                         estimates=tuple(float(x) for x in b), f_statistic=f, f_p_value=fp,
                         df_resid=df_resid)

@@ -39,6 +39,7 @@ import pandas as pd
 
 from .._utils import check_choice, require_columns, require_frame
 from ..errors import ColumnError, DataWarning, SpecificationError
+from ..results import make_spec
 from ._fast import duplicated_pairs, sort_panel, unit_groups
 from ._outcome import check_covariates, check_outcomes, check_weights
 from ._periods import fmt_close, missing_grid_periods, near_duplicate_periods, read_periods
@@ -506,8 +507,12 @@ def _report(state: _State, spec: _Spec, stopped: bool) -> PanelReport:
     tcol = df[spec.time]
     times = (np.sort(tcol.dropna().unique()) if pd.api.types.is_numeric_dtype(tcol)
              else np.array([]))
+    columns = {"unit": spec.unit, "time": spec.time, "outcome": spec.outcomes,
+               "first_treated": spec.first_treated, "treatment": spec.treatment,
+               "covariates": spec.covariates, "weights": spec.weights}
     return PanelReport(
         method="Panel checks",
+        spec=make_spec("validate_panel", columns),  # draws no random numbers: seed None
         data=df,
         checks=state.checks.frame(),
         dropped=dropped,
@@ -515,9 +520,7 @@ def _report(state: _State, spec: _Spec, stopped: bool) -> PanelReport:
         units=np.asarray(pd.unique(df[spec.unit])),
         times=times,
         balanced=state.balanced,
-        columns={"unit": spec.unit, "time": spec.time, "outcome": spec.outcomes,
-                 "first_treated": spec.first_treated, "treatment": spec.treatment,
-                 "covariates": spec.covariates, "weights": spec.weights},
+        columns=columns,
         count_outcomes=tuple(state.count_outcomes),
         period_labels=dict(state.labels),
         details=state.checks.details,

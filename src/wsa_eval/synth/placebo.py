@@ -36,8 +36,8 @@ import pandas as pd
 
 from .._utils import check_choice, progress_iter
 from ..errors import EstimationError, SpecificationError
+from ._adh_problem import _fit
 from ._checks import fitted_problem
-from .adh import _fit
 
 __all__ = ["placebo_in_space", "placebo_in_time", "leave_one_out", "rank_p_value"]
 

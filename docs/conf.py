@@ -42,7 +42,9 @@ extensions = [
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "_templates", "figures", "README.md", "Thumbs.db", ".DS_Store"]
+# handover_*.md: notes from a branch to the lead (what to wire in), not pages for users
+exclude_patterns = ["_build", "_templates", "figures", "README.md", "handover_*.md",
+                    "Thumbs.db", ".DS_Store"]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
 

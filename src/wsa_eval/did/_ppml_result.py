@@ -20,8 +20,10 @@ __all__ = ["PPMLResult"]
 class PPMLResult(EffectResult):
     """A Poisson difference-in-differences fit (Wooldridge 2023).
 
-    Attributes (beyond :class:`~wsa_eval.results.EffectResult`)
-    ----------------------------------------------------------
+    The attributes below are those beyond :class:`~wsa_eval.results.EffectResult`'s.
+
+    Attributes
+    ----------
     estimate, se, ci_low, ci_high, p_value : the log of the ratio of the treated units'
         fitted counts (or rates) to the fitted counts without the scheme, over every treated
         unit-period from the start on, with its inference.

@@ -31,8 +31,10 @@ ASSUMPTIONS = (
 class PooledResult(EffectResult):
     """The roll-out as one design (see :func:`pooled_evaluation`).
 
-    Attributes (beyond :class:`~wsa_eval.results.EffectResult`)
-    ----------------------------------------------------------
+    The attributes below are those beyond :class:`~wsa_eval.results.EffectResult`'s.
+
+    Attributes
+    ----------
     estimate, ci_low, ci_high, p_value : Callaway-Sant'Anna's average effect on the log
         outcome over treated area-years, with randomization inference (the primary).
     percent_change, percent_ci_low, percent_ci_high : the same as a percentage change.

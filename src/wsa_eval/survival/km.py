@@ -68,6 +68,28 @@ def _median_row(c: KMCurve, lev: Any, alpha: float, conf_type: str) -> dict[str,
             "n": c.n, "n_events": float(c.n_events.sum())}
 
 
+def _tables(curves: dict, group: str | None, event: str, alpha: float, conf_type: str,
+            stacklevel: int) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The estimate table, the medians and the flat-curve warning of fitted curves (shared
+    by the pandas and the engine paths)."""
+    table = pd.concat([_curve_table(c, lev if group is not None else None, alpha, conf_type)
+                       for lev, c in curves.items()], ignore_index=True)
+    med = pd.DataFrame([_median_row(c, lev, alpha, conf_type) for lev, c in curves.items()])
+    if group is None:
+        med = med.drop(columns="group")
+    flat = [str(lev) for lev, c in curves.items() if c.time.shape[0] == 0]
+    warns = []
+    if flat:
+        warns.append(
+            (f"Group(s) {', '.join(map(repr, flat))} of {group!r} have no events: "
+             if group is not None
+             else f"Column {event!r} has no events (all rows censored): ")
+            + "the curve stays at 1 (flat), as R's survfit draws it; its table row is at "
+            "the last follow-up time.")
+        warnings.warn(warns[-1], DataWarning, stacklevel=stacklevel)
+    return table, med, warns
+
+
 def kaplan_meier(
     data: pd.DataFrame,
     *,
@@ -181,23 +203,7 @@ def kaplan_meier(
             curves[lev] = km_curve(sd.time[m], sd.event[m],
                                    None if sd.weights is None else sd.weights[m],
                                    None if sd.entry is None else sd.entry[m], robust=robust)
-    frames = [_curve_table(c, lev if group is not None else None, alpha, conf_type)
-              for lev, c in curves.items()]
-    medians = [_median_row(c, lev, alpha, conf_type) for lev, c in curves.items()]
-    flat = [str(lev) for lev, c in curves.items() if c.time.shape[0] == 0]
-    warns = []
-    if flat:
-        warns.append(
-            (f"Group(s) {', '.join(map(repr, flat))} of {group!r} have no events: "
-             if group is not None
-             else f"Column {event!r} has no events (all rows censored): ")
-            + "the curve stays at 1 (flat), as R's survfit draws it; its table row is at "
-            "the last follow-up time.")
-        warnings.warn(warns[-1], DataWarning, stacklevel=2)
-    table = pd.concat(frames, ignore_index=True)
-    med = pd.DataFrame(medians)
-    if group is None:
-        med = med.drop(columns="group")
+    table, med, warns = _tables(curves, group, event, alpha, conf_type, stacklevel=3)
     spec = make_spec(
         "kaplan_meier",
         dict(duration=duration, event=event, group=group, weights=weights, entry=entry,
@@ -245,22 +251,7 @@ def kaplan_meier_engine(data: Any, *, duration: str, event: str, group: str | No
         m = codes == k
         c = km_curve(t[m], ev[m], freq[m], None if en is None else en[m])
         curves[lev] = replace(c, n=int(cells["n"].to_numpy()[m].sum()))
-    frames = [_curve_table(c, lev if group is not None else None, alpha, conf_type)
-              for lev, c in curves.items()]
-    medians = [_median_row(c, lev, alpha, conf_type) for lev, c in curves.items()]
-    flat = [str(lev) for lev, c in curves.items() if c.time.shape[0] == 0]
-    warns = []
-    if flat:
-        warns.append(
-            (f"Group(s) {', '.join(map(repr, flat))} of {group!r} have no events: "
-             if group is not None
-             else f"Column {event!r} has no events (all rows censored): ")
-            + "the curve stays at 1 (flat), as R's survfit draws it; its table row is at "
-            "the last follow-up time.")
-        warnings.warn(warns[-1], DataWarning, stacklevel=3)
-    med = pd.DataFrame(medians)
-    if group is None:
-        med = med.drop(columns="group")
+    table, med, warns = _tables(curves, group, event, alpha, conf_type, stacklevel=4)
     spec = make_spec(
         "kaplan_meier",
         dict(duration=duration, event=event, group=group, weights=weights, entry=entry,
@@ -268,5 +259,5 @@ def kaplan_meier_engine(data: Any, *, duration: str, event: str, group: str | No
         data_hash=hash_frame(cells))
     return KaplanMeierResult(
         method="Kaplan-Meier (1958) with Greenwood (1926) standard errors",
-        spec=spec, warnings=tuple(warns), table=pd.concat(frames, ignore_index=True),
+        spec=spec, warnings=tuple(warns), table=table,
         medians=med, curves=curves, group=group, alpha=alpha, conf_type=conf_type)
